@@ -1,0 +1,192 @@
+"""The command line: ingest, serve, search, export (``python manage.py --help``).
+
+Exit codes: 0 success; 1 some reports were skipped (each named with the reason); 2 usage
+error; 3 the index could not be written or read (busy, missing, unwritable).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .web import PROJECT_ROOT
+
+DEFAULT_ARCHIVE = PROJECT_ROOT / "archive"
+DEFAULT_INDEX = PROJECT_ROOT / "index"
+EXIT_SKIPPED = 1
+EXIT_INDEX = 3
+
+archive_option = click.option(
+    "--archive",
+    "archive_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_ARCHIVE,
+    show_default="archive/",
+    help="Folder of reports (*.txt, sub-folders too) and catalog.csv.",
+)
+index_option = click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_INDEX,
+    show_default="index/",
+    help="Folder of the index.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """A searchable archive of Chinese-language reports."""
+
+
+def run_ingest(archive_dir: Path, index_dir: Path, rebuild: bool, jobs: int | None) -> int:
+    """Ingest and report; returns the exit code."""
+    from .indexing import IndexError_, ingest
+
+    if not archive_dir.is_dir():
+        click.echo(f"error: archive folder not found: {archive_dir}", err=True)
+        return 2
+    try:
+        result = ingest(archive_dir, index_dir, rebuild=rebuild, jobs=jobs)
+    except IndexError_ as exc:
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_INDEX
+    for message in result.catalogue_errors:
+        click.echo(f"catalogue: {message}", err=True)
+    for skipped in result.skipped:
+        click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
+    click.echo(result.summary())
+    return EXIT_SKIPPED if result.skipped else 0
+
+
+@main.command()
+@archive_option
+@index_option
+@click.option("--rebuild", is_flag=True, help="Build the whole index anew (default: incremental).")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes for reading and analysis (default: number of CPUs).",
+)
+def ingest(archive_dir: Path, index_dir: Path, rebuild: bool, jobs: int | None) -> None:
+    """Read every report of the archive into the index."""
+    sys.exit(run_ingest(archive_dir, index_dir, rebuild, jobs))
+
+
+@main.command()
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@click.option("--debug", is_flag=True, help="Flask's development server with the debugger.")
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
+def serve(index_dir: Path, host: str, port: int, debug: bool, threads: int) -> None:
+    """Serve the web pages and the JSON API (ingests the default archive first if needed)."""
+    from .indexing import IndexStore
+    from .web import create_app
+
+    if not IndexStore(index_dir).exists():
+        click.echo(f"no index in {index_dir}: ingesting {DEFAULT_ARCHIVE} first", err=True)
+        code = run_ingest(DEFAULT_ARCHIVE, index_dir, rebuild=False, jobs=None)
+        if code not in (0, EXIT_SKIPPED):
+            sys.exit(code)
+    app = create_app({"INDEX_DIR": str(index_dir)})
+    click.echo(f"serving on http://{host}:{port}/")
+    if debug:
+        app.run(host=host, port=port, debug=True)
+        return
+    from waitress import serve as waitress_serve
+
+    waitress_serve(app, host=host, port=port, threads=threads, ident="")
+
+
+def _open_searcher(index_dir: Path):
+    from . import analysis
+    from .indexing import IndexError_, IndexStore
+
+    store = IndexStore(index_dir)
+    try:
+        index = store.open()
+        analysis.use_user_dictionary(store.user_dictionary())
+    except (IndexError_, OSError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INDEX)
+    return index.searcher()
+
+
+@main.command()
+@click.argument("query")
+@click.option("--city", multiple=True, help="Only this city (repeat for several).")
+@click.option("--county", multiple=True, help="Only this county (repeat for several).")
+@click.option("--year", multiple=True, help="Only this year (repeat for several).")
+@click.option("--sort", type=click.Choice(["relevance", "date_desc", "date_asc"]),
+              default="relevance", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON API's answer.")
+@index_option
+def search(query: str, city, county, year, sort: str, limit: int, as_json: bool,
+           index_dir: Path) -> None:
+    """Search the index, as the web page does, and print the hits."""
+    from werkzeug.datastructures import MultiDict
+
+    from .pages import search_page
+    from .query import ParamError, parse_search_args
+
+    args = MultiDict([("q", query), ("sort", sort), ("per_page", str(limit))])
+    for name, values in (("city", city), ("county", county), ("year", year)):
+        for value in values:
+            args.add(name, value)
+    try:
+        parsed = parse_search_args(args)
+    except ParamError as exc:
+        raise click.BadParameter(exc.message, param_hint=f"--{exc.param}") from exc
+    with _open_searcher(index_dir) as searcher:
+        page = search_page(searcher, parsed)
+    if as_json:
+        click.echo(json.dumps(page, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{page['total']} paragraphs ({page['took_ms']} ms)")
+    for hit in page["hits"]:
+        where = " ".join(x for x in (hit["city"], hit["county"], hit["date"] or hit["year"]) if x)
+        click.echo(f"\n{hit['id']}  {hit['title']}  [{hit['kind']}] {where}")
+        click.echo(f"  {_terminal_snippet(hit['snippet_html'])}")
+        click.echo(f"  {hit['permalink']}")
+
+
+def _terminal_snippet(html: str) -> str:
+    """A snippet for a terminal: marks shown as bold when colour is allowed, else as 【】."""
+    import html as html_lib
+
+    on, off = ("\x1b[1m", "\x1b[0m") if sys.stdout.isatty() else ("【", "】")
+    text = html.replace("<mark>", on).replace("</mark>", off)
+    return html_lib.unescape(text)
+
+
+@main.command()
+@index_option
+def export(index_dir: Path) -> None:
+    """Print every block of every document as JSON lines, in reading order."""
+    from .search import get_document, list_documents
+
+    with _open_searcher(index_dir) as searcher:
+        for meta in list_documents(searcher):
+            view = get_document(searcher, meta["doc_id"])
+            for block in view.blocks:
+                record = {
+                    "id": f"{view.doc_id}/{block.n}",
+                    "doc_id": view.doc_id,
+                    "n": block.n,
+                    "kind": block.kind,
+                    "text": block.text,
+                    "title": meta.get("title", ""),
+                    "story": block.story,
+                    "city": meta.get("city", ""),
+                    "county": meta.get("county", ""),
+                    "year": meta.get("year"),
+                    "date": meta.get("date", ""),
+                    "provenance": meta.get("provenance", {}),
+                }
+                click.echo(json.dumps(record, ensure_ascii=False))

@@ -1,0 +1,271 @@
+"""One plain data structure per page: built here, rendered as HTML or serialised as JSON.
+
+Every URL a template needs (facet toggles, chips, pages, sorts, exports) is made here, so
+templates only loop and print.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from urllib.parse import urlencode
+
+from whoosh.searching import Searcher
+
+from .citations import citations, document_url, permalink_url, quote_doc_id, resolve
+from .metadata import FIELDS
+from .query import SORTS, SearchQuery
+from .search import NotFound, SearchResults, document_meta, get_document, search
+
+SORT_LABELS = {"relevance": "相关度", "date_desc": "最新", "date_asc": "最早"}
+FACET_LABELS = {"city": "城市", "county": "区县", "year": "年份"}
+KIND_LABELS = {
+    "title": "标题",
+    "subtitle": "副标题",
+    "kicker": "引题",
+    "byline": "署名",
+    "heading": "小标题",
+    "body": "正文",
+    "caption": "图片说明",
+    "credit": "图片来源",
+    "dateline": "日期行",
+    "boilerplate": "版面信息",
+}
+PROVENANCE_LABELS = {"catalogue": "编目", "filename": "文件名", "text": "正文", "": "未知"}
+FIELD_LABELS = {
+    "title": "标题",
+    "subtitle": "副标题",
+    "authors": "作者",
+    "source": "来源",
+    "date": "日期",
+    "year": "年份",
+    "city": "城市",
+    "county": "区县",
+    "url": "原文链接",
+}
+
+
+def search_url(query: SearchQuery, **changes: object) -> str:
+    """The search page URL for a query with some fields changed."""
+    qs = query.query_string(**changes)
+    return "/" + ("?" + qs if qs else "")
+
+
+def _with_format(path: str, query: SearchQuery, **changes: object) -> str:
+    qs = query.query_string(**changes)
+    return path + ("?" + qs if qs else "")
+
+
+def search_page(searcher: Searcher, query: SearchQuery) -> dict:
+    """The search page: query echo, totals, hits, facets with toggle URLs, chips, paging."""
+    results = search(searcher, query)
+    return {
+        "query": query.echo(),
+        "total": results.total,
+        "documents": results.documents,
+        "took_ms": round(results.took_ms, 1),
+        "hits": [hit.to_dict() for hit in results.hits],
+        "facets": _facets(results),
+        "chips": _chips(query),
+        "clear_url": search_url(SearchQuery(q=query.q, sort=query.sort, group=query.group)),
+        "pagination": _pagination(results),
+        "sorts": [
+            {"value": s, "label": SORT_LABELS[s], "selected": s == query.sort,
+             "url": search_url(query, sort=s, page=1)}
+            for s in SORTS
+        ],
+        "group": {
+            "on": query.group,
+            "toggle_url": search_url(query, group=not query.group, page=1),
+        },
+        "exports": {
+            "csv": _with_format("/export.csv", query, page=1),
+            "json": _with_format("/api/search", query),
+            "atom": _with_format("/feed.atom", query, page=1),
+        },
+    }
+
+
+def _facets(results: SearchResults) -> dict[str, list[dict]]:
+    query = results.query
+    out: dict[str, list[dict]] = {}
+    for name, values in results.facets.items():
+        out[name] = [
+            {
+                "value": v.value,
+                "count": v.count,
+                "selected": v.selected,
+                "parent": v.parent,
+                "toggle_url": search_url(query.toggled(name, v.value)),
+            }
+            for v in values
+        ]
+    return out
+
+
+def _chips(query: SearchQuery) -> list[dict]:
+    chips = []
+    for name in ("city", "county", "year"):
+        for value in getattr(query, name):
+            chips.append(
+                {
+                    "facet": name,
+                    "label": f"{FACET_LABELS[name]}：{value}",
+                    "remove_url": search_url(query.toggled(name, value)),
+                }
+            )
+    if query.year_from is not None or query.year_to is not None:
+        low = query.year_from or "…"
+        high = query.year_to or "…"
+        chips.append(
+            {
+                "facet": "year_range",
+                "label": f"年份：{low}–{high}",
+                "remove_url": search_url(query, year_from=None, year_to=None, page=1),
+            }
+        )
+    return chips
+
+
+def _pagination(results: SearchResults) -> dict:
+    query = results.query
+    pages = results.pages
+    window = range(max(1, query.page - 3), min(pages, query.page + 3) + 1)
+    return {
+        "page": query.page,
+        "pages": pages,
+        "prev_url": search_url(query, page=query.page - 1) if query.page > 1 else "",
+        "next_url": search_url(query, page=query.page + 1) if query.page < pages else "",
+        "links": [
+            {"page": p, "url": search_url(query, page=p), "current": p == query.page}
+            for p in window
+        ],
+    }
+
+
+def _provenance(meta: dict) -> list[dict]:
+    provenance = meta.get("provenance") or {}
+    rows = []
+    for name in FIELDS:
+        value = meta.get(name)
+        if name == "authors":
+            value = "、".join(value or [])
+        if name == "year" and value and meta.get("year_inferred"):
+            value = f"{value}（据正文推断）"
+        rows.append(
+            {
+                "field": name,
+                "label": FIELD_LABELS[name],
+                "value": "" if value is None else str(value),
+                "provenance": provenance.get(name, ""),
+                "provenance_label": PROVENANCE_LABELS.get(provenance.get(name, ""), ""),
+            }
+        )
+    return rows
+
+
+def document_page(searcher: Searcher, doc_id: str, q: str = "", hit: int | None = None) -> dict:
+    """The document page: metadata with provenance, numbered blocks, matches of ``q``."""
+    view = get_document(searcher, doc_id, q)
+    return {
+        "doc_id": doc_id,
+        "meta": view.meta,
+        "metadata": _provenance(view.meta),
+        "q": q,
+        "target": hit,
+        "hit_count": view.hit_count,
+        "hit_blocks": view.hit_blocks,
+        "blocks": [
+            b.to_dict()
+            | {
+                "kind_label": KIND_LABELS.get(b.kind, b.kind),
+                "anchor": f"p{b.n}",
+                "permalink": permalink_url(doc_id, b.n, b.fp),
+                "story_starts": b.story != (view.blocks[i - 1].story if i else view.meta["title"]),
+            }
+            for i, b in enumerate(view.blocks)
+        ],
+        "raw_url": f"/raw/{quote_doc_id(doc_id)}",
+        "search_url": "/?" + urlencode({"q": q}) if q else "/",
+        "api_url": f"/api/documents/{quote_doc_id(doc_id)}",
+    }
+
+
+class Moved(Exception):
+    """A permalink whose text now lives at another paragraph number."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
+
+
+def paragraph_page(
+    searcher: Searcher, doc_id: str, n: int, v: str, base_url: str, today: date | None = None
+) -> dict:
+    """The permalink page: the paragraph, one paragraph of context each side, citations.
+
+    Raises Moved when the cited text is now at another number, NotFound when there is no such
+    document or paragraph.
+    """
+    view = get_document(searcher, doc_id)
+    by_n = {b.n: b for b in view.blocks}
+    resolution = resolve({b.n: b.fp for b in view.blocks}, n, v)
+    if resolution is None or (resolution.status == "ok" and n not in by_n):
+        raise NotFound(f"no paragraph {n} in {doc_id!r}")
+    if not v and n not in by_n:
+        raise NotFound(f"no paragraph {n} in {doc_id!r}")
+    if resolution.status == "moved":
+        raise Moved(permalink_url(doc_id, resolution.n, v))
+    block = by_n[resolution.n]
+    permalink = base_url.rstrip("/") + permalink_url(doc_id, block.n, block.fp)
+    context = [by_n[k].to_dict() for k in (block.n - 1, block.n, block.n + 1) if k in by_n]
+    for item in context:
+        item["kind_label"] = KIND_LABELS.get(item["kind"], item["kind"])
+        item["current"] = item["n"] == block.n
+        item["permalink"] = permalink_url(doc_id, item["n"], item["fp"])
+    return {
+        "id": f"{doc_id}/{block.n}",
+        "doc_id": doc_id,
+        "n": block.n,
+        "requested_n": n,
+        "status": resolution.status,
+        "paragraph": block.to_dict() | {"kind_label": KIND_LABELS.get(block.kind, block.kind)},
+        "context": context,
+        "meta": view.meta,
+        "metadata": _provenance(view.meta),
+        "permalink": permalink,
+        "document_url": document_url(doc_id, n=block.n),
+        "citations": citations(view.meta, block.n, permalink, today),
+    }
+
+
+def documents_page(searcher: Searcher) -> dict:
+    """Every document's metadata."""
+    from .search import list_documents
+
+    documents = list_documents(searcher)
+    for meta in documents:
+        meta["url"] = document_url(meta["doc_id"])
+    return {"total": len(documents), "documents": documents}
+
+
+def document_api(searcher: Searcher, doc_id: str) -> dict:
+    """A document's metadata with all its blocks, for the JSON API."""
+    page = document_page(searcher, doc_id)
+    return {"doc_id": doc_id, "meta": page["meta"], "blocks": page["blocks"]}
+
+
+def export_rows(searcher: Searcher, query: SearchQuery, limit: int) -> list[dict]:
+    """The current result list for export (every page, up to ``limit`` rows), with full text."""
+    rows: list[dict] = []
+    page = 1
+    while len(rows) < limit:
+        results = search(searcher, replace(query, page=page, per_page=100, group=False))
+        rows.extend(hit.to_dict(include_text=True) for hit in results.hits)
+        if page >= results.pages:
+            break
+        page += 1
+    return rows[:limit]
+
+
+__all__ = ["Moved", "NotFound", "document_meta"]

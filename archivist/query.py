@@ -1,0 +1,196 @@
+"""Request parameters parsed into a search query; every bad value raises ParamError."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
+
+from .gazetteer import default_gazetteer
+from .querylang import ParsedQuery, QuerySyntaxError, parse
+
+SORTS = ("relevance", "date_desc", "date_asc")
+MAX_PAGE = 1000
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 20
+MAX_FACET_VALUES = 20
+FACETS = ("city", "county", "year")
+_YEAR = re.compile(r"^\d{4}$")
+
+
+class ParamError(ValueError):
+    """A request parameter with a bad value: becomes a 400 naming the parameter."""
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(f"{param}: {message}")
+        self.param = param
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """Everything that decides a result list; it lives entirely in the URL."""
+
+    q: str = ""
+    city: tuple[str, ...] = ()
+    county: tuple[str, ...] = ()
+    year: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+    group: bool = False
+
+    @property
+    def parsed(self) -> ParsedQuery:
+        return parse(self.q)
+
+    def params(self) -> list[tuple[str, str]]:
+        """The query as URL parameters, defaults left out."""
+        pairs: list[tuple[str, str]] = []
+        if self.q:
+            pairs.append(("q", self.q))
+        for name in FACETS:
+            pairs.extend((name, value) for value in getattr(self, name))
+        if self.year_from is not None:
+            pairs.append(("year_from", str(self.year_from)))
+        if self.year_to is not None:
+            pairs.append(("year_to", str(self.year_to)))
+        if self.sort != "relevance":
+            pairs.append(("sort", self.sort))
+        if self.group:
+            pairs.append(("group", "doc"))
+        if self.page != 1:
+            pairs.append(("page", str(self.page)))
+        if self.per_page != DEFAULT_PER_PAGE:
+            pairs.append(("per_page", str(self.per_page)))
+        return pairs
+
+    def query_string(self, **changes: object) -> str:
+        """The URL query string of this query with some fields changed."""
+        return urlencode((replace(self, **changes) if changes else self).params())
+
+    def toggled(self, facet: str, value: str) -> SearchQuery:
+        """This query with one facet value selected or unselected, back on page 1."""
+        values = getattr(self, facet)
+        new = tuple(v for v in values if v != value) if value in values else (*values, value)
+        return replace(self, **{facet: new, "page": 1})
+
+    def echo(self) -> dict:
+        """The query as the JSON API echoes it."""
+        return {
+            "q": self.q,
+            "city": list(self.city),
+            "county": list(self.county),
+            "year": list(self.year),
+            "year_from": self.year_from,
+            "year_to": self.year_to,
+            "sort": self.sort,
+            "page": self.page,
+            "per_page": self.per_page,
+            "group": "doc" if self.group else "",
+        }
+
+    def allows_year(self, year: str) -> bool:
+        """Whether a year passes the year selection (list and range)."""
+        if self.year and year not in self.year:
+            return False
+        if self.year_from is None and self.year_to is None:
+            return True
+        if not year:
+            return False
+        value = int(year)
+        low = self.year_from if self.year_from is not None else value
+        high = self.year_to if self.year_to is not None else value
+        return low <= value <= high
+
+    @property
+    def has_year_filter(self) -> bool:
+        return bool(self.year) or self.year_from is not None or self.year_to is not None
+
+
+def _one(args: Mapping, name: str, default: str = "") -> str:
+    getter = getattr(args, "get", None)
+    value = getter(name, default) if getter else default
+    return value if isinstance(value, str) else default
+
+
+def _many(args: Mapping, name: str) -> list[str]:
+    getlist = getattr(args, "getlist", None)
+    values = getlist(name) if getlist else ([args[name]] if name in args else [])
+    return [v.strip() for v in values if isinstance(v, str) and v.strip()]
+
+
+def _int(args: Mapping, name: str, default: int, low: int, high: int) -> int:
+    raw = _one(args, name).strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"[+-]?\d{1,12}", raw):
+        raise ParamError(name, f"not a whole number: {raw[:40]!r}")
+    value = int(raw)
+    if not low <= value <= high:
+        raise ParamError(name, f"must be between {low} and {high}, not {value}")
+    return value
+
+
+def _year_bound(args: Mapping, name: str) -> int | None:
+    raw = _one(args, name).strip()
+    if not raw:
+        return None
+    if not _YEAR.match(raw):
+        raise ParamError(name, f"not a year (four digits): {raw[:40]!r}")
+    return int(raw)
+
+
+def _places(args: Mapping, name: str, canonical) -> tuple[str, ...]:
+    values = []
+    for raw in _many(args, name)[:MAX_FACET_VALUES]:
+        value = canonical(raw) if len(raw) <= 30 else None
+        if value is None:
+            raise ParamError(name, f"unknown place: {raw[:40]!r}")
+        if value not in values:
+            values.append(value)
+    return tuple(values)
+
+
+def _years(args: Mapping) -> tuple[str, ...]:
+    values = []
+    for raw in _many(args, "year")[:MAX_FACET_VALUES]:
+        if not _YEAR.match(raw):
+            raise ParamError("year", f"not a year (four digits): {raw[:40]!r}")
+        if raw not in values:
+            values.append(raw)
+    return tuple(values)
+
+
+def parse_search_args(args: Mapping) -> SearchQuery:
+    """Build a SearchQuery from request arguments (a MultiDict or a plain mapping)."""
+    q = _one(args, "q").strip()
+    try:
+        parse(q)
+    except QuerySyntaxError as exc:
+        raise ParamError("q", str(exc)) from exc
+    sort = _one(args, "sort", "relevance").strip() or "relevance"
+    if sort not in SORTS:
+        raise ParamError("sort", f"must be one of {', '.join(SORTS)}, not {sort[:40]!r}")
+    group = _one(args, "group").strip()
+    if group not in ("", "doc"):
+        raise ParamError("group", f"must be 'doc' or empty, not {group[:40]!r}")
+    gazetteer = default_gazetteer()
+    query = SearchQuery(
+        q=q,
+        city=_places(args, "city", gazetteer.canonical_city),
+        county=_places(args, "county", gazetteer.canonical_county),
+        year=_years(args),
+        year_from=_year_bound(args, "year_from"),
+        year_to=_year_bound(args, "year_to"),
+        sort=sort,
+        page=_int(args, "page", 1, 1, MAX_PAGE),
+        per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
+        group=group == "doc",
+    )
+    if query.year_from and query.year_to and query.year_from > query.year_to:
+        raise ParamError("year_from", "is after year_to")
+    return query

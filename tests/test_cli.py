@@ -1,0 +1,53 @@
+"""The command line: ingest exit codes and summary, search, export."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_ingest_summary_and_exit_codes(runner, make_archive, tmp_path):
+    archive = make_archive({"a.txt": "标题\n\n正文。\n", "bad.txt": b"\x00\x01\x02" * 50})
+    result = runner.invoke("ingest", "--archive", str(archive), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 1
+    assert "bad.txt" in result.output
+    assert "1 documents" in result.output and "paragraphs" in result.output
+    (archive / "bad.txt").unlink()
+    result = runner.invoke("ingest", "--archive", str(archive), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 0
+    assert "1 unchanged" in result.output
+
+
+def test_ingest_usage_errors(runner, tmp_path):
+    result = runner.invoke("ingest", "--archive", str(tmp_path / "missing"))
+    assert result.exit_code == 2
+    assert "missing" in result.output
+    assert runner.invoke("ingest", "--jobs", "0").exit_code == 2
+
+
+def test_search_command(runner, sample_index):
+    result = runner.invoke("search", "道路交通", "--index", str(sample_index), "--limit", "3")
+    assert result.exit_code == 0
+    assert result.output.startswith("7 paragraphs")
+    assert "【道路交通】" in result.output
+    as_json = runner.invoke("search", "道路交通", "--json", "--index", str(sample_index))
+    assert json.loads(as_json.output)["total"] == 7
+    bad = runner.invoke("search", "x", "--year", "abc", "--index", str(sample_index))
+    assert bad.exit_code == 2
+
+
+def test_export_reading_order(runner, sample_index, searcher):
+    result = runner.invoke("export", "--index", str(sample_index))
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.output.splitlines()]
+    keys = {"id", "doc_id", "n", "kind", "text", "title", "city", "county", "year", "date"}
+    assert keys <= set(records[0])
+    assert len(records) == sum(1 for _ in searcher.documents(rec="block"))
+    by_doc: dict[str, list[int]] = {}
+    for record in records:
+        by_doc.setdefault(record["doc_id"], []).append(record["n"])
+    assert all(ns == list(range(1, len(ns) + 1)) for ns in by_doc.values())
+
+
+def test_search_without_index(runner, tmp_path):
+    result = runner.invoke("search", "x", "--index", str(tmp_path / "none"))
+    assert result.exit_code == 3
