@@ -1,0 +1,317 @@
+"""Benchmark: this project against the naive jieba recipe and a brute-force scan, one corpus.
+
+    python bench/bench.py [--paragraphs 20000] [--jobs N] [--out bench/results.json]
+
+Measures, on the same synthetic corpus (bench/make_corpus.py) and in the same run:
+
+1. this project: full ingest (MB/s of text, index size), incremental ingest of one added report,
+   query latency p50/p95 over a fixed mix of 50 queries, each through the real search code path
+   (a new searcher, facet counts, 20 highlighted snippets), and the served process's memory;
+2. the recipe users copy from jieba's README: Whoosh with ``jieba.analyse.ChineseAnalyzer`` on one
+   text field, doing the same work (query parser, facet counts, 20 highlights);
+3. a brute-force scan of the folded texts (substring test per paragraph) for the same queries.
+
+Prints each figure and the ratios, and writes them to ``--out``. Figures, never assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from make_corpus import write_corpus  # noqa: E402  (same folder)
+
+WORK = PROJECT / "bench" / "work"
+
+# 50 queries: frequent and rare words, single characters, phrases, with and without filters.
+QUERIES: list[dict[str, str]] = [
+    {"q": "公安"}, {"q": "派出所"}, {"q": "治安"}, {"q": "交通"}, {"q": "民警"},
+    {"q": "群众"}, {"q": "安全"}, {"q": "社会治理"}, {"q": "道路交通"}, {"q": "扫黑除恶"},
+    {"q": "无人机"}, {"q": "直升机"}, {"q": "电信诈骗"}, {"q": "未成年人"}, {"q": "雪亮工程"},
+    {"q": "H125"}, {"q": "2347"}, {"q": "110"}, {"q": "顽瘴痼疾"}, {"q": "董家段"},
+    {"q": "锦旗"}, {"q": "龙舟"}, {"q": "三角梅"}, {"q": "反扒"}, {"q": "护学"},
+    {"q": "治"}, {"q": "警"}, {"q": "安"}, {"q": "湘"}, {"q": "桥"},
+    {"q": '"社会治理"'}, {"q": '"派出所主防"'}, {"q": '"扫黑除恶专项斗争"'},
+    {"q": '"人民群众"'}, {"q": '"公安机关"'},
+    {"q": "公安", "city": "株洲市"}, {"q": "派出所", "city": "永州市"},
+    {"q": "治安", "year": "2019"}, {"q": "交通", "city": "岳阳市", "year": "2020"},
+    {"q": "民警", "year": "2010"}, {"q": "社会治理", "city": "长沙市"},
+    {"q": "无人机", "year": "2015"}, {"q": "治", "city": "衡阳市"},
+    {"q": '"公安机关"', "year": "2021"}, {"q": "扫黑除恶", "city": "常德市"},
+    {"q": "公安 派出所"}, {"q": "无人机 OR 直升机"}, {"q": "交通 -事故"},
+    {"q": "平安建设"}, {"q": "警务"},
+]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def text_bytes(archive: Path) -> int:
+    return sum(p.stat().st_size for p in archive.rglob("*.txt"))
+
+
+def folder_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+# This project --------------------------------------------------------------------------------
+
+
+def ours_ingest(archive: Path, index: Path, jobs: int) -> dict:
+    from archivist.indexing import IndexStore, ingest, quiet_progress
+
+    shutil.rmtree(index, ignore_errors=True)
+    started = time.perf_counter()
+    result = ingest(archive, index, rebuild=True, jobs=jobs, progress=quiet_progress)
+    seconds = time.perf_counter() - started
+    size = folder_size(IndexStore(index).generation_dir())
+    extra = archive / "bench-added" / "added.txt"
+    extra.parent.mkdir(exist_ok=True)
+    shutil.copy(next(archive.rglob("*.txt")), extra)
+    started = time.perf_counter()
+    incremental = ingest(archive, index, jobs=jobs, progress=quiet_progress)
+    incremental_s = time.perf_counter() - started
+    shutil.rmtree(extra.parent)
+    ingest(archive, index, jobs=jobs, progress=quiet_progress)  # back to the corpus as written
+    assert incremental.added == 1, incremental.summary()
+    return {
+        "paragraphs": result.paragraphs,
+        "seconds": seconds,
+        "index_mb": size / 1e6,
+        "incremental_s": incremental_s,
+    }
+
+
+def ours_queries(index: Path) -> list[float]:
+    from archivist import analysis
+    from archivist.indexing import IndexStore
+    from archivist.pages import search_page
+    from archivist.query import parse_search_args
+
+    store = IndexStore(index)
+    ix = store.open()
+    analysis.use_user_dictionary(store.user_dictionary())
+    with ix.searcher() as searcher:  # warm-up: jieba, column caches
+        search_page(searcher, parse_search_args({"q": "公安"}))
+    timings = []
+    for params in QUERIES:
+        started = time.perf_counter()
+        with ix.searcher() as searcher:
+            search_page(searcher, parse_search_args(params))
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+# The naive recipe ----------------------------------------------------------------------------
+
+
+def naive_ingest(archive: Path, index: Path) -> dict:
+    """Whoosh + jieba's ChineseAnalyzer on one text field, paragraphs split at blank lines."""
+    from jieba.analyse import ChineseAnalyzer
+    from whoosh import index as whoosh_index
+    from whoosh.fields import ID, TEXT, Schema
+
+    from archivist.archive import list_reports, open_catalogue
+    from archivist.metadata import infer_metadata
+    from archivist.reading import read_report
+    from archivist.segment import segment
+
+    shutil.rmtree(index, ignore_errors=True)
+    index.mkdir(parents=True)
+    schema = Schema(
+        path=ID(stored=True),
+        content=TEXT(stored=True, analyzer=ChineseAnalyzer()),
+        city=ID(stored=True, sortable=True),
+        county=ID(stored=True, sortable=True),
+        year=ID(stored=True, sortable=True),
+    )
+    started = time.perf_counter()
+    ix = whoosh_index.create_in(str(index), schema)
+    writer = ix.writer(limitmb=128)
+    files, _ = list_reports(archive)
+    catalogue = open_catalogue(archive, {f.doc_id for f in files})
+    from archivist.gazetteer import default_gazetteer
+
+    count = 0
+    for file in files:
+        text = read_report(file.path)
+        blocks = segment(text)  # same metadata work as ours, so the comparison is fair
+        meta = infer_metadata(file.doc_id, blocks, catalogue.rows.get(file.doc_id),
+                              default_gazetteer())
+        for number, paragraph in enumerate(p for p in text.split("\n") if p.strip()):
+            writer.add_document(
+                path=f"{file.doc_id}/{number}",
+                content=paragraph,
+                city=meta.city,
+                county=meta.county,
+                year=str(meta.year or ""),
+            )
+            count += 1
+    writer.commit()
+    return {"paragraphs": count, "seconds": time.perf_counter() - started}
+
+
+def naive_queries(index: Path) -> list[float]:
+    from whoosh import index as whoosh_index
+    from whoosh import sorting
+    from whoosh.qparser import QueryParser
+    from whoosh.query import And, Term
+
+    ix = whoosh_index.open_dir(str(index))
+    parser = QueryParser("content", ix.schema)
+    facets = {name: sorting.FieldFacet(name) for name in ("city", "county", "year")}
+    timings = []
+    for params in [{"q": "公安"}, *QUERIES]:
+        started = time.perf_counter()
+        with ix.searcher() as searcher:
+            query = parser.parse(params["q"])
+            filters = [Term(k, v) for k, v in params.items() if k != "q"]
+            results = searcher.search(
+                query, limit=20, groupedby=facets, filter=And(filters) if filters else None
+            )
+            for name in facets:
+                results.groups(name)
+            for hit in results[:20]:
+                hit.highlights("content")
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings[1:]
+
+
+# The scan ------------------------------------------------------------------------------------
+
+
+def scan_queries(index: Path) -> list[float]:
+    from archivist.folding import fold
+    from archivist.indexing import IndexStore
+    from archivist.querylang import parse
+
+    with IndexStore(index).open().searcher() as searcher:
+        texts = [fold(f["text"]) for f in searcher.documents(rec="block")]
+    timings = []
+    for params in QUERIES:
+        parsed = parse(params["q"])
+        needles = [t.folded for t in parsed.positive_terms()]
+        started = time.perf_counter()
+        sum(1 for text in texts if all(n in text for n in needles))
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+# Served memory -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve_rss_mb(index: Path) -> float:
+    """Resident memory of the real server after it answered every benchmark query."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, str(PROJECT / "manage.py"), "serve", "--index", str(index),
+         "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/api/search?q=x", timeout=5).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the server did not start") from None
+                time.sleep(0.3)
+        for params in QUERIES:
+            urllib.request.urlopen(f"{base}/?{urlencode(params)}", timeout=60).read()
+        status = Path(f"/proc/{server.pid}/status").read_text()
+        kb = next(int(line.split()[1]) for line in status.splitlines()
+                  if line.startswith("VmRSS"))
+        return kb / 1024
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+# Main ----------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--paragraphs", type=int, default=20000)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, default=PROJECT / "bench" / "results.json")
+    args = parser.parse_args()
+
+    corpus = WORK / f"corpus-{args.paragraphs}-{args.seed}"
+    if not corpus.exists():
+        print(f"writing corpus of about {args.paragraphs} paragraphs into {corpus}")
+        write_corpus(args.paragraphs, corpus, args.seed)
+    megabytes = text_bytes(corpus) / 1e6
+    ours_index, naive_index = WORK / "index-ours", WORK / "index-naive"
+
+    print("ours: full ingest …", flush=True)
+    ours = ours_ingest(corpus, ours_index, args.jobs)
+    print("naive: full ingest …", flush=True)
+    naive = naive_ingest(corpus, naive_index)
+    print("queries …", flush=True)
+    ours_t, naive_t, scan_t = ours_queries(ours_index), naive_queries(naive_index), \
+        scan_queries(ours_index)
+    rss = serve_rss_mb(ours_index)
+
+    results = {
+        "paragraphs": ours["paragraphs"],
+        "text_mb": round(megabytes, 2),
+        "jobs": args.jobs,
+        "ingest_s": round(ours["seconds"], 2),
+        "ingest_mb_s": round(megabytes / ours["seconds"], 3),
+        "index_mb": round(ours["index_mb"], 1),
+        "naive_ingest_s": round(naive["seconds"], 2),
+        "naive_ingest_mb_s": round(megabytes / naive["seconds"], 3),
+        "incremental_s": round(ours["incremental_s"], 3),
+        "query_p50_ms": round(percentile(ours_t, 0.5), 1),
+        "query_p95_ms": round(percentile(ours_t, 0.95), 1),
+        "naive_query_p50_ms": round(percentile(naive_t, 0.5), 1),
+        "naive_query_p95_ms": round(percentile(naive_t, 0.95), 1),
+        "scan_p50_ms": round(percentile(scan_t, 0.5), 1),
+        "scan_p95_ms": round(percentile(scan_t, 0.95), 1),
+        "serve_rss_mb": round(rss, 1),
+    }
+    results["ratios"] = {
+        "query_p95_ours_over_naive": round(results["query_p95_ms"] / results["naive_query_p95_ms"], 2),
+        "scan_p50_over_ours_p50": round(results["scan_p50_ms"] / results["query_p50_ms"], 2),
+        "ingest_ours_over_naive": round(results["ingest_mb_s"] / results["naive_ingest_mb_s"], 2),
+        "incremental_over_full": round(ours["incremental_s"] / ours["seconds"], 4),
+    }
+    slowest = sorted(zip(ours_t, QUERIES), key=lambda x: -x[0])[:5]
+    results["slowest_queries_ms"] = [{"ms": round(t, 1), **q} for t, q in slowest]
+    for key, value in results.items():
+        print(f"{key:>24}: {value}")
+    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {args.out}")
+    print(f"mean query ms: ours {statistics.mean(ours_t):.1f}, naive {statistics.mean(naive_t):.1f}")
+
+
+if __name__ == "__main__":
+    main()
