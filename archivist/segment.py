@@ -1,7 +1,48 @@
-"""Segmentation: report text to blocks (placeholder, replaced by layout repair)."""
+"""Segmentation: report text to blocks, with layout repair and a kind for every block.
+
+Every non-blank source line is one *piece*. Pieces get a kind in this order, each step only
+looking at pieces that have no kind yet:
+
+1. patterns: e-paper navigation and symbol-only lines (``boilerplate``), e-paper date lines
+   (``dateline``), photo credits (``credit``), captions that say so (``▲…``, ``图为…``, or a
+   sentence followed by its credit: ``民警展示收到的锦旗。通讯员供图``), strong bylines
+   (``文/…``, ``记者 … 通讯员 …``, ``…局长 唐文发``);
+2. story headers: the report's header at the top (kickers, title, ``——`` subtitle, byline) and,
+   further down, the header of every story that opens with a news lead (``株洲日报讯(…)``,
+   ``本报讯``, ``新华社…电``) or whose title is followed by a ``——`` subtitle or a byline. The
+   title is the line just above the subtitle, byline or lead; short lines above it are kickers.
+   A bare list of names (``戴鹏 周志军 李志亮 李慧娟``) is a byline only there;
+3. captions: the first line after a wide gap (at least two blank lines more than the usual gap
+   between paragraphs: where the e-paper had a photo) when it is short enough to describe a
+   photo, and the short lines that follow it until body text resumes;
+4. short lines without final punctuation: headings when body text follows them (a run of up to
+   three makes a two- or three-line heading); a short line directly followed by photos and then
+   by body text is rather the first piece of a paragraph cut by the photos, unless it has the
+   two-phrase heading form (``深化五大防控 织密派出所主防网络``). Short lines that show they are
+   fragments (an open quote or bracket, a trailing ``的``/``和``/comma, two commas, a next line
+   starting with ``和``/``”``/a comma) are never headings;
+5. a short one-clause sentence between a finished paragraph and a heading or caption is a
+   caption (``在株洲城区上空执勤的警用直升机。``); everything else is body.
+
+Then joins: a body piece that stops mid-sentence is joined with the next body piece, skipping
+captions and credits between them (they follow the joined paragraph), unless the next piece
+clearly starts a new paragraph: a list marker (``★``, ``——``, ``一、``), a news lead, or a
+quotation or bracket left open by the first piece that the next piece never closes (``深化“放管``
+followed by an unrelated sentence is left alone). Joins stop at ``JOIN_MAX_CHARS`` (text without
+punctuation is not one endless paragraph). Nothing else moves, nothing is lost: every non-blank
+line is in exactly one block, stripped of surrounding white space. A fragment whose continuation
+was printed *before* it (a page that ends with ``…你会发现,违`` continued higher up by
+``规拖拉机…``) is not repaired: that would reorder the text.
+
+Everything is linear in the number of lines; lookahead and lookbehind are bounded.
+"""
 
 from __future__ import annotations
 
+import itertools
+import re
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 KINDS = (
@@ -17,6 +58,104 @@ KINDS = (
     "boilerplate",
 )
 
+# Punctuation sets.
+FINAL_PUNCT = "。！？…!?；;：:."  # a piece ending with one of these ends its paragraph
+SENTENCE_PUNCT = "。！？!?"  # marks counted as sentence ends inside a piece
+CLAUSE_PUNCT = "，,；;：:"  # clause separators inside a sentence
+CLOSERS = "”’」』）)】》〉\"'"  # may follow the final punctuation
+BRACKET_PAIRS = (("“", "”"), ("‘", "’"), ("（", "）"), ("(", ")"), ("《", "》"), ("「", "」"))
+BRACKET_PAIRS += (("『", "』"), ("【", "】"), ("〈", "〉"))
+CONTINUATION_START = "，。、；：？！,.;:?!”’）)》」』】…的和与及并或等"  # cannot start a paragraph
+CONNECTIVE_END = "的和与及并或等在对把将从向为被以于由是，,、"  # cannot end a heading
+DASHES = ("——", "--", "—")
+
+# Lengths, in characters.
+HEADING_MAX_CHARS = 32  # headings and image labels are at most this long
+TITLE_MAX_CHARS = 40
+SHORT_SENTENCE_MAX_CHARS = 30  # a short one-clause sentence (possible caption)
+LONE_CAPTION_MAX_CHARS = 24  # a caption without a wide gap before it is at most this long
+CAPTION_MAX_CHARS = 100  # a caption after a wide gap is at most this long
+BYLINE_MAX_CHARS = 60
+SUBTITLE_MAX_CHARS = 50
+DATELINE_MAX_CHARS = 60
+MAX_KICKERS = 2
+MAX_HEADING_RUN = 3
+HEADER_SCAN = 6  # pieces looked at for the report's header
+WIDE_GAP_EXTRA = 2  # blank lines beyond the usual gap that mark a photo
+JOIN_MAX_CHARS = 10_000  # joins stop before a paragraph grows longer (unpunctuated text)
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """The space-separated words of a constant."""
+    return tuple(text.split())
+
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+
+BOILERPLATE_WORDS = frozenset(
+    _words(
+        "版面导航 上一篇 下一篇 上一版 下一版 上一期 下一期 返回目录 返回首页 返回顶部 回到顶部 "
+        "返回 目录 首页 本版导航 版面目录 本版目录 往期回顾 打印 打印本页 关闭 关闭窗口 分享 "
+        "分享到 字号 大 中 小 默认 放大 缩小 收藏 复制链接 扫一扫 上一张 下一张 PDF版 pdf版 电子版"
+    )
+)
+_BOILERPLATE_INITIALS = frozenset("|｜/／·•<>«»【】[]：:（）()" + "".join(BOILERPLATE_WORDS))
+_BOILERPLATE_SPLIT = re.compile(r"[\s|｜/／·•<>«»【】\[\]：:（）()]+")
+_PAGE_LABEL = re.compile(r"^第\s*[A-Za-z]?\d{1,3}\s*版\s*[：:]?.{0,12}$")
+_SYMBOLS_ONLY = re.compile(rf"^[^0-9A-Za-z{CJK}]+$")
+
+_DATE = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+_WEEKDAY = re.compile(r"星期[一二三四五六日天]|周[一二三四五六日天]")
+
+_CREDIT_PROVIDED = re.compile(
+    r"^[（(【]?\s*(?:本版|本组|本文|文中|以上|上|下|左|右)?(?:图片|照片|图|视频)"
+    r"(?:均|皆)?(?:由|来自).{1,40}(?:提供|供图)\s*[）)】]?$"
+)
+_CREDIT_SOURCE = re.compile(
+    r"^[（(【]?\s*(?:图片来源|图源|图片|照片|图|摄影|供图|摄)\s*[:：/／].{1,40}[）)】]?$"
+)
+_PHOTO_SUFFIX = re.compile(r"\s*(?:摄影|摄|供图)\s*[）)】]?$")
+_CREDIT_BARE = re.compile(r"^[（(]?(?:记者|通讯员|本报|资料)?(?:供图|摄|图)[）)]?$")
+
+LEAD_SOURCE = re.compile(
+    rf"^(?P<source>本报|[{CJK}A-Za-z]{{2,10}}?(?:日报|晚报|早报|时报|商报|报|新闻网|网|电视台|融媒))讯"
+)
+AGENCY_LEAD = re.compile(
+    rf"^(?P<source>新华社|中新社|中国新闻社|人民网|央视网)[{CJK}]{{0,10}}"
+    r"(?:\d{1,2}月\d{1,2}日)?电"
+)
+_TRAILING_NOTE = re.compile(r"\s*[（(][^（()）]{1,40}[）)]\s*$")
+_LIST_MARKER = re.compile(
+    r"^(?:[★☆▲△●○■□◆◇※➤►•]|——|--|[（(][一二三四五六七八九十\d]{1,3}[）)]"
+    r"|[一二三四五六七八九十]{1,3}、|\d{1,2}[、．.](?!\d)|第[一二三四五六七八九十\d]{1,3}[，,、是])"
+)
+_CAPTION_MARKER = re.compile(r"^(?:[▲△▼▽↑↓←→◀▶]|(?:上|下|左|右|左上|右上|左下|右下)?图为|图[:：])")
+_TWO_PHRASES = re.compile(rf"^\S*[{CJK}]\S*\s+\S*[{CJK}]\S*$")
+
+# Bylines.
+AUTHOR_ROLES = _words(
+    "全媒体记者 融媒体记者 本报记者 特约记者 见习记者 首席记者 实习记者 记者 特约通讯员 "
+    "通讯员 实习生 撰文 文字 作者 图文 文图 文"
+)
+PHOTO_ROLES = _words("摄影记者 摄影 摄像 供图 制图 视频 图片 图 摄")
+EDITOR_ROLES = _words("责任编辑 责编 编辑 校对 审核 审校")
+ROLES = tuple(sorted(AUTHOR_ROLES + PHOTO_ROLES + EDITOR_ROLES, key=len, reverse=True))
+ROLE_SUFFIXES = _words(
+    "长 书记 主任 委员 主席 记者 通讯员 教授 研究员 政委 编辑 律师 法官 检察官 警官 代表 "
+    "作者 专家 顾问 经理 董事 院士 博士 老师"
+)
+ORG_SUFFIXES = tuple("局会社部委院厅所队报台站处科办室组馆团网厂校省市县区镇乡村")
+COMPOUND_SURNAMES = _words(
+    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 令狐 夏侯 长孙 宇文 司徒 独孤 南宫 西门 "
+    "端木 轩辕 呼延 申屠 万俟 闻人 澹台 公冶 太史 钟离 宗政 濮阳 淳于 单于"
+)
+_BYLINE_SPLIT = re.compile(r"[\s/／:：|｜、，,（）()\[\]【】]+")
+_NAME = re.compile(rf"^[{CJK}·]{{2,4}}$")
+_BRACKETS = re.compile("[" + re.escape("".join(a + b for a, b in BRACKET_PAIRS)) + "]")
+_ROLE_INITIALS = frozenset(role[0] for role in ROLES)
+_SPACE_OR_LIST = re.compile(r"[\s、]")
+_CREDIT_KEYS = ("图", "摄", "照", "提供")
+
 
 @dataclass(frozen=True)
 class Block:
@@ -28,12 +167,667 @@ class Block:
     lines: tuple[int, ...] = ()
 
 
-def segment(text: str) -> list[Block]:
-    """Split a report into blocks in reading order."""
-    blocks = []
+@dataclass(slots=True)
+class _Piece:
+    """One non-blank source line and what the segmenter found out about it."""
+
+    number: int
+    text: str
+    gap_before: int
+    gap_after: int = 0
+    kind: str = ""
+    wide_before: bool = False
+    wide_after: bool = False
+    final: bool = False
+    shape: str = "L"  # H: short, unfinished; S: short one-clause sentence; L: anything else
+    lead: bool = False
+
+
+# ---------------------------------------------------------------- punctuation and shape
+
+
+def ends_sentence(text: str) -> bool:
+    """True when the text ends with sentence-final punctuation (closing quotes allowed), or
+    with a note in brackets after it (``…。（记者 张三）``, ``…。（本版图片均由…提供）``)."""
+    stripped = text.rstrip(CLOSERS + " ")
+    if stripped and stripped[-1] in FINAL_PUNCT:
+        return True
+    note = _TRAILING_NOTE.search(text)
+    return bool(note) and ends_sentence(text[: note.start()])
+
+
+def open_brackets(text: str) -> set[str]:
+    """Opening quotes/brackets that the text leaves unclosed."""
+    if not _BRACKETS.search(text):
+        return set()
+    return {
+        opener
+        for opener, closer in BRACKET_PAIRS
+        if text.count(opener) > text.count(closer) and opener != closer
+    }
+
+
+def unopened_closers(text: str) -> set[str]:
+    """Openers of the closing quotes/brackets in the text that close something opened before
+    it (a closer before the first opener, or more closers than openers)."""
+    found: set[str] = set()
+    if not _BRACKETS.search(text):
+        return found
+    for opener, closer in BRACKET_PAIRS:
+        first_closer = text.find(closer)
+        if first_closer == -1:
+            continue
+        first_opener = text.find(opener)
+        before = first_opener == -1 or first_closer < first_opener
+        if before or text.count(closer) > text.count(opener):
+            found.add(opener)
+    return found
+
+
+def _counter(chars: str):
+    """A function counting the characters of a text that are in ``chars``."""
+    pattern = re.compile("[" + re.escape(chars) + "]")
+    return lambda text: len(pattern.findall(text))
+
+
+_sentence_marks = _counter(SENTENCE_PUNCT)
+_clause_marks = _counter(CLAUSE_PUNCT)
+
+
+def _looks_unfinished(text: str) -> bool:
+    """True when a short line shows it is a paragraph fragment rather than a heading."""
+    return (
+        bool(open_brackets(text))
+        or bool(unopened_closers(text))
+        or text[0] in CONTINUATION_START
+        or text[-1] in CONNECTIVE_END
+        or _clause_marks(text) > 1
+    )
+
+
+def _shape(text: str, final: bool) -> str:
+    """H (short, no final punctuation), S (short one-clause sentence) or L (other)."""
+    length = len(text)
+    sentences = _sentence_marks(text)
+    clauses = _clause_marks(text)
+    if not final:
+        if length <= HEADING_MAX_CHARS and sentences == 0 and not _looks_unfinished(text):
+            return "H"
+        return "L"
+    if length <= SHORT_SENTENCE_MAX_CHARS and sentences <= 1 and clauses == 0:
+        return "S"
+    return "L"
+
+
+def _two_phrases(text: str) -> bool:
+    """True for the two-phrase heading form ``深化五大防控 织密派出所主防网络``."""
+    return bool(_TWO_PHRASES.match(text))
+
+
+# ---------------------------------------------------------------- patterns
+
+
+def is_boilerplate(text: str) -> bool:
+    """E-paper navigation (``版面导航``, ``上一篇 下一篇``), page labels, symbol-only lines."""
+    if _SYMBOLS_ONLY.match(text) or _PAGE_LABEL.match(text):
+        return True
+    if len(text) > BYLINE_MAX_CHARS or text[0] not in _BOILERPLATE_INITIALS:
+        return False
+    words = [word for word in _BOILERPLATE_SPLIT.split(text) if word]
+    return bool(words) and all(word in BOILERPLATE_WORDS for word in words)
+
+
+def is_dateline(text: str) -> bool:
+    """An e-paper date line: ``2024年02月16日 星期五`` (maybe with paper name and page)."""
+    if len(text) > DATELINE_MAX_CHARS or "年" not in text or _sentence_marks(text):
+        return False
+    if "，" in text or "," in text:
+        return False
+    match = _DATE.search(text)
+    if not match:
+        return False
+    rest = (text[: match.start()] + text[match.end() :]).strip()
+    return bool(_WEEKDAY.search(text)) or not rest
+
+
+def is_credit(text: str) -> bool:
+    """A photo credit alone: ``（本版图片均由…提供）``, ``记者/沈全华 通讯员/付强 摄``."""
+    if len(text) > BYLINE_MAX_CHARS or not any(key in text for key in _CREDIT_KEYS):
+        return False
+    if _sentence_marks(text):
+        return False
+    if any(pattern.match(text) for pattern in (_CREDIT_PROVIDED, _CREDIT_SOURCE, _CREDIT_BARE)):
+        return True
+    return _photographers(text)
+
+
+def _photographers(text: str) -> bool:
+    """Names and roles followed by 摄/供图: ``记者/沈全华 通讯员/付强 摄``, ``通讯员供图``."""
+    match = _PHOTO_SUFFIX.search(text)
+    if not match:
+        return False
+    tokens = _byline_tokens(text[: match.start()])
+    return bool(tokens) and all(t in ROLES or _is_name(t, plain=True) for t in tokens)
+
+
+def is_credited_caption(text: str) -> bool:
+    """A caption with its credit: ``民警展示收到的锦旗。通讯员供图``, ``▲民警巡逻``."""
+    if len(text) > CAPTION_MAX_CHARS:
+        return False
+    if _CAPTION_MARKER.match(text):
+        return True
+    end = max(text.rfind(mark) for mark in SENTENCE_PUNCT)
+    tail = text[end + 1 :].strip()
+    return end > 0 and bool(tail) and _sentence_marks(text[:end]) == 0 and is_credit(tail)
+
+
+def _is_name(token: str, plain: bool = False) -> bool:
+    """A person's name: 2-4 Chinese characters (4 only after a compound surname in a plain list)."""
+    if not _NAME.match(token) or token.endswith(ORG_SUFFIXES) or token in ROLES:
+        return False
+    return not (plain and len(token) == 4 and not token.startswith(COMPOUND_SURNAMES))
+
+
+def _byline_tokens(text: str) -> list[str]:
+    """Tokens of a byline, a role glued to a name (``记者沈全华``) split in two."""
+    tokens: list[str] = []
+    for token in _BYLINE_SPLIT.split(text.strip("（）() ")):
+        if not token:
+            continue
+        role = next((r for r in ROLES if token.startswith(r) and token != r), "")
+        if role and _is_name(token[len(role) :]):
+            tokens += [role, token[len(role) :]]
+        else:
+            tokens.append(token)
+    return tokens
+
+
+def _role_byline(tokens: list[str]) -> list[str] | None:
+    """Names of a byline that starts with a role (``文/刘琼 邱宇松 供图/株洲市公安局``)."""
+    names: list[str] = []
+    photo = False
+    for token in tokens:
+        if token in ROLES:
+            photo = token in PHOTO_ROLES or token in EDITOR_ROLES
+        elif _is_name(token):
+            if not photo:
+                names.append(token)
+        elif not photo:
+            return None
+    return names or None
+
+
+def _titled_byline(text: str, tokens: list[str]) -> list[str] | None:
+    """Names after an office (``市人民政府副市长、市公安局局长 唐文发``)."""
+    if not re.search(r"\s", text):
+        return None
+    count = 0
+    while count < len(tokens) and _is_name(tokens[-1 - count]):
+        count += 1
+    offices = tokens[: len(tokens) - count]
+    if not count or count > 3 or not offices:
+        return None
+    if all(office.endswith(ROLE_SUFFIXES) for office in offices):
+        return tokens[len(tokens) - count :]
+    return None
+
+
+def _may_be_byline(text: str) -> bool:
+    """Cheap test: a byline starts with a role or has names separated by spaces."""
+    return text.lstrip("（(")[:1] in _ROLE_INITIALS or bool(_SPACE_OR_LIST.search(text))
+
+
+def parse_byline(text: str, plain: bool = False) -> list[str] | None:
+    """The author names of a byline, or None when the text is no byline.
+
+    With ``plain`` a bare list of names (``戴鹏 周志军 李志亮 李慧娟``) also counts: it is
+    only a byline where a byline is expected, below a title.
+    """
+    if len(text) > BYLINE_MAX_CHARS or not _may_be_byline(text):
+        return None
+    if ends_sentence(text) or _sentence_marks(text):
+        return None
+    tokens = _byline_tokens(text)
+    if not tokens:
+        return None
+    if tokens[0] in ROLES:
+        return _role_byline(tokens)
+    titled = _titled_byline(text, tokens)
+    if titled:
+        return titled
+    if plain and len(tokens) >= 2 and all(_is_name(token, plain=True) for token in tokens):
+        return tokens
+    return None
+
+
+def parse_lead(text: str) -> tuple[str, list[str]] | None:
+    """(source, author names) of a news lead (``株洲日报讯(全媒体记者/沈全华 通讯员/付强)``).
+
+    The source is "" for ``本报讯``; None when the text is not a news lead.
+    """
+    if "讯" not in text[:16] and "电" not in text[:32]:
+        return None
+    match = LEAD_SOURCE.match(text) or AGENCY_LEAD.match(text)
+    if not match:
+        return None
+    source = match.group("source")
+    rest = text[match.end() :]
+    names: list[str] = []
+    inner = re.match(r"\s*[（(]([^（）()]{1,60})[）)]", rest)
+    if inner:
+        names = parse_byline(inner.group(1)) or []
+    return ("" if source == "本报" else source), names
+
+
+def is_subtitle(text: str) -> bool:
+    """A ``——`` subtitle line: short, starts with a dash, no sentence inside."""
+    return (
+        text.startswith(DASHES)
+        and len(text) <= SUBTITLE_MAX_CHARS
+        and not _sentence_marks(text)
+        and len(text.lstrip("—-")) > 0
+    )
+
+
+def _title_like(piece: _Piece) -> bool:
+    """A line that could be a title or kicker: short, no full stop, no kind yet."""
+    text = piece.text
+    if piece.kind or piece.lead or len(text) > TITLE_MAX_CHARS or "。" in text:
+        return False
+    if _looks_unfinished(text):
+        return False
+    return not ends_sentence(text) or text.rstrip(CLOSERS)[-1] in "！？!?"
+
+
+# ---------------------------------------------------------------- pieces
+
+
+def _pieces(text: str) -> list[_Piece]:
+    """Non-blank lines with their line numbers and the blank lines around them."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    pieces: list[_Piece] = []
+    blank = 0
     for number, line in enumerate(text.split("\n"), start=1):
-        if line.strip():
-            kind = "title" if not blocks else "body"
-            blocks.append(Block(kind, line.strip(), "", (number,)))
-    title = blocks[0].text if blocks else ""
-    return [Block(b.kind, b.text, title, b.lines) for b in blocks]
+        stripped = line.strip()
+        if not stripped:
+            blank += 1
+            continue
+        if pieces:
+            pieces[-1].gap_after = blank
+        pieces.append(_Piece(number, stripped, blank))
+        blank = 0
+    return pieces
+
+
+def _measure(pieces: list[_Piece]) -> None:
+    """Shapes, wide gaps and news leads."""
+    gaps = Counter(piece.gap_before for piece in pieces[1:])
+    usual = gaps.most_common(1)[0][0] if gaps else 0
+    wide = usual + WIDE_GAP_EXTRA
+    for index, piece in enumerate(pieces):
+        piece.final = ends_sentence(piece.text)
+        piece.shape = _shape(piece.text, piece.final)
+        piece.wide_before = index > 0 and piece.gap_before >= wide
+        piece.wide_after = index + 1 < len(pieces) and piece.gap_after >= wide
+        piece.lead = parse_lead(piece.text) is not None
+    for piece, following in itertools.pairwise(pieces):
+        if piece.shape == "H" and following.text[0] in CONTINUATION_START:
+            piece.shape = "L"
+
+
+def _mark_patterns(pieces: list[_Piece]) -> None:
+    """Kinds told by the line alone."""
+    for piece in pieces:
+        text = piece.text
+        if is_boilerplate(text):
+            piece.kind = "boilerplate"
+        elif is_dateline(text):
+            piece.kind = "dateline"
+        elif is_credit(text):
+            piece.kind = "credit"
+        elif is_credited_caption(text):
+            piece.kind = "caption"
+        elif not piece.lead and parse_byline(text) is not None:
+            piece.kind = "byline"
+
+
+# ---------------------------------------------------------------- stories
+
+
+@dataclass
+class _Story:
+    """A story: the index of its first piece and its title."""
+
+    start: int
+    title: str
+
+
+def _mark_header(pieces: list[_Piece], title: int, kickers: list[int]) -> None:
+    """Give the title and kicker kinds."""
+    pieces[title].kind = "title"
+    for index in kickers:
+        pieces[index].kind = "kicker"
+
+
+def _mark_after_title(pieces: list[_Piece], index: int) -> int:
+    """Subtitles and bylines right below a title; returns the index after them."""
+    while index < len(pieces):
+        piece = pieces[index]
+        if piece.kind in ("", "byline") and is_subtitle(piece.text):
+            piece.kind = "subtitle"
+        elif piece.kind == "byline" or (
+            not piece.kind and parse_byline(piece.text, plain=True) is not None
+        ):
+            piece.kind = "byline"
+        else:
+            break
+        index += 1
+    return index
+
+
+def _kickers_above(pieces: list[_Piece], title: int, floor: int) -> list[int]:
+    """Title-like lines right above a title (at most MAX_KICKERS), not above ``floor``."""
+    kickers: list[int] = []
+    index = title - 1
+    while index >= floor and len(kickers) < MAX_KICKERS and _title_like(pieces[index]):
+        kickers.insert(0, index)
+        index -= 1
+    return kickers
+
+
+def _is_anchor(pieces: list[_Piece], index: int) -> bool:
+    """A line that follows a title: a ``——`` subtitle, a byline or a news lead."""
+    piece = pieces[index]
+    if piece.lead or piece.kind == "byline":
+        return True
+    if piece.kind:
+        return False
+    return is_subtitle(piece.text) or parse_byline(piece.text, plain=True) is not None
+
+
+_PAGE_KINDS = ("boilerplate", "dateline")  # may stand above a report's title
+
+
+def _report_header(pieces: list[_Piece]) -> tuple[_Story, int] | None:
+    """Kickers, title, subtitle and byline at the top of the report; the story and the index
+    of the first piece after the header."""
+    top = [i for i, p in enumerate(pieces[: HEADER_SCAN * 2]) if p.kind not in _PAGE_KINDS]
+    top = top[:HEADER_SCAN]
+    if not top or not _title_like(pieces[top[0]]):
+        return None
+    title = top[0]
+    for position, index in enumerate(top[1:], start=1):
+        if _is_anchor(pieces, index):
+            title = top[position - 1]
+            break
+        if not _title_like(pieces[index]):
+            break
+    kickers = [i for i in top if i < title][-MAX_KICKERS:]
+    if any(not _title_like(pieces[i]) for i in kickers):
+        kickers = []
+    _mark_header(pieces, title, kickers)
+    return _Story(0, pieces[title].text), _mark_after_title(pieces, title + 1)
+
+
+def _story_headers(pieces: list[_Piece], after: int) -> list[_Story]:
+    """Stories further down: a title above a news lead, a ``——`` subtitle or a byline."""
+    stories: list[_Story] = []
+    index = after
+    while index < len(pieces):
+        if not (index > after and _title_like(pieces[index - 1]) and _is_anchor(pieces, index)):
+            index += 1
+            continue
+        title = index - 1
+        kickers = _kickers_above(pieces, title, after)
+        _mark_header(pieces, title, kickers)
+        stories.append(_Story(kickers[0] if kickers else title, pieces[title].text))
+        index = max(_mark_after_title(pieces, index), index + 1)
+    return stories
+
+
+def _find_stories(pieces: list[_Piece]) -> list[_Story]:
+    """Mark the headers of the report and of its stories; the stories in reading order."""
+    header = _report_header(pieces)
+    first, header_end = header if header else (_Story(0, ""), 0)
+    return [first, *_story_headers(pieces, header_end)]
+
+
+# ---------------------------------------------------------------- captions and headings
+
+
+def _caption_like(piece: _Piece) -> bool:
+    """Short enough, and at most one sentence, to describe a photo."""
+    text = piece.text
+    if piece.kind or piece.lead or len(text) > CAPTION_MAX_CHARS:
+        return False
+    if _CAPTION_MARKER.match(text):
+        return True
+    return _sentence_marks(text) <= 1 and text[0] not in CONTINUATION_START
+
+
+def _next_is_body(pieces: list[_Piece], index: int) -> bool:
+    """True when the piece at ``index`` is body text: a long line, or a short sentence
+    followed by a long line."""
+    if index >= len(pieces) or pieces[index].kind or pieces[index].wide_before:
+        return False
+    piece = pieces[index]
+    if piece.shape == "L":
+        return True
+    if piece.shape == "S" and index + 1 < len(pieces):
+        following = pieces[index + 1]
+        return not following.kind and following.shape == "L" and not following.wide_before
+    return False
+
+
+def _heading_run(pieces: list[_Piece], index: int) -> int:
+    """The index after the run of short unfinished lines starting at ``index``."""
+    end = index + 1
+    while (
+        end < len(pieces)
+        and end - index < MAX_HEADING_RUN
+        and not pieces[end].kind
+        and pieces[end].shape == "H"
+        and not pieces[end].wide_before
+    ):
+        end += 1
+    return end
+
+
+def _mark_captions(pieces: list[_Piece]) -> None:
+    """Captions: the first line after a wide gap and the short lines that follow it."""
+    for index, piece in enumerate(pieces):
+        if not piece.wide_before or not _caption_like(piece):
+            continue
+        previous = pieces[index - 1]
+        section_break = previous.kind == "" and previous.final and previous.shape == "L"
+        if piece.shape == "H" and section_break and _next_is_body(pieces, index + 1):
+            continue  # a heading after a wide gap, not a photo label
+        piece.kind = "caption"
+        _extend_caption_zone(pieces, index + 1)
+
+
+def _extend_caption_zone(pieces: list[_Piece], index: int) -> None:
+    """Short lines right after a caption are captions too, until body text resumes."""
+    while index < len(pieces):
+        piece = pieces[index]
+        if piece.wide_before:
+            return
+        if piece.kind == "credit":
+            index += 1
+            continue
+        if piece.kind or piece.lead or piece.shape == "L":
+            return
+        if piece.shape == "H" and _next_is_body(pieces, _heading_run(pieces, index)):
+            return
+        if piece.shape == "S" and _next_is_body(pieces, index + 1):
+            return
+        piece.kind = "caption"
+        index += 1
+
+
+def _after_photos(pieces: list[_Piece], index: int) -> int:
+    """The index of the first piece after the captions and credits starting at ``index``."""
+    while index < len(pieces) and pieces[index].kind in ("caption", "credit"):
+        index += 1
+    return index
+
+
+def _mark_headings(pieces: list[_Piece]) -> None:
+    """Short unfinished lines: headings, or the first piece of a paragraph cut by photos."""
+    index = 0
+    while index < len(pieces):
+        piece = pieces[index]
+        if piece.kind or piece.shape != "H":
+            index += 1
+            continue
+        end = _heading_run(pieces, index)
+        last = pieces[end - 1]
+        if (
+            last.wide_after
+            and end < len(pieces)
+            and pieces[end].kind == "caption"
+            and not _two_phrases(last.text)
+        ):
+            resumed = _after_photos(pieces, end)
+            resumed_piece = pieces[resumed] if resumed < len(pieces) else None
+            if resumed_piece and not resumed_piece.kind and resumed_piece.shape != "H":
+                last.kind = "body"  # cut by the photos; joined later
+                end -= 1
+        for heading in pieces[index:end]:
+            heading.kind = "heading"
+        index = max(end, index + 1)
+
+
+_BEFORE_LONE_CAPTION = ("heading", "title", "kicker", "subtitle", "caption", "credit")
+
+
+def _mark_lone_captions(pieces: list[_Piece]) -> None:
+    """A short one-clause sentence between a finished paragraph and a heading or a caption
+    (at the end of a report it stays body: a closing sentence is more likely than a photo)."""
+    for index, piece in enumerate(pieces):
+        if piece.kind or piece.shape != "S" or len(piece.text) > LONE_CAPTION_MAX_CHARS:
+            continue
+        if index == 0:
+            continue
+        previous = pieces[index - 1]
+        if previous.kind not in ("", "body", "caption", "credit") or not previous.final:
+            continue
+        if index + 1 < len(pieces) and pieces[index + 1].kind in _BEFORE_LONE_CAPTION:
+            piece.kind = "caption"
+
+
+# ---------------------------------------------------------------- joins
+
+
+def _joiner(left: str, right: str) -> str:
+    """ " " between two Latin letters or digits, else nothing."""
+    a, b = left[-1], right[0]
+    return " " if a.isascii() and a.isalnum() and b.isascii() and b.isalnum() else ""
+
+
+def _bracket_balance(text: str) -> dict[str, int]:
+    """For each opening quote/bracket, how many more openers than closers the text has."""
+    return {
+        opener: text.count(opener) - text.count(closer)
+        for opener, closer in BRACKET_PAIRS
+        if opener in text or closer in text
+    }
+
+
+def _may_continue(unclosed: set[str], second: str) -> bool:
+    """True when ``second`` may continue a paragraph that left ``unclosed`` quotes open."""
+    if _LIST_MARKER.match(second) or parse_lead(second) is not None:
+        return False
+    return not unclosed or bool(unclosed & unopened_closers(second))
+
+
+def continues(first: str, second: str) -> bool:
+    """True when ``second`` may continue the unfinished paragraph ``first``."""
+    return _may_continue(open_brackets(first), second)
+
+
+def _join_group(pieces: list[_Piece], index: int, used: list[bool]) -> tuple[list, list]:
+    """The pieces of the paragraph starting at ``index`` and the captions its joins skipped."""
+    group = [pieces[index]]
+    skipped: list[_Piece] = []
+    balance = Counter(_bracket_balance(pieces[index].text))
+    length = len(pieces[index].text)
+    cursor = index + 1
+    while not group[-1].final:
+        following = _after_photos(pieces, cursor)
+        if following >= len(pieces) or used[following]:
+            break
+        candidate = pieces[following]
+        unclosed = {opener for opener, open_count in balance.items() if open_count > 0}
+        if candidate.kind != "body" or not _may_continue(unclosed, candidate.text):
+            break
+        length += len(candidate.text)
+        if length > JOIN_MAX_CHARS:
+            break
+        for between in range(cursor, following):
+            if not used[between]:
+                used[between] = True
+                skipped.append(pieces[between])
+        used[following] = True
+        group.append(candidate)
+        balance.update(_bracket_balance(candidate.text))
+        cursor = following + 1
+    return group, skipped
+
+
+def _blocks(pieces: list[_Piece]) -> Iterator[list[_Piece]]:
+    """The pieces of every block in reading order; captions skipped by a join follow it."""
+    used = [False] * len(pieces)
+    for index, piece in enumerate(pieces):
+        if used[index]:
+            continue
+        used[index] = True
+        if piece.kind != "body":
+            yield [piece]
+            continue
+        group, skipped = _join_group(pieces, index, used)
+        yield group
+        for between in skipped:
+            yield [between]
+
+
+def _story_titles(pieces: list[_Piece], stories: list[_Story]) -> dict[int, str]:
+    """The story title of every source line number."""
+    starts = {story.start: story.title for story in stories}
+    titles: dict[int, str] = {}
+    current = stories[0].title
+    for index, piece in enumerate(pieces):
+        current = starts.get(index, current)
+        titles[piece.number] = current
+    return titles
+
+
+def _block(group: list[_Piece], story: str) -> Block:
+    """A block from its pieces, joined with nothing (a space between Latin letters/digits)."""
+    if len(group) == 1:
+        return Block(group[0].kind, group[0].text, story, (group[0].number,))
+    parts = [group[0].text]
+    for left, right in itertools.pairwise(group):
+        parts.append(_joiner(left.text, right.text))
+        parts.append(right.text)
+    kind = "body" if len(group) > 1 else group[0].kind
+    return Block(kind, "".join(parts), story, tuple(piece.number for piece in group))
+
+
+def segment(text: str) -> list[Block]:
+    """Split a report into blocks in reading order, paragraphs cut by page breaks joined."""
+    pieces = _pieces(text)
+    if not pieces:
+        return []
+    _measure(pieces)
+    _mark_patterns(pieces)
+    stories = _find_stories(pieces)
+    _mark_captions(pieces)
+    _mark_headings(pieces)
+    _mark_lone_captions(pieces)
+    for piece in pieces:
+        if not piece.kind:
+            piece.kind = "body"
+    titles = _story_titles(pieces, stories)
+    return [_block(group, titles[group[0].number]) for group in _blocks(pieces)]

@@ -1,0 +1,522 @@
+"""Layout repair and block kinds, on the seeds and on made-up reports."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from archivist.reading import read_report
+from archivist.segment import KINDS, Block, continues, ends_sentence, parse_byline, segment
+
+ARCHIVE = Path(__file__).resolve().parent.parent / "archive"
+SEEDS = (
+    "000_1393866c2a5a9400",
+    "001_9e062a6a15db781c",
+    "002_4bcea7a16599077f",
+    "003_cf03e3746bb637f2",
+    "004_9d64727acbccac30",
+)
+
+
+def seed_text(doc_id: str) -> str:
+    return read_report(ARCHIVE / f"{doc_id}.txt")
+
+
+@pytest.fixture(scope="module")
+def seeds() -> dict[str, list[Block]]:
+    return {doc_id: segment(seed_text(doc_id)) for doc_id in SEEDS}
+
+
+def at(blocks: list[Block], line: int) -> Block:
+    """The block holding a source line."""
+    return next(block for block in blocks if line in block.lines)
+
+
+def expected_text(source_lines: list[str], numbers: tuple[int, ...]) -> str:
+    """What a block of these source lines must read: stripped lines, joined like the segmenter."""
+    text = ""
+    for number in numbers:
+        piece = source_lines[number - 1].strip()
+        glue = text and text[-1].isascii() and text[-1].isalnum()
+        text += (" " if glue and piece[0].isascii() and piece[0].isalnum() else "") + piece
+    return text
+
+
+def check_invariants(text: str, blocks: list[Block]) -> None:
+    """Every non-blank line in exactly one block, original characters, nothing reordered
+    except captions and credits that a join skipped (they follow the joined paragraph)."""
+    source = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    non_blank = [n for n, line in enumerate(source, start=1) if line.strip()]
+    placed = [n for block in blocks for n in block.lines]
+    assert sorted(placed) == non_blank, "a line is lost or doubled"
+    last_line = 0
+    joined: tuple[int, ...] = ()
+    for block in blocks:
+        assert block.kind in KINDS
+        assert block.lines == tuple(sorted(block.lines))
+        assert block.text == expected_text(source, block.lines)
+        if len(block.lines) > 1:
+            assert block.kind == "body"
+            joined = block.lines
+        if block.lines[0] < last_line:  # only a caption skipped by the last join
+            assert block.kind in ("caption", "credit"), block
+            assert joined and joined[0] < block.lines[0] < joined[-1], block
+        else:
+            last_line = block.lines[-1]
+
+
+# ---------------------------------------------------------------- invariants on the seeds
+
+
+@pytest.mark.parametrize("doc_id", SEEDS)
+def test_nothing_lost_or_reordered_on_the_seeds(seeds, doc_id):
+    check_invariants(seed_text(doc_id), seeds[doc_id])
+
+
+@pytest.mark.parametrize("doc_id", SEEDS)
+def test_every_kind_is_known_and_every_block_has_a_story(seeds, doc_id):
+    blocks = seeds[doc_id]
+    title = next(block.text for block in blocks if block.kind == "title")
+    assert all(block.story for block in blocks)
+    if doc_id != "003_cf03e3746bb637f2":
+        assert {block.story for block in blocks} == {title}
+
+
+def test_segmenting_twice_gives_the_same_blocks():
+    text = seed_text(SEEDS[3])
+    assert segment(text) == segment(text)
+
+
+# ---------------------------------------------------------------- joins that must happen
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "lines", "fragment"),
+    [
+        ("000_1393866c2a5a9400", (45, 47), "茶陵公安始终秉持“要做关爱自己家人一样关爱民警”"),
+        ("000_1393866c2a5a9400", (83, 85), "把40%的考核计分权重交给当地村支两委并接受"),
+        ("000_1393866c2a5a9400", (105, 107), "惠及全县8万余名中小学生。”"),
+        ("000_1393866c2a5a9400", (117, 119), "三年行动方案》，首创"),
+        ("001_9e062a6a15db781c", (87, 89), "立体化社会治安防控体系,全州"),
+        ("001_9e062a6a15db781c", (93, 95), "某知名医院进行免费体检"),
+        ("002_4bcea7a16599077f", (15, 17), "株洲市公安局董家段分局（以下简称董家段公安分局）"),
+        ("002_4bcea7a16599077f", (45, 47), "一些他自己都没有保存的图片"),
+        ("002_4bcea7a16599077f", (103, 105), "以“提升组织力”活动为契机"),
+        ("002_4bcea7a16599077f", (107, 109), "定期组织集中培训，"),
+        ("002_4bcea7a16599077f", (113, 115), "运用大数据模型"),
+        ("002_4bcea7a16599077f", (131, 133), "发展实施”和“强化项目建设百日攻坚”"),
+        ("002_4bcea7a16599077f", (135, 137), "地痞、村霸和流氓恶势力"),
+        ("003_cf03e3746bb637f2", (19, 21), "努力把各级党组织锻造得更加坚强有力。"),
+        ("003_cf03e3746bb637f2", (31, 33), "科技新发展、犯罪新形态"),
+        ("003_cf03e3746bb637f2", (43, 45), "各级党委政府更高评价。"),
+        ("003_cf03e3746bb637f2", (113, 115), "及时疏导交通，处置突发事件"),
+        ("004_9d64727acbccac30", (109, 111), "最基层、最前沿的地方,出现在"),
+    ],
+)
+def test_paragraphs_cut_by_page_breaks_are_joined(seeds, doc_id, lines, fragment):
+    block = at(seeds[doc_id], lines[0])
+    assert block.lines == lines
+    assert block.kind == "body"
+    assert fragment in block.text
+
+
+def test_join_across_photo_captions(seeds):
+    """004: a paragraph cut by four photos, their captions and the credit."""
+    blocks = seeds["004_9d64727acbccac30"]
+    index = blocks.index(at(blocks, 51))
+    joined = blocks[index]
+    assert joined.lines == (51, 71)
+    assert "“快反135”平台和社区警务工作平台,为派出所主防注入强劲动能。" in joined.text
+    after = blocks[index + 1 : index + 6]
+    assert [block.lines for block in after] == [(55,), (59,), (63,), (67,), (69,)]
+    assert [block.kind for block in after] == ["caption"] * 4 + ["credit"]
+    assert at(blocks, 49).kind == "heading"
+    assert at(blocks, 73).lines == (73,)
+
+
+# ---------------------------------------------------------------- joins that must not happen
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "line"),
+    [
+        ("001_9e062a6a15db781c", 113),  # 深化“放管 …: the quote is never closed below
+        ("001_9e062a6a15db781c", 115),
+        ("001_9e062a6a15db781c", 127),  # 你会发现,违 … continued higher up (line 109)
+        ("001_9e062a6a15db781c", 109),
+        ("002_4bcea7a16599077f", 139),  # 等涉 … continued higher up (line 121)
+        ("002_4bcea7a16599077f", 121),
+        ("000_1393866c2a5a9400", 65),  # an image label, not a paragraph
+        ("000_1393866c2a5a9400", 151),  # a heading with photos below it
+    ],
+)
+def test_fragments_without_a_continuation_stay_alone(seeds, doc_id, line):
+    assert at(seeds[doc_id], line).lines == (line,)
+
+
+def test_complete_paragraphs_are_never_joined(seeds):
+    for doc_id, blocks in seeds.items():
+        for block in blocks:
+            if len(block.lines) > 1:
+                source = seed_text(doc_id).split("\n")
+                assert not ends_sentence(source[block.lines[0] - 1].strip())
+
+
+# ---------------------------------------------------------------- kinds on the seeds
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "line", "kind"),
+    [
+        ("000_1393866c2a5a9400", 3, "title"),
+        ("000_1393866c2a5a9400", 5, "subtitle"),
+        ("000_1393866c2a5a9400", 7, "byline"),
+        ("000_1393866c2a5a9400", 23, "caption"),
+        ("000_1393866c2a5a9400", 27, "caption"),
+        ("000_1393866c2a5a9400", 29, "heading"),
+        ("000_1393866c2a5a9400", 63, "caption"),
+        ("000_1393866c2a5a9400", 65, "caption"),
+        ("000_1393866c2a5a9400", 67, "caption"),
+        ("000_1393866c2a5a9400", 69, "heading"),
+        ("000_1393866c2a5a9400", 91, "body"),  # ——“云剑”出鞘！… is a list item, not a subtitle
+        ("000_1393866c2a5a9400", 101, "heading"),
+        ("000_1393866c2a5a9400", 151, "heading"),
+        ("000_1393866c2a5a9400", 155, "caption"),
+        ("000_1393866c2a5a9400", 157, "caption"),
+        ("000_1393866c2a5a9400", 159, "credit"),
+        ("001_9e062a6a15db781c", 3, "kicker"),
+        ("001_9e062a6a15db781c", 5, "kicker"),
+        ("001_9e062a6a15db781c", 7, "title"),
+        ("001_9e062a6a15db781c", 9, "subtitle"),
+        ("001_9e062a6a15db781c", 11, "byline"),
+        ("001_9e062a6a15db781c", 23, "caption"),
+        ("001_9e062a6a15db781c", 27, "caption"),
+        ("001_9e062a6a15db781c", 29, "heading"),
+        ("001_9e062a6a15db781c", 31, "heading"),
+        ("001_9e062a6a15db781c", 33, "body"),
+        ("001_9e062a6a15db781c", 47, "heading"),
+        ("001_9e062a6a15db781c", 49, "heading"),
+        ("001_9e062a6a15db781c", 51, "body"),
+        ("001_9e062a6a15db781c", 77, "heading"),
+        ("001_9e062a6a15db781c", 103, "heading"),
+        ("001_9e062a6a15db781c", 107, "caption"),
+        ("001_9e062a6a15db781c", 113, "body"),
+        ("001_9e062a6a15db781c", 131, "caption"),
+        ("001_9e062a6a15db781c", 135, "caption"),
+        ("002_4bcea7a16599077f", 5, "title"),
+        ("002_4bcea7a16599077f", 7, "subtitle"),
+        ("002_4bcea7a16599077f", 9, "byline"),
+        ("002_4bcea7a16599077f", 25, "caption"),
+        ("002_4bcea7a16599077f", 27, "heading"),
+        ("002_4bcea7a16599077f", 29, "heading"),
+        ("002_4bcea7a16599077f", 65, "caption"),
+        ("002_4bcea7a16599077f", 69, "caption"),
+        ("002_4bcea7a16599077f", 81, "body"),
+        ("003_cf03e3746bb637f2", 3, "title"),
+        ("003_cf03e3746bb637f2", 5, "byline"),
+        ("003_cf03e3746bb637f2", 7, "heading"),
+        ("003_cf03e3746bb637f2", 13, "heading"),
+        ("003_cf03e3746bb637f2", 59, "kicker"),
+        ("003_cf03e3746bb637f2", 61, "title"),
+        ("003_cf03e3746bb637f2", 63, "body"),
+        ("003_cf03e3746bb637f2", 65, "heading"),
+        ("003_cf03e3746bb637f2", 75, "heading"),
+        ("003_cf03e3746bb637f2", 77, "body"),
+        ("003_cf03e3746bb637f2", 109, "heading"),
+        ("003_cf03e3746bb637f2", 134, "caption"),
+        ("003_cf03e3746bb637f2", 136, "credit"),
+        ("003_cf03e3746bb637f2", 140, "caption"),
+        ("003_cf03e3746bb637f2", 142, "title"),
+        ("003_cf03e3746bb637f2", 156, "caption"),
+        ("004_9d64727acbccac30", 3, "kicker"),
+        ("004_9d64727acbccac30", 7, "title"),
+        ("004_9d64727acbccac30", 9, "subtitle"),
+        ("004_9d64727acbccac30", 11, "byline"),
+        ("004_9d64727acbccac30", 23, "heading"),
+        ("004_9d64727acbccac30", 49, "heading"),
+        ("004_9d64727acbccac30", 55, "caption"),
+        ("004_9d64727acbccac30", 59, "caption"),
+        ("004_9d64727acbccac30", 69, "credit"),
+        ("004_9d64727acbccac30", 121, "heading"),
+        ("004_9d64727acbccac30", 147, "body"),
+    ],
+)
+def test_kinds_on_the_seeds(seeds, doc_id, line, kind):
+    assert at(seeds[doc_id], line).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "text", "kind"),
+    [
+        ("000_1393866c2a5a9400", "素质过硬锻造最忠诚警队", "heading"),
+        ("004_9d64727acbccac30", "深化五大防控 织密派出所主防网络", "heading"),
+        ("000_1393866c2a5a9400", "戴鹏 周志军 李志亮 李慧娟", "byline"),
+        ("000_1393866c2a5a9400", "(本版图片均由茶陵县公安局提供)", "credit"),
+        ("001_9e062a6a15db781c", "——株洲公安工作巡礼", "subtitle"),
+        ("001_9e062a6a15db781c", "壮丽70年 奋斗新时代", "kicker"),
+        ("001_9e062a6a15db781c", "株洲发展成就巡礼", "kicker"),
+        ("003_cf03e3746bb637f2", "市人民政府副市长、市公安局局长 唐文发", "byline"),
+    ],
+)
+def test_named_examples(seeds, doc_id, text, kind):
+    assert [block.kind for block in seeds[doc_id] if block.text == text] == [kind]
+
+
+# ---------------------------------------------------------------- stories
+
+
+def test_a_page_with_several_stories(seeds):
+    blocks = seeds["003_cf03e3746bb637f2"]
+    stories = list(dict.fromkeys(block.story for block in blocks))
+    assert stories == [
+        "努力建设更高水平的平安株洲",
+        "事故四项指数全降 全力攻坚“四个专项”",
+        "市委政法委举行学习贯彻党的二十大精神宣讲会",
+        "元旦无大案大事，三项警务指数下降",
+        "千里邮寄锦旗 点赞民警",
+    ]
+    story_of = {line: at(blocks, line).story for line in (9, 55, 59, 63, 89, 91, 95, 105, 134, 144)}
+    assert story_of == {
+        9: stories[0],
+        55: stories[0],
+        59: stories[1],  # the kicker belongs to the story below it
+        63: stories[1],
+        89: stories[1],
+        91: stories[2],
+        95: stories[2],
+        105: stories[3],
+        134: stories[3],
+        144: stories[4],
+    }
+    titles = [block.text for block in blocks if block.kind == "title"]
+    assert titles == stories
+
+
+def test_a_report_without_a_title_has_no_story():
+    text = "这是一段很长的正文，没有标题，也没有作者，只是一段话，讲述经过。\n\n第二段。\n"
+    blocks = segment(text)
+    assert [block.kind for block in blocks] == ["body", "body"]
+    assert {block.story for block in blocks} == {""}
+
+
+# ---------------------------------------------------------------- made-up reports
+
+REPORT = """\
+撑起一方晴朗的天
+
+——茶陵县公安局工作纪实
+
+记者 张三 通讯员 李四
+
+仲冬的茶陵县云阳山，别有一番迷人的韵味。太阳升起，雾气开始升腾。
+
+素质过硬锻造最忠诚警队
+
+坚持既严管又厚爱，茶陵公安始终秉持“要做关爱自己
+
+
+
+“夜鹰”巡防队保护校园周边安全。
+
+家人一样关爱民警”的理念，深入实施“暖警工程”。
+
+今年，茶陵县公安局还在全省首创局党委班子活动。
+"""
+
+
+def kinds_and_lines(blocks: list[Block]) -> list[tuple[str, tuple[int, ...]]]:
+    return [(block.kind, block.lines) for block in blocks]
+
+
+def test_made_up_report_with_a_break_across_a_caption():
+    blocks = segment(REPORT)
+    check_invariants(REPORT, blocks)
+    assert kinds_and_lines(blocks) == [
+        ("title", (1,)),
+        ("subtitle", (3,)),
+        ("byline", (5,)),
+        ("body", (7,)),
+        ("heading", (9,)),
+        ("body", (11, 17)),
+        ("caption", (15,)),
+        ("body", (19,)),
+    ]
+    assert blocks[5].text == (
+        "坚持既严管又厚爱，茶陵公安始终秉持“要做关爱自己家人一样关爱民警”的理念，深入实施“暖警工程”。"
+    )
+    assert {block.story for block in blocks} == {"撑起一方晴朗的天"}
+
+
+def test_gbk_file(tmp_path):
+    path = tmp_path / "gbk.txt"
+    path.write_bytes(REPORT.encode("gbk"))
+    blocks = segment(read_report(path))
+    check_invariants(REPORT, blocks)
+    assert blocks == segment(REPORT)
+
+
+@pytest.mark.parametrize("ending", ["\r\n", "\r"], ids=["crlf", "cr-only"])
+def test_crlf_and_cr_files(tmp_path, ending):
+    path = tmp_path / "report.txt"
+    path.write_bytes(REPORT.replace("\n", ending).encode("utf-8"))
+    text = read_report(path)
+    assert segment(text) == segment(REPORT)
+    assert segment(REPORT.replace("\n", ending)) == segment(REPORT)  # also without read_report
+
+
+def test_one_paragraph_per_line():
+    text = (
+        "社区民警的一天\n"
+        "记者 王五\n"
+        "早上七点，社区民警李飞就来到了警务室。\n"
+        "他打开电脑，查看辖区视频信息，发现一处\n"
+        "路灯损坏，立即联系有关部门修理。\n"
+        "中午，他走访了辖区的三家企业。\n"
+        "下午，他在社区开展反诈宣传。\n"
+    )
+    blocks = segment(text)
+    check_invariants(text, blocks)
+    assert kinds_and_lines(blocks) == [
+        ("title", (1,)),
+        ("byline", (2,)),
+        ("body", (3,)),
+        ("body", (4, 5)),
+        ("body", (6,)),
+        ("body", (7,)),
+    ]
+
+
+def test_blank_line_separated_and_mixed():
+    separated = "第一段讲了一件事。\n\n第二段讲了另一件事，\n\n并且接着说完。\n\n第三段。\n"
+    blocks = segment(separated)
+    check_invariants(separated, blocks)
+    assert [block.lines for block in blocks] == [(1,), (3, 5), (7,)]
+    mixed = (
+        "第一段讲了一件事。\n第二段讲了另一件事，\n并且接着说完。\n\n\n第三段，说完。\n第四段。\n"
+    )
+    blocks = segment(mixed)
+    check_invariants(mixed, blocks)
+    assert [block.lines for block in blocks] == [(1,), (2, 3), (6,), (7,)]
+
+
+def test_latin_pieces_are_joined_with_a_space():
+    text = (
+        "年度报告\n\n"
+        "The annual report of the county police was written in\n\n"
+        "English by the team of the archive.\n\n"
+        "这份报告由档案馆的工作人员整理，收录了多个单位的材料，中文段落写到一半\n\n"
+        "ABC公司的报告也在其中。\n"
+    )
+    blocks = segment(text)
+    check_invariants(text, blocks)
+    assert [block.lines for block in blocks] == [(1,), (3, 5), (7, 9)]
+    assert blocks[1].text == (
+        "The annual report of the county police was written in English by the team of the archive."
+    )
+    assert blocks[2].text.endswith("中文段落写到一半ABC公司的报告也在其中。")
+
+
+def test_lines_are_stripped_of_surrounding_white_space():
+    text = "   第一段，\u3000\n\n\t接着写完。  \n \n\u3000\n"
+    blocks = segment(text)
+    assert [(block.text, block.lines) for block in blocks] == [("第一段，接着写完。", (1, 3))]
+
+
+def test_headings_titles_bylines_and_captions_are_never_joined():
+    text = (
+        "一个没有标点的标题\n\n"
+        "记者 张三\n\n"
+        "正文的第一段，讲了开头。\n\n"
+        "小标题一\n\n"
+        "正文的第二段，讲了经过。\n\n\n\n"
+        "图为民警在巡逻\n\n"
+        "结尾一段，讲了结果。\n"
+    )
+    blocks = segment(text)
+    check_invariants(text, blocks)
+    assert [block.kind for block in blocks] == [
+        "title",
+        "byline",
+        "body",
+        "heading",
+        "body",
+        "caption",
+        "body",
+    ]
+    assert all(len(block.lines) == 1 for block in blocks)
+
+
+def test_an_unclosed_quote_waits_for_its_closing_quote():
+    assert continues("他说：“我们要", "继续努力。”大家鼓掌。")
+    assert not continues("这些只是我市深化“放管", "安全、便利、舒适的生活环境是群众永恒的需求。")
+    assert continues("努力把各级党组织锻造得", "更加坚强有力。")
+    assert not continues("主要做法有", "★第一，加强领导。")
+    assert not continues("会议指出", "株洲日报讯(记者/张三)近日，……")
+
+
+def test_e_paper_navigation_and_datelines():
+    text = (
+        "版面导航\n\n"
+        "2024年02月16日 星期五\n\n"
+        "上一篇 下一篇\n\n"
+        "平安建设见实效\n\n"
+        "本报讯（记者 张三）近日，我市召开平安建设推进会。\n\n"
+        "（本版图片均由市公安局提供）\n\n"
+        "返回目录\n"
+    )
+    blocks = segment(text)
+    check_invariants(text, blocks)
+    assert [block.kind for block in blocks] == [
+        "boilerplate",
+        "dateline",
+        "boilerplate",
+        "title",
+        "body",
+        "credit",
+        "boilerplate",
+    ]
+    assert {block.story for block in blocks} == {"平安建设见实效"}
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("文/刘琼 邱宇松 殷根祥 供图/株洲市公安局", ["刘琼", "邱宇松", "殷根祥"]),
+        ("记者 张三 通讯员 李四", ["张三", "李四"]),
+        ("全媒体记者/沈全华 通讯员/付强", ["沈全华", "付强"]),
+        ("市人民政府副市长、市公安局局长 唐文发", ["唐文发"]),
+        ("本报记者 欧阳修远", ["欧阳修远"]),
+        ("深化五大防控 织密派出所主防网络", None),
+        ("千里邮寄锦旗 点赞民警", None),
+        ("这是一句完整的话。", None),
+    ],
+)
+def test_bylines(text, names):
+    assert parse_byline(text) == names
+
+
+def test_plain_list_of_names_only_where_a_byline_is_expected():
+    assert parse_byline("戴鹏 周志军 李志亮 李慧娟") is None
+    names = ["戴鹏", "周志军", "李志亮", "李慧娟"]
+    assert parse_byline("戴鹏 周志军 李志亮 李慧娟", plain=True) == names
+    assert parse_byline("交通问题顽瘴痼疾 集中整治", plain=True) is None
+
+
+def test_empty_and_blank_text():
+    assert segment("") == []
+    assert segment("\n\n  \n\u3000\n") == []
+
+
+def test_sixteen_megabytes_segment_in_a_few_seconds():
+    text = "\n".join(seed_text(doc_id) for doc_id in SEEDS)
+    big = text * (16_000_000 // len(text.encode("utf-8")))
+    start = time.perf_counter()
+    blocks = segment(big)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 8.0, elapsed
+    assert len(blocks) > 50_000
+    assert sum(len(block.lines) for block in blocks) == sum(
+        1 for line in big.split("\n") if line.strip()
+    )
