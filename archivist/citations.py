@@ -66,19 +66,31 @@ def _gbt_authors(authors: list[str]) -> str:
 def gbt7714(meta: dict, n: int, url: str, accessed: date) -> str:
     """A GB/T 7714-2015 reference for a newspaper paragraph; unknown parts left out.
 
-    Form: ``作者. 题名[N/OL]. 报纸名, 日期: 第n段[引用日期]. URL.``
+    Form: ``作者. 题名: 副题名[N/OL]. 报纸名, 日期: 第n段[引用日期]. URL.`` The paragraph number
+    stands where the standard puts the cited page; the date falls back to the year (unless
+    the year was only inferred from the text).
     """
     parts = []
     authors = _gbt_authors(list(meta.get("authors") or []))
     if authors:
         parts.append(f"{authors}. ")
     title = meta.get("title") or meta.get("doc_id", "")
+    subtitle = _subtitle(meta.get("subtitle") or "")
+    if subtitle and subtitle != title:
+        title = f"{title}: {subtitle}"
     parts.append(f"{title}[N/OL]. ")
-    where = ", ".join(x for x in (meta.get("source", ""), meta.get("date", "")) if x)
+    year = "" if meta.get("year_inferred") else str(meta.get("year") or "")
+    when = meta.get("date") or year
+    where = ", ".join(x for x in (meta.get("source", ""), when) if x)
     where = f"{where}: 第{n}段" if where else f"第{n}段"
     parts.append(f"{where}[{accessed.isoformat()}]. ")
     parts.append(f"{url}.")
     return "".join(parts)
+
+
+def _subtitle(text: str) -> str:
+    """A subtitle without the dashes that introduce it in print (``——``)."""
+    return text.strip().lstrip("—-－–").strip()
 
 
 def bibtex_key(meta: dict, n: int) -> str:
@@ -93,20 +105,24 @@ def _bib_escape(value: str) -> str:
 
 
 def bibtex(meta: dict, n: int, url: str, accessed: date) -> str:
-    """A BibTeX entry for the paragraph (``@article`` in a newspaper, or ``@misc``)."""
+    """A biblatex entry for the paragraph (``@article`` in a newspaper, or ``@misc``); the URL
+    stays verbatim, as biblatex reads it."""
     fields = [
         ("author", " and ".join(meta.get("authors") or [])),
         ("title", meta.get("title") or meta.get("doc_id", "")),
+        ("subtitle", _subtitle(meta.get("subtitle") or "")),
         ("journal", meta.get("source", "")),
         ("date", meta.get("date", "")),
-        ("year", str(meta.get("year") or "")),
+        ("year", "" if meta.get("year_inferred") else str(meta.get("year") or "")),
         ("note", f"第{n}段"),
         ("url", url),
         ("urldate", accessed.isoformat()),
         ("language", "chinese"),
     ]
     kind = "article" if meta.get("source") else "misc"
-    body = ",\n".join(f"  {name} = {{{_bib_escape(v)}}}" for name, v in fields if v)
+    body = ",\n".join(
+        f"  {name} = {{{v if name == 'url' else _bib_escape(v)}}}" for name, v in fields if v
+    )
     return f"@{kind}{{{bibtex_key(meta, n)},\n{body}\n}}"
 
 

@@ -18,6 +18,8 @@ from .query import SORTS, SearchQuery
 from .search import NotFound, SearchResults, document_meta, get_document, search
 
 SORT_LABELS = {"relevance": "相关度", "date_desc": "最新", "date_asc": "最早"}
+HISTOGRAM_FILL_SPAN = 80  # missing years get an empty bar when the years span at most this
+HISTOGRAM_LABELS = 8  # about this many year labels under the histogram
 FACET_LABELS = {"city": "城市", "county": "区县", "year": "年份"}
 KIND_LABELS = {
     "title": "标题",
@@ -59,30 +61,120 @@ def _with_format(path: str, query: SearchQuery, **changes: object) -> str:
 def search_page(searcher: Searcher, query: SearchQuery) -> dict:
     """The search page: query echo, totals, hits, facets with toggle URLs, chips, paging."""
     results = search(searcher, query)
+    facets = _facets(results)
     return {
         "query": query.echo(),
+        "url": search_url(query),
         "total": results.total,
         "documents": results.documents,
         "took_ms": round(results.took_ms, 1),
-        "hits": [hit.to_dict() for hit in results.hits],
-        "facets": _facets(results),
+        "hits": [_hit(hit.to_dict(), query) for hit in results.hits],
+        "facets": facets,
+        "places": _places(facets),
+        "years": _year_histogram(facets.get("year", []), query),
         "chips": _chips(query),
         "clear_url": search_url(SearchQuery(q=query.q, sort=query.sort, group=query.group)),
         "pagination": _pagination(results),
-        "sorts": [
-            {"value": s, "label": SORT_LABELS[s], "selected": s == query.sort,
-             "url": search_url(query, sort=s, page=1)}
-            for s in SORTS
-        ],
+        "sorts": _sorts(query),
         "group": {
             "on": query.group,
             "toggle_url": search_url(query, group=not query.group, page=1),
+        },
+        "forms": {
+            "search": _hidden_fields(query, "q", "page"),
+            "years": _hidden_fields(query, "year_from", "year_to", "page"),
         },
         "exports": {
             "csv": _with_format("/export.csv", query, page=1),
             "json": _with_format("/api/search", query),
             "atom": _with_format("/feed.atom", query, page=1),
         },
+    }
+
+
+def _sorts(query: SearchQuery) -> list[dict]:
+    """The sort options; without a query there is no relevance, and the newest come first."""
+    current = "date_desc" if not query.q and query.sort == "relevance" else query.sort
+    return [
+        {
+            "value": s,
+            "label": SORT_LABELS[s],
+            "selected": s == current,
+            "url": search_url(query, sort=s, page=1),
+        }
+        for s in SORTS
+        if query.q or s != "relevance"
+    ]
+
+
+def _hit(hit: dict, query: SearchQuery) -> dict:
+    """A hit with its kind's label and, when grouped, the link to the rest of its document."""
+    more = hit.get("group_more") or 0
+    return hit | {
+        "kind_label": KIND_LABELS.get(hit["kind"], hit["kind"]),
+        "story_differs": bool(hit["story"]) and hit["story"] != hit["title"],
+        "more_url": document_url(hit["doc_id"], query.q) if more else "",
+    }
+
+
+def _hidden_fields(query: SearchQuery, *dropped: str) -> list[dict]:
+    """The query's parameters a form must carry along, minus those the form itself sets."""
+    return [{"name": k, "value": v} for k, v in query.params() if k not in dropped]
+
+
+def _places(facets: dict[str, list[dict]]) -> list[dict]:
+    """Cities with their counties nested; counties of no listed city under a blank city."""
+    counties = facets.get("county", [])
+    tree = [
+        city | {"counties": [c for c in counties if c["parent"] == city["value"]]}
+        for city in facets.get("city", [])
+    ]
+    listed = {city["value"] for city in tree}
+    orphans = [c for c in counties if c["parent"] not in listed]
+    if orphans:
+        tree.append(
+            {
+                "value": "",
+                "count": sum(c["count"] for c in orphans),
+                "selected": False,
+                "parent": "",
+                "toggle_url": "",
+                "counties": orphans,
+            }
+        )
+    return tree
+
+
+def _year_histogram(values: list[dict], query: SearchQuery) -> dict:
+    """The year facet as histogram bars (gaps filled), with the range form's bounds."""
+    by_year = {int(v["value"]): v for v in values if v["value"].isdigit()}
+    bars: list[dict] = []
+    if by_year:
+        low, high = min(by_year), max(by_year)
+        years = range(low, high + 1) if high - low <= HISTOGRAM_FILL_SPAN else sorted(by_year)
+        peak = max(v["count"] for v in by_year.values()) or 1
+        step = -(-len(years) // HISTOGRAM_LABELS)
+        ranged = query.year_from is not None or query.year_to is not None
+        for i, year in enumerate(years):
+            value = by_year.get(year) or {"count": 0, "selected": False, "toggle_url": ""}
+            count = value["count"]
+            bars.append(
+                {
+                    "value": str(year),
+                    "count": count,
+                    "selected": value["selected"],
+                    "toggle_url": value["toggle_url"] if count or value["selected"] else "",
+                    "height": max(4, round(100 * count / peak)) if count else 0,
+                    "in_range": not ranged or query.allows_year(str(year)),
+                    "labelled": i % step == 0 or i == len(years) - 1,
+                }
+            )
+    return {
+        "bars": bars,
+        "min": bars[0]["value"] if bars else "",
+        "max": bars[-1]["value"] if bars else "",
+        "year_from": query.year_from,
+        "year_to": query.year_to,
     }
 
 
@@ -140,6 +232,8 @@ def _pagination(results: SearchResults) -> dict:
             {"page": p, "url": search_url(query, page=p), "current": p == query.page}
             for p in window
         ],
+        "first_url": search_url(query, page=1) if window.start > 1 else "",
+        "last_url": search_url(query, page=pages) if window.stop <= pages else "",
     }
 
 
@@ -167,6 +261,7 @@ def _provenance(meta: dict) -> list[dict]:
 def document_page(searcher: Searcher, doc_id: str, q: str = "", hit: int | None = None) -> dict:
     """The document page: metadata with provenance, numbered blocks, matches of ``q``."""
     view = get_document(searcher, doc_id, q)
+    hit_blocks = view.hit_blocks
     return {
         "doc_id": doc_id,
         "meta": view.meta,
@@ -174,7 +269,8 @@ def document_page(searcher: Searcher, doc_id: str, q: str = "", hit: int | None 
         "q": q,
         "target": hit,
         "hit_count": view.hit_count,
-        "hit_blocks": view.hit_blocks,
+        "hit_blocks": hit_blocks,
+        "hit_nav": _hit_nav(doc_id, q, hit_blocks, hit),
         "blocks": [
             b.to_dict()
             | {
@@ -188,6 +284,18 @@ def document_page(searcher: Searcher, doc_id: str, q: str = "", hit: int | None 
         "raw_url": f"/raw/{quote_doc_id(doc_id)}",
         "search_url": "/?" + urlencode({"q": q}) if q else "/",
         "api_url": f"/api/documents/{quote_doc_id(doc_id)}",
+    }
+
+
+def _hit_nav(doc_id: str, q: str, hit_blocks: list[int], target: int | None) -> dict:
+    """Links to the previous and next paragraph with a match, around the target paragraph."""
+    before = [n for n in hit_blocks if target is not None and n < target]
+    after = [n for n in hit_blocks if target is None or n > target]
+    return {
+        "blocks": len(hit_blocks),
+        "position": hit_blocks.index(target) + 1 if target in hit_blocks else 0,
+        "prev_url": document_url(doc_id, q, before[-1]) if before else "",
+        "next_url": document_url(doc_id, q, after[0]) if after else "",
     }
 
 
@@ -230,13 +338,23 @@ def paragraph_page(
         "requested_n": n,
         "status": resolution.status,
         "paragraph": block.to_dict() | {"kind_label": KIND_LABELS.get(block.kind, block.kind)},
+        "story": block.story if block.story != view.meta.get("title") else "",
         "context": context,
         "meta": view.meta,
         "metadata": _provenance(view.meta),
         "permalink": permalink,
         "document_url": document_url(doc_id, n=block.n),
-        "citations": citations(view.meta, block.n, permalink, today),
+        "raw_url": f"/raw/{quote_doc_id(doc_id)}",
+        "citations": citations(_cited_meta(view.meta, block.story), block.n, permalink, today),
     }
+
+
+def _cited_meta(meta: dict, story: str) -> dict:
+    """The metadata to cite a paragraph by: on a multi-story page, its own story's title (the
+    report's authors and subtitle belong to another story, so they are left out)."""
+    if not story or story == meta.get("title"):
+        return meta
+    return meta | {"title": story, "subtitle": "", "authors": []}
 
 
 def documents_page(searcher: Searcher) -> dict:

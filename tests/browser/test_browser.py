@@ -1,0 +1,232 @@
+"""The web front end in a real browser: search, facets, documents, permalinks, export, a11y."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+
+if not Path("/usr/bin/chromium").exists():
+    pytest.skip(
+        "Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import Page, expect
+
+QUERY = "道路交通"
+CHALING = "zz/2019-chaling"
+
+
+def params(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def hit_doc_ids(page: Page) -> set[str]:
+    hrefs = page.locator(".hits .hit-title a").evaluate_all("links => links.map(a => a.href)")
+    return {urlsplit(href).path.removeprefix("/doc/") for href in hrefs}
+
+
+def facet(page: Page, name: str):
+    return page.locator(".tree a.fv", has=page.locator(".name", has_text=re.compile(f"^{name}$")))
+
+
+def test_search_two_cities_and_a_year_range(page: Page, screenshot):
+    page.goto("/")
+    expect(page.locator("#q")).to_be_focused()
+    page.fill("#q", QUERY)
+    page.press("#q", "Enter")
+    expect(page.locator("#q")).to_have_value(QUERY)
+    expect(page.locator(".summary")).to_contain_text("毫秒")
+    everything = hit_doc_ids(page)
+    assert "cs/2023-tianxin" in everything
+
+    facet(page, "株洲市").click()
+    facet(page, "永州市").click()
+    assert params(page)["city"] == ["株洲市", "永州市"]
+    expect(page.locator(".chips .chip")).to_have_count(2)
+    # a facet's counts ignore its own selection: 长沙市 stays listed and countable
+    expect(facet(page, "长沙市").locator(".count")).not_to_have_text("0")
+    # counties are nested under their city
+    counties = page.locator('.tree > li:has(> a.fv .name:text-is("株洲市")) ul .name')
+    expect(counties).to_contain_text(["茶陵县"])
+
+    page.fill("input[name=year_from]", "2019")
+    page.fill("input[name=year_to]", "2022")
+    page.click(".year-range button")
+    query = params(page)
+    assert query["year_from"] == ["2019"] and query["year_to"] == ["2022"]
+    assert query["city"] == ["株洲市", "永州市"] and query["q"] == [QUERY]
+    assert hit_doc_ids(page) == {
+        "zz/2019-chaling",
+        "zz/2021-hetang",
+        "yz/2020-lengshuitan",
+        "yz/2022-qiyang",
+    }
+    expect(page.locator(".chips .chip")).to_have_count(3)
+    expect(page.locator(".histogram .bar.out")).not_to_have_count(0)
+    for text in page.locator(".hits time").all_inner_texts():
+        assert "2019" <= text[:4] <= "2022"
+
+    page.go_back()
+    assert "year_from" not in params(page)
+    page.go_forward()
+    page.get_by_role("link", name=re.compile("城市：永州市")).click()
+    assert params(page)["city"] == ["株洲市"]
+    page.click("text=清除全部条件")
+    assert set(params(page)) == {"q"}
+
+    screenshot(f"/?q={quote(QUERY)}&city=株洲市&city=永州市&year_from=2019&year_to=2022", "search")
+
+
+def open_middle_hit(page: Page) -> int:
+    """Open the document at its middle paragraph with a match, from the result list."""
+    page.goto(f"/?q={quote(QUERY)}&city=株洲市")
+    links = page.locator(".hits a.para").evaluate_all("links => links.map(a => a.href)")
+    numbers = sorted(int(parse_qs(urlsplit(h).query)["hit"][0]) for h in links if CHALING in h)
+    assert len(numbers) >= 3, numbers
+    middle = numbers[len(numbers) // 2]
+    page.locator(f'.hits a.para[href*="{CHALING}"][href*="hit={middle}#"]').click()
+    return middle
+
+
+def test_open_a_hit_and_step_through_the_matches(page: Page, screenshot):
+    n = open_middle_hit(page)
+    assert urlsplit(page.url).fragment == f"p{n}"
+    target = page.locator(".block.target")
+    expect(target).to_have_count(1)
+    expect(target).to_have_attribute("id", f"p{n}")
+    expect(target.locator("mark")).not_to_have_count(0)
+    expect(target).to_be_in_viewport()
+    # every match is marked, and the count says so
+    count = int(page.locator(".hitcount strong").first.inner_text())
+    expect(page.locator(".text mark")).to_have_count(count)
+
+    hit_blocks = [
+        int(x)
+        for x in page.locator(".block.has-hit").evaluate_all(
+            "blocks => blocks.map(b => b.dataset.n)"
+        )
+    ]
+    index = hit_blocks.index(n)
+    page.click("#hit-next")
+    expect(page.locator(".block.target")).to_have_attribute("id", f"p{hit_blocks[index + 1]}")
+    expect(page.locator(".block.target")).to_be_in_viewport()
+    assert params(page)["hit"] == [str(hit_blocks[index + 1])]
+    page.click("#hit-prev")
+    page.click("#hit-prev")
+    expect(page.locator(".block.target")).to_have_attribute("id", f"p{hit_blocks[index - 1]}")
+    expect(page.locator(".block.target")).to_be_in_viewport()
+    page.keyboard.press("n")
+    expect(page.locator(".block.target")).to_have_attribute("id", f"p{n}")
+    assert params(page)["hit"] == [str(n)] and urlsplit(page.url).fragment == f"p{n}"
+    page.reload()  # the URL holds the reader's place
+    expect(page.locator(".block.target")).to_have_attribute("id", f"p{n}")
+    expect(page.locator(".block.target")).to_be_in_viewport()
+    page.go_back()  # stepping through the hits does not pile up history
+    assert urlsplit(page.url).path == "/"
+    expect(page.locator(".hits")).to_be_visible()
+
+    screenshot(f"/doc/{CHALING}?q={quote(QUERY)}&hit={n}#p{n}", "document", full_page=False)
+
+
+def test_permalink_and_copying_the_citation(page: Page, screenshot):
+    page.goto(f"/doc/{CHALING}")
+    block = page.locator("#p5")
+    link = block.locator("a.plink")
+    expect(link).to_have_css("opacity", "0")
+    block.hover()
+    expect(link).to_have_css("opacity", "1")
+    page.mouse.move(0, 0)
+    link.focus()  # reachable by keyboard, and visible when focused
+    expect(link).to_have_css("opacity", "1")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/p/zz/2019-chaling/5\?v="))
+
+    canonical = page.locator('link[rel="canonical"]').get_attribute("href")
+    assert canonical == page.url
+    expect(page.locator(".ctx")).to_have_count(3)
+    citation = page.locator("#cite-gbt").inner_text()
+    assert citation.startswith("戴鹏, 周志军. 茶陵交警守护道路交通安全")
+    assert "[N/OL]. 株洲日报, 2019-10-08: 第5段[" in citation
+    assert citation.endswith(f"{canonical}.")
+
+    page.click('button[data-copy="cite-gbt"]')
+    expect(page.locator("#copy-status")).to_contain_text("已复制")
+    assert page.evaluate("navigator.clipboard.readText()") == citation
+
+    screenshot(urlsplit(page.url).path + "?" + urlsplit(page.url).query, "permalink")
+
+
+def test_export_csv_downloads_the_result_list(page: Page):
+    page.goto(f"/?q={quote(QUERY)}&city=永州市")
+    total = int(page.locator(".summary strong").first.inner_text().replace(",", ""))
+    with page.expect_download() as info:
+        page.click("text=CSV 表格")
+    download = info.value
+    assert download.suggested_filename.endswith(".csv")
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == total > 0
+    assert {row["city"] for row in rows} == {"永州市"}
+    assert all(QUERY in row["text"] for row in rows)
+
+
+def test_pages_work_without_javascript(page_without_js: Page):
+    page = page_without_js
+    page.goto("/")
+    page.fill("#q", QUERY)
+    page.press("#q", "Enter")
+    page.locator(".refine > summary").click()
+    facet(page, "株洲市").click()
+    assert params(page)["city"] == ["株洲市"]
+    n = open_middle_hit(page)
+    expect(page.locator(".block.target")).to_have_attribute("id", f"p{n}")
+    page.click("#hit-next")
+    assert int(params(page)["hit"][0]) > n
+    expect(page.locator(".block.target")).to_be_in_viewport()
+    page.goto(f"/p/{CHALING}/5")
+    expect(page.locator("#cite-gbt")).to_contain_text("[N/OL]")
+    expect(page.locator("button[data-copy]").first).to_be_hidden()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/?q={quote(QUERY)}&city=株洲市&year_from=2019",
+        f"/?q={quote(QUERY)}&group=doc",
+        f"/doc/{CHALING}?q={quote(QUERY)}&hit=5#p5",
+        f"/p/{CHALING}/5",
+    ],
+    ids=["search", "grouped", "document", "permalink"],
+)
+def test_no_serious_accessibility_violations(page_for_axe: Page, axe_source: Path, url: str):
+    page = page_for_axe
+    page.goto(url)
+    page.add_script_tag(path=str(axe_source))
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    report = "\n".join(
+        f"{v['impact']}: {v['id']} ({v['help']}) at "
+        + ", ".join(str(node["target"]) for node in v["nodes"][:5])
+        for v in serious
+    )
+    assert not serious, report
+
+
+def test_only_one_paragraph_is_marked_while_stepping(page: Page):
+    page.goto(f"/doc/{CHALING}#p2")  # a bare fragment marks its paragraph too
+    expect(page.locator("#p2")).to_have_css("box-shadow", re.compile("inset"))
+    n = open_middle_hit(page)
+    page.click("#hit-next")
+    marked = page.locator(".block").evaluate_all(
+        "blocks => blocks.filter(b => getComputedStyle(b).boxShadow.includes('inset'))"
+        ".map(b => b.id)"
+    )
+    assert len(marked) == 1 and marked != [f"p{n}"]

@@ -1,0 +1,132 @@
+"""Incremental ingest, analysis-settings changes, and permalinks that survive re-ingest."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from archivist.indexing import IndexStore, ingest, quiet_progress
+from archivist.web import create_app
+
+PROJECT = Path(__file__).resolve().parent.parent
+SEED = "002_4bcea7a16599077f"
+
+
+def _ingest(archive: Path, index: Path, **options):
+    return ingest(archive, index, jobs=1, progress=quiet_progress, **options)
+
+
+def _texts(index: Path) -> dict[str, str]:
+    with IndexStore(index).open().searcher() as searcher:
+        return {f"{f['doc_id']}/{f['n']}": f["text"] for f in searcher.documents(rec="block")}
+
+
+@pytest.fixture
+def archive(tmp_path) -> Path:
+    target = tmp_path / "archive"
+    shutil.copytree(PROJECT / "archive", target)
+    return target
+
+
+def test_unchanged_reports_are_not_reindexed(archive, tmp_path):
+    index = tmp_path / "index"
+    first = _ingest(archive, index)
+    assert first.rebuilt and first.added == 5
+    generation = IndexStore(index).current_name()
+    again = _ingest(archive, index)
+    assert not again.rebuilt
+    assert (again.added, again.changed, again.removed, again.unchanged) == (0, 0, 0, 5)
+    assert IndexStore(index).current_name() == generation
+    assert again.paragraphs == first.paragraphs
+
+
+def test_changed_added_and_deleted_reports(archive, tmp_path):
+    index = tmp_path / "index"
+    _ingest(archive, index)
+    path = archive / f"{SEED}.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\n\n新增一段独一无二的文字甲乙丙。\n", "utf-8")
+    (archive / "new" / "added.txt").parent.mkdir()
+    (archive / "new" / "added.txt").write_text("新报告\n\n这是新报告的正文丁戊己。\n", "utf-8")
+    (archive / "000_1393866c2a5a9400.txt").unlink()
+    result = _ingest(archive, index)
+    assert (result.added, result.changed, result.removed, result.unchanged) == (1, 1, 1, 3)
+    texts = _texts(index)
+    assert any("甲乙丙" in t for t in texts.values())
+    assert any(key.startswith("new/added/") for key in texts)
+    assert not any(key.startswith("000_1393866c2a5a9400/") for key in texts)
+    assert result.documents == 5
+
+
+def test_a_changed_user_dictionary_forces_a_full_build(archive, tmp_path):
+    index = tmp_path / "index"
+    _ingest(archive, index)
+    before = IndexStore(index).current_name()
+    (archive / "userdict.txt").write_text("董家段公安分局 50 nt\n", encoding="utf-8")
+    result = _ingest(archive, index)
+    assert result.rebuilt
+    store = IndexStore(index)
+    assert store.current_name() != before
+    assert "董家段公安分局" in store.user_dictionary()
+
+
+def test_rebuild_flag_builds_a_new_generation(archive, tmp_path):
+    index = tmp_path / "index"
+    _ingest(archive, index)
+    before = IndexStore(index).current_name()
+    result = _ingest(archive, index, rebuild=True)
+    assert result.rebuilt and IndexStore(index).current_name() != before
+    generations = sorted(p.name for p in index.glob("gen-*"))
+    assert len(generations) == 2  # the live one and the one readers may still hold
+
+
+def test_every_permalink_survives_a_paragraph_inserted_at_the_top(archive, tmp_path):
+    index = tmp_path / "index"
+    _ingest(archive, index)
+    app = create_app({"INDEX_DIR": str(index), "ARCHIVE_DIR": str(archive)})
+    client = app.test_client()
+    document = client.get(f"/api/documents/{SEED}").get_json()
+    old = {b["permalink"]: b["text"] for b in document["blocks"]}
+
+    path = archive / f"{SEED}.txt"
+    path.write_text("编者按：本文有更正。\n\n" + path.read_text(encoding="utf-8"), "utf-8")
+    assert _ingest(archive, index).changed == 1
+
+    for permalink, text in old.items():
+        response = client.get(permalink, follow_redirects=True)
+        assert response.status_code == 200, permalink
+        page = client.get("/api" + permalink.replace("/p/", "/paragraphs/", 1),
+                          follow_redirects=True).get_json()
+        assert page["paragraph"]["text"] == text, permalink
+        assert page["status"] == "ok"
+
+
+def test_a_permalink_to_changed_text_says_so(archive, tmp_path):
+    index = tmp_path / "index"
+    _ingest(archive, index)
+    client = create_app({"INDEX_DIR": str(index), "ARCHIVE_DIR": str(archive)}).test_client()
+    path = archive / f"{SEED}.txt"
+    source = path.read_text(encoding="utf-8")
+    blocks = client.get(f"/api/documents/{SEED}").get_json()["blocks"]
+    block = next(b for b in blocks if b["kind"] == "body" and b["text"] in source)
+    path.write_text(source.replace(block["text"], "改写后的段落。"), "utf-8")
+    _ingest(archive, index)
+    page = client.get("/api" + block["permalink"].replace("/p/", "/paragraphs/", 1)).get_json()
+    assert page["status"] == "changed"
+    assert page["n"] == block["n"]
+    html = client.get(block["permalink"]).get_data(as_text=True)
+    assert "引用的文字已经改动" in html
+
+
+def test_the_server_picks_up_a_new_index_without_restart(archive, tmp_path):
+    index = tmp_path / "index"
+    _ingest(archive, index)
+    client = create_app({"INDEX_DIR": str(index), "ARCHIVE_DIR": str(archive)}).test_client()
+    assert client.get("/api/search?q=庚辛壬癸").get_json()["total"] == 0
+    (archive / "late.txt").write_text("迟到的报告\n\n庚辛壬癸出现在这里。\n", "utf-8")
+    _ingest(archive, index)
+    assert client.get("/api/search?q=庚辛壬癸").get_json()["total"] == 1
+    (archive / "later.txt").write_text("又一篇\n\n庚辛壬癸再次出现。\n", "utf-8")
+    _ingest(archive, index, rebuild=True)
+    assert client.get("/api/search?q=庚辛壬癸").get_json()["total"] == 2
