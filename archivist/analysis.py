@@ -10,6 +10,13 @@ Two analysers read every paragraph:
 
 The index pickles these classes with its schema: keep them top-level in this module, whose
 import path must not change.
+
+The word segmenter is jieba with two additions, made the same way by ingest and by the server:
+the gazetteer's place names and a user dictionary (``archive/userdict.txt``, jieba's format: one
+word a line, optionally followed by a frequency and a part-of-speech tag, separated by single
+spaces; blank lines and lines starting with ``#`` are skipped, and words are folded like the
+text). Everything that changes how text is cut is part of :func:`settings_fingerprint`, so a new
+dictionary means a full re-index.
 """
 
 from __future__ import annotations
@@ -19,21 +26,22 @@ import logging
 import threading
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 import jieba
 from whoosh.analysis import Composable, Filter, Token, Tokenizer
 
-from .folding import FOLDING_VERSION, fold_with_offsets
+from .folding import FOLDING_VERSION, fold, fold_with_offsets
 
-ANALYSIS_VERSION = "1"
+ANALYSIS_VERSION = "2"  # 2: lone spaces are indexed in ``grams``
 USERDICT_NAME = "userdict.txt"
 PLACE_WORD_FREQ = 2000
 
 jieba.setLogLevel(logging.WARNING)
 
 _lock = threading.Lock()
-_state: dict[str, object] = {"segmenter": None, "userdict": ""}
+_state: dict[str, object] = {"segmenter": None, "userdict": "", "generation": 0}
 
 
 def use_user_dictionary(text: str) -> None:
@@ -42,6 +50,7 @@ def use_user_dictionary(text: str) -> None:
         if text != _state["userdict"]:
             _state["userdict"] = text
             _state["segmenter"] = None
+            _state["generation"] = int(_state["generation"]) + 1  # type: ignore[call-overload]
 
 
 def user_dictionary() -> str:
@@ -49,12 +58,40 @@ def user_dictionary() -> str:
     return str(_state["userdict"])
 
 
+def dictionary_generation() -> int:
+    """A number that changes whenever the user dictionary in force changes (for caches)."""
+    return int(_state["generation"])  # type: ignore[call-overload]
+
+
+def user_dictionary_entries(text: str) -> list[tuple[str, int | None, str | None]]:
+    """(folded word, frequency or None, tag or None) for each entry of a jieba user dictionary."""
+    entries = []
+    for raw in text.splitlines():
+        line = raw.strip().lstrip("\ufeff")
+        if not line or line.startswith("#"):
+            continue
+        word, freq, tag = jieba.re_userdict.match(line).groups()
+        word = fold(word).strip()
+        if word:
+            entries.append((word, int(freq) if freq else None, tag.strip() if tag else None))
+    return entries
+
+
+def place_words() -> list[str]:
+    """The gazetteer's place names given to the segmenter."""
+    from .gazetteer import default_gazetteer
+
+    return default_gazetteer().place_names()
+
+
 def settings_fingerprint(userdict_text: str) -> str:
-    """A digest of everything that changes how text is analysed: a new one means a re-index."""
+    """A digest of everything that changes how text is analysed (and places are read): a new
+    one means a re-index."""
     from .gazetteer import adcodes_path
 
     digest = hashlib.sha1()
-    for part in (ANALYSIS_VERSION, FOLDING_VERSION, jieba.__version__, userdict_text):
+    parts = (ANALYSIS_VERSION, FOLDING_VERSION, jieba.__version__, userdict_text)
+    for part in (*parts, "\n".join(place_words())):
         digest.update(part.encode("utf-8") + b"\0")
     digest.update(adcodes_path().read_bytes())
     return digest.hexdigest()[:16]
@@ -72,18 +109,27 @@ def segmenter() -> jieba.Tokenizer:
 
 
 def _build_segmenter(userdict_text: str) -> jieba.Tokenizer:
-    from .gazetteer import default_gazetteer
+    """A copy of the base segmenter with the user dictionary's words added."""
+    base = _base_segmenter()
+    tokenizer = jieba.Tokenizer()
+    # jieba 0.42.1 keeps its whole dictionary in these attributes: copying them is much faster
+    # than loading the dictionary again (a second) every time the user dictionary changes.
+    tokenizer.FREQ = dict(base.FREQ)
+    tokenizer.total = base.total
+    tokenizer.user_word_tag_tab = dict(base.user_word_tag_tab)
+    tokenizer.initialized = True
+    for word, freq, tag in user_dictionary_entries(userdict_text):
+        tokenizer.add_word(word, freq, tag)
+    return tokenizer
 
+
+@lru_cache(maxsize=1)
+def _base_segmenter() -> jieba.Tokenizer:
+    """jieba's dictionary with the gazetteer's place names, loaded once per process."""
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
-    for name in default_gazetteer().place_names():
+    for name in place_words():
         tokenizer.add_word(name, PLACE_WORD_FREQ)
-    for line in userdict_text.splitlines():
-        parts = line.strip().split()
-        if not parts or parts[0].startswith("#"):
-            continue
-        freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-        tokenizer.add_word(parts[0], freq)
     return tokenizer
 
 
@@ -179,8 +225,8 @@ class GramFilter(_SplitFilter):
     """Splits folded text into characters and adjacent pairs, positioned by character index.
 
     In ``query`` mode it yields only what a phrase needs: the bigrams, or the single character
-    of a one-character text. Lone spaces are not indexed; pairs with a space are, so a quoted
-    string with a space in it is still matched exactly.
+    of a one-character text. Every character is indexed, spaces and punctuation included, so
+    any quoted string, however odd, is matched exactly.
     """
 
     def __eq__(self, other: object) -> bool:
@@ -188,15 +234,12 @@ class GramFilter(_SplitFilter):
 
     def pieces(self, text: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
         if mode == "query":
-            if len(text) == 1:
-                yield text, 0, 0, 1
-            for i in range(len(text) - 1):
-                yield text[i : i + 2], i, i, i + 2
+            for i, gram in enumerate(query_grams(text)):
+                yield gram, i, i, i + len(gram)
             return
         last = len(text) - 1
         for i, char in enumerate(text):
-            if char != " ":
-                yield char, i, i, i + 1
+            yield char, i, i, i + 1
             if i < last:
                 yield text[i : i + 2], i, i, i + 2
 
@@ -212,8 +255,14 @@ def gram_analyzer() -> Composable:
 
 
 def query_grams(folded: str) -> list[str]:
-    """The gram-field terms whose phrase matches exactly the (folded) string."""
-    return [t.text for t in gram_analyzer()(folded, mode="query")]
+    """The ``grams`` terms whose phrase matches exactly the (already folded) string.
+
+    A single character is one term; a longer string is the list of its overlapping bigrams,
+    which match at consecutive positions exactly where the string occurs.
+    """
+    if len(folded) <= 1:
+        return [folded] if folded else []
+    return [folded[i : i + 2] for i in range(len(folded) - 1)]
 
 
 def load_user_dictionary(path: Path) -> str:

@@ -2,7 +2,9 @@
 
 Folding is for indexing and queries only, never for display. It works character by character,
 so every folded character can be traced back to the original character it came from; that map
-is what lets highlighting mark the original text.
+is what lets highlighting mark the original text. Because it works character by character, the
+fold of a piece of a text is a piece of the fold of the text: searching folded strings in folded
+texts finds every occurrence.
 """
 
 from __future__ import annotations
@@ -13,22 +15,35 @@ from functools import lru_cache
 
 import opencc
 
-FOLDING_VERSION = "1"  # part of the index settings: change it when folding changes
+FOLDING_VERSION = "2"  # part of the index settings: change it when folding changes
 
 _t2s = opencc.OpenCC("t2s")
 _SPACES = re.compile(" {2,}")
+_DROPPED_CATEGORIES = ("Cc", "Cf", "Cs")  # controls, format characters, lone surrogates
+_REPLACEMENT = "\ufffd"  # what undecodable bytes become: noise, like a control character
+_CJK_FROM = 0x2E80  # OpenCC is only asked about characters from the CJK radicals on
 
 
 @lru_cache(maxsize=1 << 16)
 def fold_char(char: str) -> str:
-    """Fold one character; white space becomes a single space, control characters vanish."""
+    """Fold one character; white space becomes a single space; control and format characters,
+    lone surrogates and the replacement character vanish."""
     if char.isspace():
         return " "
-    category = unicodedata.category(char)
-    if category in ("Cc", "Cf"):
+    if char == _REPLACEMENT or unicodedata.category(char) in _DROPPED_CATEGORIES:
         return ""
-    normal = "".join(c for c in unicodedata.normalize("NFKC", char) if not c.isspace())
-    if any(ord(c) > 0x2E7F for c in normal):
+    folded = char
+    for _ in range(3):  # a few conversions chain (藴 -> 蕴 -> ...): fold to a fixed point
+        step = _fold_once(folded)
+        if step == folded:
+            break
+        folded = step
+    return folded
+
+
+def _fold_once(text: str) -> str:
+    normal = "".join(c for c in unicodedata.normalize("NFKC", text) if not c.isspace())
+    if any(ord(c) >= _CJK_FROM for c in normal):
         normal = _t2s.convert(normal)
     return normal.lower()
 
@@ -55,7 +70,7 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     """The folded text and, for each folded character, the index of its original character.
 
     The offsets list has one extra entry, ``len(text)``, so a folded span ``[i, j)`` maps to the
-    original span ``[offsets[i], offsets[j])``.
+    original span ``[offsets[i], offsets[j - 1] + 1)``.
     """
     out: list[str] = []
     offsets: list[int] = []

@@ -6,6 +6,8 @@ through ``escape``, and the only tags added are ``<mark>``.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
 from markupsafe import Markup, escape
 
 from .folding import fold_with_offsets
@@ -21,6 +23,11 @@ def find_spans(text: str, needles: list[str]) -> list[Span]:
     if not needles:
         return []
     folded, offsets = fold_with_offsets(text)
+    return folded_spans(offsets, folded, needles)
+
+
+def folded_spans(offsets: list[int], folded: str, needles: list[str]) -> list[Span]:
+    """Original spans of the needles' occurrences in a folded text (``fold_with_offsets``)."""
     spans: list[Span] = []
     for needle in needles:
         if not needle:
@@ -61,13 +68,24 @@ def mark(text: str, spans: list[Span], start: int = 0, end: int | None = None) -
 
 
 def densest_window(spans: list[Span], length: int, width: int) -> tuple[int, int]:
-    """The window of ``width`` characters holding the most marked characters."""
+    """The window of ``width`` characters holding the most marked characters (the first such
+    window, each candidate starting a little before a span); ``spans`` sorted and disjoint."""
     if length <= width or not spans:
         return 0, min(length, width)
+    starts = [s for s, _ in spans]
+    ends = [e for _, e in spans]
+    covered = [0]
+    for s, e in spans:
+        covered.append(covered[-1] + e - s)
     best_start, best_score = 0, -1
-    for anchor, _ in spans:
+    for anchor in starts:
         start = max(0, min(anchor - width // 4, length - width))
-        score = sum(max(0, min(e, start + width) - max(s, start)) for s, e in spans)
+        end = start + width
+        first, last = bisect_right(ends, start), bisect_left(starts, end)
+        score = 0
+        if first < last:
+            score = covered[last] - covered[first]
+            score -= max(0, start - starts[first]) + max(0, ends[last - 1] - end)
         if score > best_score:
             best_start, best_score = start, score
     return best_start, best_start + width

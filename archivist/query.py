@@ -17,6 +17,13 @@ DEFAULT_PER_PAGE = 20
 MAX_FACET_VALUES = 20
 FACETS = ("city", "county", "year")
 _YEAR = re.compile(r"^\d{4}$")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(value: str) -> str:
+    """The string with lone surrogates (undecodable bytes of a command line, say) replaced by
+    U+FFFD, as a web request's would be: every string then encodes to UTF-8."""
+    return _LONE_SURROGATE.sub("\ufffd", value)
 
 
 class ParamError(ValueError):
@@ -42,6 +49,9 @@ class SearchQuery:
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
     group: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "q", valid_text(self.q))
 
     @property
     def parsed(self) -> ParsedQuery:
@@ -114,13 +124,13 @@ class SearchQuery:
 def _one(args: Mapping, name: str, default: str = "") -> str:
     getter = getattr(args, "get", None)
     value = getter(name, default) if getter else default
-    return value if isinstance(value, str) else default
+    return valid_text(value) if isinstance(value, str) else default
 
 
 def _many(args: Mapping, name: str) -> list[str]:
     getlist = getattr(args, "getlist", None)
     values = getlist(name) if getlist else ([args[name]] if name in args else [])
-    return [v.strip() for v in values if isinstance(v, str) and v.strip()]
+    return [valid_text(v.strip()) for v in values if isinstance(v, str) and v.strip()]
 
 
 def _int(args: Mapping, name: str, default: int, low: int, high: int) -> int:

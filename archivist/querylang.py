@@ -1,21 +1,33 @@
 """The query language: words, "quoted strings", OR, -exclusion.
 
-``A B`` means both, ``A OR B`` either, ``-A`` not A, ``"A B"`` the exact string. OR binds tighter
-than the implicit AND, so ``A B OR C`` is A and (B or C). Anything else is text: there are no
-syntax errors, only limits on size.
+- ``A B`` means both, ``A OR B`` either, ``-A`` not A, ``"A B"`` the exact string ``A B``.
+- OR binds tighter than the implicit AND, so ``A B OR C`` is A and (B or C); an ``OR`` with
+  nothing on one side is ignored.
+- A plain term matches paragraphs containing its whole (folded) string, or else each of its
+  jieba words somewhere (ranked lower); a quoted term matches exactly the paragraphs containing
+  its string, spaces and punctuation included (a missing closing quote ends at the query's end).
+- A plain term made only of punctuation is ignored; a query with nothing left lists everything,
+  and a query of exclusions alone lists everything but them.
+- The operator characters ``"`` and ``-`` and the word ``OR`` are searched literally when typed
+  in their full-width forms (``＂``, ``－``, ``ＯＲ``), which fold to the same text.
+
+Anything else is text: there are no syntax errors, only limits on size, each reported with a
+message that says which (:class:`QuerySyntaxError`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 
-from .analysis import cut, is_wordlike
+from .analysis import cut, dictionary_generation, is_wordlike
 from .folding import fold
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 24
 MAX_TERM_CHARS = 120
+MAX_WORDS = 64  # jieba words expanded from plain terms, over the whole query
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
@@ -26,37 +38,43 @@ class QuerySyntaxError(ValueError):
 
 @dataclass(frozen=True)
 class QueryTerm:
-    """One thing to look for: the folded string, and how it may match."""
+    """One thing to look for: the folded string, how it may match, and its jieba words.
+
+    ``words`` is empty for a quoted term, for a single word, and for plain terms beyond the
+    query's word budget: those match their whole string only.
+    """
 
     text: str
     folded: str
     quoted: bool = False
+    words: tuple[str, ...] = ()
 
-    @property
-    def words(self) -> tuple[str, ...]:
-        """The jieba words of a plain term (empty for a quoted term or a single word)."""
-        if self.quoted:
-            return ()
-        words = tuple(dict.fromkeys(cut(self.folded)))
-        return words if len(words) > 1 else ()
+    def needles(self, folded_text: str) -> list[str]:
+        """The strings that make this term match a folded text (what to highlight), or []."""
+        if self.folded in folded_text:
+            return [self.folded]
+        if self.words and all(word in folded_text for word in self.words):
+            return list(self.words)
+        return []
 
 
-@dataclass
+@dataclass(frozen=True)
 class ParsedQuery:
     """A conjunction of disjunctions of terms, minus excluded terms."""
 
-    groups: list[list[QueryTerm]] = field(default_factory=list)
-    excluded: list[QueryTerm] = field(default_factory=list)
+    groups: tuple[tuple[QueryTerm, ...], ...] = ()
+    excluded: tuple[QueryTerm, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        return not self.groups
+        """True when nothing restricts the results (no terms and no exclusions)."""
+        return not self.groups and not self.excluded
 
     def positive_terms(self) -> list[QueryTerm]:
         return [term for group in self.groups for term in group]
 
     def highlight_strings(self) -> list[str]:
-        """The folded strings to mark in matching text: each term and the words of plain ones."""
+        """Every folded string that may be marked: each term and the words of plain ones."""
         strings: dict[str, None] = {}
         for term in self.positive_terms():
             strings[term.folded] = None
@@ -64,28 +82,69 @@ class ParsedQuery:
                 strings[word] = None
         return list(strings)
 
+    def needles(self, folded_text: str) -> list[str]:
+        """The strings to mark in one folded text: what made each term match it."""
+        found: dict[str, None] = {}
+        for term in self.positive_terms():
+            found.update(dict.fromkeys(term.needles(folded_text)))
+        return list(found)
+
+    def is_exact(self, folded_text: str) -> bool:
+        """Whether every group has a term whose whole string is in the folded text."""
+        return all(any(t.folded in folded_text for t in group) for group in self.groups)
+
+
+def _words(folded: str) -> tuple[str, ...]:
+    words = tuple(dict.fromkeys(cut(folded)))
+    return words if len(words) > 1 else ()
+
 
 def _term(raw: str, quoted: bool) -> QueryTerm | None:
-    folded = fold(raw).strip()
-    if not folded or (not quoted and not is_wordlike(folded)):
+    folded = fold(raw)
+    if not quoted:
+        folded = folded.strip()
+        if not is_wordlike(folded):
+            return None
+    if not folded:
         return None
     if len(folded) > MAX_TERM_CHARS:
-        raise QuerySyntaxError(f"a search term is longer than {MAX_TERM_CHARS} characters")
+        raise QuerySyntaxError(
+            f"a search term is longer than {MAX_TERM_CHARS} characters ({len(folded)})"
+        )
     return QueryTerm(raw, folded, quoted)
 
 
+def _with_words(placed: list[tuple[str, QueryTerm]]) -> list[QueryTerm]:
+    """The terms, plain positive ones with their jieba words while the word budget lasts."""
+    budget = MAX_WORDS
+    result = []
+    for how, term in placed:
+        words = () if term.quoted or how == "not" else _words(term.folded)
+        if len(words) > budget:
+            words = ()
+        budget -= len(words)
+        result.append(QueryTerm(term.text, term.folded, term.quoted, words))
+    return result
+
+
 def parse(text: str) -> ParsedQuery:
-    """Parse a user's query string; raises QuerySyntaxError only for over-long queries."""
+    """Parse a user's query string; raises QuerySyntaxError only for queries over the limits."""
+    return _parse(text, dictionary_generation())
+
+
+@lru_cache(maxsize=256)
+def _parse(text: str, _generation: int) -> ParsedQuery:
     if len(text) > MAX_QUERY_CHARS:
-        raise QuerySyntaxError(f"longer than {MAX_QUERY_CHARS} characters")
-    parsed = ParsedQuery()
+        raise QuerySyntaxError(
+            f"the query is longer than {MAX_QUERY_CHARS} characters ({len(text)})"
+        )
+    placed: list[tuple[str, QueryTerm]] = []  # ("and" | "or" | "not", term)
     pending_or = False
-    count = 0
     for match in _TOKEN.finditer(text):
         negated, quoted_text, bare = match.group(1), match.group(2), match.group(3)
         if bare is not None:
             if bare == "OR":
-                pending_or = bool(parsed.groups)
+                pending_or = bool(placed)
                 continue
             negated = "-" if bare.startswith("-") and len(bare) > 1 else ""
             term = _term(bare[1:] if negated else bare, quoted=False)
@@ -93,14 +152,27 @@ def parse(text: str) -> ParsedQuery:
             term = _term(quoted_text, quoted=True)
         if term is None:
             continue
-        count += 1
-        if count > MAX_TERMS:
-            raise QuerySyntaxError(f"more than {MAX_TERMS} search terms")
-        if negated:
-            parsed.excluded.append(term)
-        elif pending_or:
-            parsed.groups[-1].append(term)
-        else:
-            parsed.groups.append([term])
+        if len(placed) >= MAX_TERMS:
+            raise QuerySyntaxError(f"the query has more than {MAX_TERMS} search terms")
+        how = "not" if negated else ("or" if pending_or and _has_positive(placed) else "and")
+        placed.append((how, term))
         pending_or = False
-    return parsed
+    return _assemble(placed)
+
+
+def _has_positive(placed: list[tuple[str, QueryTerm]]) -> bool:
+    return any(how != "not" for how, _ in placed)
+
+
+def _assemble(placed: list[tuple[str, QueryTerm]]) -> ParsedQuery:
+    terms = _with_words(placed)
+    groups: list[list[QueryTerm]] = []
+    excluded: list[QueryTerm] = []
+    for (how, _), term in zip(placed, terms, strict=True):
+        if how == "not":
+            excluded.append(term)
+        elif how == "or" and groups:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+    return ParsedQuery(tuple(tuple(g) for g in groups), tuple(excluded))

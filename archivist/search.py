@@ -6,30 +6,42 @@ Matching (the contract, see ``docs/architecture.md``):
   in the ``grams`` field), or contains each of its jieba words somewhere (ranked lower);
 - a quoted term matches exactly the paragraphs containing the string;
 - exact matches rank above scattered ones (a constant bonus far above any BM25 score), then BM25
-  over jieba words and grams, weighted by block kind at index time.
+  over jieba words and grams, weighted by block kind at index time;
+- a query of exclusions alone lists every paragraph but the excluded ones.
+
+Each distinct string is looked up once per search (:class:`Finder`); the sets of paragraphs are
+combined in Python, and only the paragraphs that pass are scored (:class:`DocSet`), so the cost
+of a query grows with its matches, not with its length. Highlights mark what made each term
+match a paragraph: its whole string where the paragraph contains it, else its words.
 """
 
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from markupsafe import Markup
 from whoosh import sorting
-from whoosh.query import And, AndMaybe, AndNot, ConstantScoreQuery, Or, Phrase, Query, Term
+from whoosh.matching import ListMatcher
+from whoosh.query import AndMaybe, ConstantScoreQuery, Phrase, Query, Term
+from whoosh.query.compound import DefaultOr
 from whoosh.searching import Searcher
 
 from .analysis import query_grams
 from .citations import document_url, permalink_url
-from .folding import fold
-from .highlight import find_spans, mark, snippet
+from .folding import fold, fold_with_offsets
+from .highlight import Span, folded_spans, mark, snippet
 from .query import SearchQuery
-from .querylang import ParsedQuery, QueryTerm
+from .querylang import ParsedQuery, QuerySyntaxError, QueryTerm, parse
 
 EXACT_BONUS = 1_000_000.0
 GROUP_LIMIT = 3
+PHRASE_CHARS = 10  # longer strings: phrases of their stretches, then a check of the text
+CHECK_LIMIT = 256  # paragraphs few enough to check by reading their text
+MAX_RANKING_TERMS = 24  # at most this many ``words`` terms and ``grams`` terms add to scores
 BLOCKS = Term("rec", "block")
 
 
@@ -37,53 +49,152 @@ class NotFound(LookupError):
     """No such document or paragraph."""
 
 
-# Query compilation ---------------------------------------------------------------------------
+# Matching ------------------------------------------------------------------------------------
+
+
+class DocSet(Query):
+    """A Whoosh query matching a fixed set of (top-level) document numbers, all scored 1."""
+
+    def __init__(self, docnums: Iterable[int]) -> None:
+        self.docnums = sorted(set(docnums))
+
+    def __repr__(self) -> str:
+        return f"DocSet({len(self.docnums)} documents)"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DocSet) and self.docnums == other.docnums
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.docnums))
+
+    def estimate_size(self, ixreader) -> int:
+        return len(self.docnums)
+
+    def estimate_min_size(self, ixreader) -> int:
+        return len(self.docnums)
+
+    def matcher(self, searcher: Searcher, context=None) -> ListMatcher:
+        parent = searcher.get_parent()
+        offset = 0 if parent is searcher else parent._offset_for_subsearcher(searcher)
+        end = offset + searcher.reader().doc_count_all()
+        low, high = bisect_left(self.docnums, offset), bisect_left(self.docnums, end)
+        return ListMatcher([d - offset for d in self.docnums[low:high]], all_weights=1.0)
 
 
 def contains(folded: str) -> Query:
-    """Paragraphs whose folded text contains the string."""
+    """Paragraphs whose folded text contains the string: a phrase of its bigrams."""
     grams = query_grams(folded)
     if len(grams) == 1:
         return Term("grams", grams[0])
     return Phrase("grams", grams)
 
 
-def strict(term: QueryTerm) -> Query:
-    """Paragraphs containing the term's whole string."""
-    return contains(term.folded)
+def stretches(folded: str) -> list[str]:
+    """PHRASE_CHARS-long pieces of a long string that cover it (the last one may overlap)."""
+    starts = range(0, len(folded) - PHRASE_CHARS + 1, PHRASE_CHARS)
+    return list(
+        dict.fromkeys([*(folded[i : i + PHRASE_CHARS] for i in starts), folded[-PHRASE_CHARS:]])
+    )
 
 
-def loose(term: QueryTerm) -> Query:
-    """Paragraphs containing the whole string, or every one of its words."""
-    words = term.words
-    if not words:
-        return strict(term)
-    return Or([strict(term), And([contains(word) for word in words])])
+class Finder:
+    """Document numbers of the paragraphs containing strings, each string looked up once.
+
+    Short strings are phrases of their bigrams in the ``grams`` field. Strings that must all be
+    present (a term's words, the stretches of a long string) are looked up rarest first until
+    few paragraphs are left, which are then checked by reading their text; a long string is
+    finally checked whole. Checks read the stored text, folded as it was indexed, so every
+    answer stays exact.
+    """
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self.cache: dict[str, frozenset[int]] = {}
+        self.texts: dict[int, str] = {}
+
+    def containing(self, folded: str) -> frozenset[int]:
+        """Paragraphs whose folded text contains the (folded) string."""
+        found = self.cache.get(folded)
+        if found is None:
+            found = self.cache[folded] = frozenset(self._lookup(folded))
+        return found
+
+    def containing_all(self, strings: Iterable[str]) -> frozenset[int]:
+        """Paragraphs whose folded text contains every one of the strings."""
+        remaining = sorted(dict.fromkeys(strings), key=self._estimate)
+        found: frozenset[int] | None = None
+        while remaining:
+            if found is not None and len(found) <= CHECK_LIMIT:
+                return frozenset(d for d in found if all(s in self.text(d) for s in remaining))
+            docs = self.containing(remaining.pop(0))
+            found = docs if found is None else found & docs
+            if not found:
+                break
+        return found or frozenset()
+
+    def text(self, docnum: int) -> str:
+        """The folded text of a paragraph (as indexed)."""
+        folded = self.texts.get(docnum)
+        if folded is None:
+            stored = self.searcher.stored_fields(docnum).get("text", "")
+            folded = self.texts[docnum] = fold(stored)
+        return folded
+
+    def _lookup(self, folded: str) -> Iterable[int]:
+        if len(folded) <= PHRASE_CHARS:
+            return self.searcher.docs_for_query(contains(folded))
+        candidates = self.containing_all(stretches(folded))
+        return (d for d in candidates if folded in self.text(d))
+
+    def _estimate(self, folded: str) -> int:
+        """An upper bound on the paragraphs containing the string: those with its rarest gram."""
+        frequency = self.searcher.doc_frequency
+        return min(frequency("grams", gram) for gram in query_grams(folded))
+
+    def term(self, term: QueryTerm) -> tuple[frozenset[int], frozenset[int]]:
+        """(paragraphs containing the term's string, those or ones containing all its words)."""
+        exact = self.containing(term.folded)
+        if not term.words:
+            return exact, exact
+        return exact, exact | self.containing_all(term.words)
+
+    def query(self, parsed: ParsedQuery) -> tuple[set[int], set[int]]:
+        """(matching paragraphs, those matching every group exactly), exclusions applied."""
+        if parsed.groups:
+            matching: set[int] | None = None
+            exact: set[int] = set()
+            for group in parsed.groups:
+                strict_any: set[int] = set()
+                loose_any: set[int] = set()
+                for term in group:
+                    strict_docs, loose_docs = self.term(term)
+                    strict_any |= strict_docs
+                    loose_any |= loose_docs
+                exact = strict_any if matching is None else exact & strict_any
+                matching = loose_any if matching is None else matching & loose_any
+        else:
+            matching = set(self.searcher.docs_for_query(BLOCKS))
+            exact = set(matching)
+        for term in parsed.excluded:
+            matching -= self.containing(term.folded)
+            exact -= self.containing(term.folded)
+        return matching or set(), exact
 
 
-def ranking(parsed: ParsedQuery) -> Query | None:
-    """Optional clauses that only add score: the terms' jieba words in the ``words`` field."""
-    words = {w for term in parsed.positive_terms() for w in (term.words or (term.folded,))}
-    clauses = [Term("words", w) for w in sorted(words)]
-    return Or(clauses) if clauses else None
-
-
-def _combine(parsed: ParsedQuery, build) -> Query:
-    groups = [Or([build(t) for t in group]) if len(group) > 1 else build(group[0])
-              for group in parsed.groups]
-    query: Query = And([BLOCKS, *groups])
-    if parsed.excluded:
-        query = AndNot(query, Or([strict(t) for t in parsed.excluded]))
-    return query
-
-
-def text_queries(parsed: ParsedQuery) -> tuple[Query, Query]:
-    """(matching query, scoring query) for a non-empty parsed query."""
-    matching = _combine(parsed, loose)
-    exact = ConstantScoreQuery(_combine(parsed, strict), EXACT_BONUS)
-    extra = ranking(parsed)
-    scoring = AndMaybe(matching, Or([exact, extra]) if extra else exact)
-    return matching, scoring
+def ranking_query(parsed: ParsedQuery, passed: set[int], exact: set[int]) -> Query:
+    """The paragraphs passed, exact ones first (a constant bonus), then BM25 over the query's
+    jieba words (``words``) and bigrams (``grams``), both weighted by block kind at index time.
+    """
+    words: dict[str, None] = {}
+    grams: dict[str, None] = {}
+    for term in parsed.positive_terms():
+        words.update(dict.fromkeys(term.words or (term.folded,)))
+        grams.update(dict.fromkeys(query_grams(term.folded)))
+    clauses: list[Query] = [Term("words", w) for w in list(words)[:MAX_RANKING_TERMS]]
+    clauses += [Term("grams", g) for g in list(grams)[:MAX_RANKING_TERMS]]
+    if exact:
+        clauses.append(ConstantScoreQuery(DocSet(passed & exact), EXACT_BONUS))
+    return AndMaybe(DocSet(passed), DefaultOr(clauses))  # lazy: only the passed are scored
 
 
 # Facets --------------------------------------------------------------------------------------
@@ -261,27 +372,25 @@ def search(searcher: Searcher, query: SearchQuery) -> SearchResults:
     """Run a search: facet counts over all matches, one page of highlighted hits."""
     started = time.perf_counter()
     parsed = query.parsed
-    if parsed.is_empty:
-        matching: Query = BLOCKS
-        scoring: Query | None = None
-    else:
-        matching, scoring = text_queries(parsed)
+    matching, exact = Finder(searcher).query(parsed)
     columns = facet_columns(searcher)
-    passed, counts = count_and_filter(searcher.docs_for_query(matching), columns, query)
+    passed, counts = count_and_filter(matching, columns, query)
     results = SearchResults(query, len(passed), [], facet_lists(counts, query), 0.0, query.group)
     if passed:
-        ranked = scoring if scoring is not None else matching
-        options: dict = {"filter": passed}
-        if scoring is None or query.sort != "relevance":
+        options: dict = {}
+        if parsed.groups and query.sort == "relevance":
+            ranked = ranking_query(parsed, passed, exact)
+        else:
+            ranked = DocSet(passed)
             options["sortedby"] = _sort_facets(query.sort)
-        highlight = parsed.highlight_strings()
         if query.group:
             page, results.documents = _grouped_page(searcher, ranked, options, columns, query)
         else:
             found = searcher.search_page(ranked, query.page, query.per_page, **options)
-            page = [(hit.docnum, hit.score, 0) for hit in found] if found.pagenum == query.page else []
+            beyond = found.pagenum != query.page  # Whoosh gives the last page instead
+            page = [] if beyond else [(hit.docnum, hit.score, 0) for hit in found]
         results.hits = [
-            _hit(searcher.stored_fields(docnum), highlight, query, score, more)
+            _hit(searcher.stored_fields(docnum), parsed, query, score, more)
             for docnum, score, more in page
         ]
     results.took_ms = (time.perf_counter() - started) * 1000
@@ -293,7 +402,7 @@ def _grouped_page(searcher, ranked, options, columns, query) -> tuple[list, int]
     found = searcher.search(ranked, limit=None, **options)
     groups: dict[str, list[tuple[int, float | None]]] = {}
     totals: Counter = Counter()
-    for docnum, score in zip(found.docs(), _scores(found)):
+    for docnum, score in _ranked(found, scored="sortedby" not in options):
         doc_id = columns.doc_id[docnum]
         totals[doc_id] += 1
         members = groups.setdefault(doc_id, [])
@@ -307,22 +416,28 @@ def _grouped_page(searcher, ranked, options, columns, query) -> tuple[list, int]
     return page, len(groups)
 
 
-def _scores(found) -> Iterable[float | None]:
-    if found.has_exact_length() and found.top_n and isinstance(found.top_n[0][0], float):
-        return (score for score, _ in found.top_n)
-    return (None for _ in found.top_n)
+def _ranked(found, scored: bool) -> Iterable[tuple[int, float | None]]:
+    """(document number, score) of every result in rank order (no score when sorted)."""
+    return ((docnum, key if scored else None) for key, docnum in found.top_n)
 
 
-def is_exact(text: str, groups: list[list[QueryTerm]]) -> bool:
+def is_exact(text: str, groups: Iterable[Iterable[QueryTerm]]) -> bool:
     """Whether the text contains, for every group of the query, one term's whole string."""
     folded = fold(text)
     return all(any(term.folded in folded for term in group) for group in groups)
 
 
-def _hit(fields: dict, highlight: list[str], query: SearchQuery, score, more: int = 0) -> Hit:
+def query_spans(text: str, parsed: ParsedQuery) -> tuple[list[Span], bool]:
+    """The spans to mark in a text for a query, and whether it matches every group exactly."""
+    if not parsed.groups:
+        return [], True
+    folded, offsets = fold_with_offsets(text)
+    return folded_spans(offsets, folded, parsed.needles(folded)), parsed.is_exact(folded)
+
+
+def _hit(fields: dict, parsed: ParsedQuery, query: SearchQuery, score, more: int = 0) -> Hit:
     text = fields.get("text", "")
-    spans = find_spans(text, highlight)
-    groups = query.parsed.groups
+    spans, exact = query_spans(text, parsed)
     doc_id, n = fields["doc_id"], fields["n"]
     return Hit(
         id=f"{doc_id}/{n}",
@@ -339,8 +454,8 @@ def _hit(fields: dict, highlight: list[str], query: SearchQuery, score, more: in
         url=document_url(doc_id, query.q, n),
         permalink=permalink_url(doc_id, n, fields.get("fp", "")),
         fp=fields.get("fp", ""),
-        score=round(score % EXACT_BONUS, 4) if isinstance(score, float) else None,
-        exact=is_exact(text, groups),
+        score=round((score - 1.0) % EXACT_BONUS, 4) if isinstance(score, float) else None,
+        exact=exact,
         group_more=more,
         text=text,
     )
@@ -390,12 +505,12 @@ def document_meta(searcher: Searcher, doc_id: str) -> dict:
 def get_document(searcher: Searcher, doc_id: str, q: str = "") -> DocumentView:
     """A document with all its blocks in order; with ``q``, every match marked and counted."""
     meta = document_meta(searcher, doc_id)
-    highlight = [] if not q else _highlight_strings(q)
+    parsed = _parse_quietly(q)
     blocks = []
     total = 0
     stored = sorted(searcher.documents(rec="block", doc_id=doc_id), key=lambda f: f["n"])
     for fields in stored:
-        spans = find_spans(fields["text"], highlight)
+        spans, _ = query_spans(fields["text"], parsed)
         total += len(spans)
         blocks.append(
             BlockView(
@@ -411,13 +526,12 @@ def get_document(searcher: Searcher, doc_id: str, q: str = "") -> DocumentView:
     return DocumentView(doc_id, meta, blocks, total)
 
 
-def _highlight_strings(q: str) -> list[str]:
-    from .querylang import QuerySyntaxError, parse
-
+def _parse_quietly(q: str) -> ParsedQuery:
+    """The parsed query, or an empty one when it is over the limits (nothing is marked)."""
     try:
-        return parse(q).highlight_strings()
+        return parse(q)
     except QuerySyntaxError:
-        return []
+        return ParsedQuery()
 
 
 def list_documents(searcher: Searcher) -> list[dict]:

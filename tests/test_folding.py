@@ -1,0 +1,72 @@
+"""Folding: NFKC, lower case, Traditional to Simplified, for matching only."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from archivist.folding import fold, fold_char, fold_with_offsets
+
+# Any code point, lone surrogates and control characters included.
+ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=60)
+
+
+def test_traditional_folds_to_simplified_both_ways():
+    assert fold("掃黑除惡") == "扫黑除恶" == fold("扫黑除恶")
+    assert fold("國家安全") == fold("国家安全")
+
+
+def test_full_width_and_case_fold_both_ways():
+    assert fold("ＡＢＣ") == "abc" == fold("abc") == fold("ABC")
+    assert fold("Ｈ１２５") == fold("h125") == "h125"
+    assert fold("１１０") == "110"
+
+
+def test_white_space_collapses_and_controls_vanish():
+    assert fold("社会 \t\u3000\n 治理") == "社会 治理"
+    assert fold("治\u200b安\x00") == "治安"
+    assert fold("a \x00 b") == "a b"
+
+
+def test_lone_surrogates_are_dropped_not_fatal():
+    assert fold("治\ud800安") == "治安"
+    assert fold_char("\udfff") == ""
+    assert fold("治\ufffd安") == "治安"  # the replacement character too
+
+
+def test_folding_reaches_a_fixed_point():
+    # OpenCC maps 藴 to 蕴... a character that itself folds further: folding must be stable.
+    assert fold(fold("藴")) == fold("藴")
+
+
+def test_offsets_point_at_the_original_characters():
+    text = "掃黑  ＡＢ㈱"
+    folded, offsets = fold_with_offsets(text)
+    assert folded == "扫黑 ab(株)"
+    assert offsets == [0, 1, 2, 4, 5, 6, 6, 6, 7]
+
+
+@settings(max_examples=300)
+@given(ANY_TEXT)
+def test_fold_with_offsets_agrees_with_fold(text):
+    folded, offsets = fold_with_offsets(text)
+    assert folded == fold(text)
+    assert len(offsets) == len(folded) + 1 and offsets[-1] == len(text)
+    assert offsets == sorted(offsets)
+    for i, char in enumerate(folded):
+        assert char in fold_char(text[offsets[i]])
+
+
+@settings(max_examples=300)
+@given(ANY_TEXT, st.data())
+def test_the_fold_of_a_piece_is_a_piece_of_the_fold(text, data):
+    """What makes substring search on folded text find every occurrence."""
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    assert fold(text[start:end]) in fold(text)
+
+
+@settings(max_examples=300)
+@given(ANY_TEXT)
+def test_folding_is_idempotent(text):
+    assert fold(fold(text)) == fold(text)
