@@ -9,17 +9,28 @@ Layout of the index folder::
 A full build writes a new generation beside the live one and swaps ``CURRENT`` when it is
 complete; an incremental update is one Whoosh commit to the live generation. Readers never see
 a half-written index.
+
+Faults (see ``docs/guarantees.md``): an ingest killed at any point leaves the live generation as
+it was. Every process an ingest forks (reading pool, Whoosh sub-writers) drops the ingest lock
+and dies with it, so the kernel releases the lock at once; the next ingest removes what the
+killed one left (unpublished generations, Whoosh's temporary files and uncommitted segments).
+A write that fails (full disk, file size limit) is an ``IndexError_`` saying where, and the
+live generation is untouched.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import hashlib
 import json
 import multiprocessing
 import os
+import queue
+import re
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -29,8 +40,12 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
-from whoosh.index import FileIndex
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC, EmptyIndexError, FileIndex, LockError, clean_files
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.query import Term
+from whoosh.searching import Searcher
+from whoosh.writing import SegmentWriter
 
 from . import analysis
 from .archive import (
@@ -51,19 +66,9 @@ CURRENT_NAME = "CURRENT"
 LOCK_NAME = "ingest.lock"
 SETTINGS_NAME = "settings.json"
 GEN_PREFIX = "gen-"
+WHOOSH_NAME = "MAIN"  # Whoosh's default index name: files MAIN_*, _MAIN_<n>.toc, MAIN_WRITELOCK
+OPEN_ATTEMPTS = 3
 
-KIND_BOOST = {
-    "title": 4.0,
-    "subtitle": 2.5,
-    "heading": 2.5,
-    "kicker": 1.5,
-    "byline": 1.0,
-    "body": 1.0,
-    "dateline": 0.5,
-    "caption": 0.6,
-    "credit": 0.3,
-    "boilerplate": 0.2,
-}
 UNKNOWN_DATE_LAST = "~"  # sorts after every date, so unknown dates come last in oldest-first order
 
 
@@ -75,13 +80,21 @@ class IngestBusy(IndexError_):
     """Another ingest holds the lock."""
 
 
+def write_error(root: Path, exc: BaseException) -> IndexError_:
+    """The error of an index write that failed: what, where, and that nothing changed."""
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return IndexError_(
+        f"the index could not be written in {root}: {reason}; the previous index is unchanged"
+    )
+
+
 def make_schema() -> Schema:
     """One Whoosh document per block, plus one record per report (``rec`` tells which)."""
     return Schema(
         rec=ID(),
         doc_id=ID(stored=True, sortable=True),
         n=NUMERIC(int, bits=32, stored=True, sortable=True, signed=True),
-        kind=ID(stored=True),
+        kind=ID(stored=True, sortable=True),
         text=STORED(),
         words=TEXT(analyzer=analysis.word_analyzer(), phrase=False),
         grams=TEXT(analyzer=analysis.gram_analyzer(), phrase=True),
@@ -132,8 +145,16 @@ def block_documents(report: Report) -> Iterator[dict]:
             "grams": block.text,
             "story": block.story,
             "fp": fingerprint(block.text),
-            "_boost": KIND_BOOST.get(block.kind, 1.0),
         }
+
+
+@dataclass(frozen=True)
+class LiveIndex:
+    """An opened generation: its folder name, Whoosh index and the user dictionary it uses."""
+
+    name: str
+    index: FileIndex
+    userdict: str
 
 
 class IndexStore:
@@ -141,7 +162,7 @@ class IndexStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self._opened: dict[str, FileIndex] = {}
+        self._live: LiveIndex | None = None  # only the live generation is kept open
 
     @property
     def current_path(self) -> Path:
@@ -151,7 +172,7 @@ class IndexStore:
         """The live generation's folder name, or None when there is no index yet."""
         try:
             name = self.current_path.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         return name if name.startswith(GEN_PREFIX) and (self.root / name).is_dir() else None
 
@@ -165,12 +186,50 @@ class IndexStore:
             raise IndexError_(f"no index in {self.root}: run 'python manage.py ingest' first")
         return self.root / name
 
-    def open(self) -> FileIndex:
-        """The live Whoosh index, opened once per generation."""
+    def live(self) -> LiveIndex:
+        """The live generation, opened once; a newly published one replaces the old one."""
         name = self.generation_dir().name
-        if name not in self._opened:
-            self._opened[name] = whoosh_index.open_dir(str(self.root / name))
-        return self._opened[name]
+        live = self._live
+        if live is None or live.name != name:
+            folder = self.root / name
+            self._check_version(folder)
+            index = whoosh_index.open_dir(str(folder))
+            userdict = analysis.load_user_dictionary(folder / analysis.USERDICT_NAME)
+            live = self._live = LiveIndex(name, index, userdict)
+        return live
+
+    def _check_version(self, folder: Path) -> None:
+        """Refuse a generation built by another version of the analysis (its fields differ)."""
+        try:
+            built = json.loads((folder / SETTINGS_NAME).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexError_(f"the index in {folder} has no readable {SETTINGS_NAME}") from exc
+        version = built.get("analysis_version")
+        if version != analysis.ANALYSIS_VERSION:
+            raise IndexError_(
+                f"the index in {self.root} was built by another version (analysis {version}, "
+                f"this one reads {analysis.ANALYSIS_VERSION}): run 'python manage.py ingest'"
+            )
+
+    def open(self) -> FileIndex:
+        """The live Whoosh index."""
+        return self.live().index
+
+    def searcher(self) -> tuple[Searcher, str]:
+        """A searcher on the live generation and the user dictionary it was built with.
+
+        A searcher holds its files open, so it keeps working when its generation is removed;
+        a generation removed between reading ``CURRENT`` and opening it is retried.
+        """
+        for attempt in range(1, OPEN_ATTEMPTS + 1):
+            live = self.live()
+            try:
+                return live.index.searcher(), live.userdict
+            except (FileNotFoundError, EmptyIndexError) as exc:
+                if attempt == OPEN_ATTEMPTS:
+                    raise IndexError_(f"the index in {self.root} cannot be opened: {exc}") from exc
+                self._live = None
+        raise AssertionError("unreachable")
 
     def settings(self) -> dict:
         """The live generation's settings (analysis fingerprint, user dictionary, build time)."""
@@ -179,21 +238,27 @@ class IndexStore:
 
     def user_dictionary(self) -> str:
         """The user dictionary the live generation was built with."""
-        return analysis.load_user_dictionary(self.generation_dir() / analysis.USERDICT_NAME)
+        return self.live().userdict
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Hold the ingest lock; raises IngestBusy at once when another ingest holds it."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        handle = open(self.root / LOCK_NAME, "a+")  # noqa: SIM115 - held for the block
+        path = self.root / LOCK_NAME
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle = open(path, "a+")  # noqa: SIM115 - held for the block
+        except OSError as exc:
+            raise write_error(self.root, exc) from exc
         try:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
                 raise IngestBusy(
-                    f"another ingest is running on {self.root} (lock {LOCK_NAME}); try again later"
+                    f"another ingest is running: it holds the lock {path}; "
+                    "try again when it has finished"
                 ) from exc
-            yield
+            with _children_let_go(handle.fileno()):
+                yield
         finally:
             handle.close()
 
@@ -222,11 +287,91 @@ class IndexStore:
 
     def clean(self, keep_previous: str | None) -> None:
         """Remove generations that are neither live nor the one just replaced (readers may
-        still hold it), such as those left by an interrupted build."""
+        still be opening it), such as those left by an interrupted build."""
         live = self.current_name()
         for path in self.root.glob(GEN_PREFIX + "*"):
             if path.name not in (live, keep_previous):
                 shutil.rmtree(path, ignore_errors=True)
+
+    def recover(self) -> None:
+        """Remove what a killed ingest left (call with the lock held): unpublished generations,
+        and in the live one Whoosh's temporary files and segments that no commit refers to."""
+        self.clean(keep_previous=None)
+        (self.root / (CURRENT_NAME + ".tmp")).unlink(missing_ok=True)
+        name = self.current_name()
+        if name is not None:
+            clean_live_generation(self.root / name)
+
+
+_WHOOSH_TEMPORARY = re.compile(rf"^_{WHOOSH_NAME}_\d+\.toc\.[\d.e+-]+$|\.tmp$")
+
+
+def clean_live_generation(folder: Path) -> None:
+    """Remove a killed Whoosh writer's leftovers: temporary folders and files, and segment
+    files the latest commit does not list. Raises IndexError_ when a writer is still alive."""
+    storage = FileStorage(str(folder))
+    writelock = storage.lock(f"{WHOOSH_NAME}_WRITELOCK")
+    if not writelock.acquire(blocking=False):
+        raise IndexError_(
+            f"another process is writing the index {folder} "
+            f"(it holds {WHOOSH_NAME}_WRITELOCK); stop it or wait for it to finish"
+        )
+    try:
+        for entry in folder.iterdir():
+            if _WHOOSH_TEMPORARY.search(entry.name):
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+        try:
+            toc = TOC.read(storage, WHOOSH_NAME)
+        except EmptyIndexError:
+            return  # no commit at all: nothing to compare with, the update will say why
+        clean_files(storage, WHOOSH_NAME, toc.generation, toc.segments)
+    finally:
+        writelock.release()
+
+
+# Processes forked during an ingest ------------------------------------------------------------
+
+_PR_SET_PDEATHSIG = 1
+_HELD: dict[str, object] = {}  # while this process holds the ingest lock: its fd, pid, prctl
+
+
+@contextlib.contextmanager
+def _children_let_go(lock_fd: int) -> Iterator[None]:
+    """While the lock is held, every process forked from this one (the reading pool, Whoosh's
+    sub-writers) drops its copy of the lock and is killed when this process dies, so a killed
+    ingest leaves no process holding the lock or writing the index."""
+    _HELD.update(fd=lock_fd, pid=os.getpid(), prctl=_prctl())
+    try:
+        yield
+    finally:
+        _HELD.clear()
+
+
+def _prctl():
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux: children still drop the lock
+        return None
+
+
+def _after_fork_in_child() -> None:
+    fd, parent, prctl = _HELD.get("fd"), _HELD.get("pid"), _HELD.get("prctl")
+    if fd is None:
+        return
+    _HELD.clear()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, fd)  # the fd number stays valid; the lock's open file is let go
+    os.close(devnull)
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the line above
+            os._exit(1)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @dataclass
@@ -348,6 +493,10 @@ def ingest(
     progress = progress or Progress
     store = IndexStore(index_root)
     with store.lock():
+        try:
+            store.recover()
+        except OSError as exc:
+            raise write_error(store.root, exc) from exc
         userdict = analysis.load_user_dictionary(archive_dir / analysis.USERDICT_NAME)
         analysis.use_user_dictionary(userdict)
         settings = analysis.settings_fingerprint(userdict)
@@ -389,13 +538,14 @@ def _full_build(store, files, catalogue, settings, userdict, jobs, progress, res
     result.rebuilt = True
     previous = store.current_name()
     analysis.segmenter()  # load jieba before forking, so every worker inherits it
+    generation = None
     try:
         generation = store.new_generation()
         _write_settings(generation, settings, userdict)
         ix = whoosh_index.create_in(str(generation), make_schema())
         writer_jobs = min(jobs, 4) if len(files) >= 50 else 1
         if writer_jobs > 1:
-            writer = ix.writer(procs=writer_jobs, multisegment=True, limitmb=128)
+            writer = CheckedMpWriter(ix, procs=writer_jobs, multisegment=True, limitmb=128)
         else:
             writer = ix.writer(limitmb=128)
         bar = progress(len(files), "ingest")
@@ -408,9 +558,79 @@ def _full_build(store, files, catalogue, settings, userdict, jobs, progress, res
         finally:
             bar.close()
         store.publish(generation)
-    except OSError as exc:
-        raise IndexError_(f"cannot write the index in {store.root}: {exc.strerror or exc}") from exc
+    except BaseException as exc:
+        if generation is not None and store.current_name() != generation.name:
+            shutil.rmtree(generation, ignore_errors=True)  # give the space back at once
+        if isinstance(exc, (OSError, LockError)):
+            raise write_error(store.root, exc) from exc
+        raise
     store.clean(keep_previous=previous)
+
+
+class CheckedMpWriter(MpWriter):
+    """Whoosh's multi-process writer, made safe to fail.
+
+    Whoosh 2.7.4's ``MpWriter`` leaves its sub-writers waiting forever when cancelled (and the
+    interpreter then waits for them at exit), and commits without the documents of a sub-writer
+    that died: on a full disk it published an empty index and reported success. Here cancel()
+    stops them, and such a commit fails with the sub-writer's error.
+    """
+
+    def _new_task(self) -> SubWriterTask:
+        task = _SubWriter(
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def cancel(self) -> None:
+        for task in self.tasks:
+            if task.is_alive():
+                task.kill()
+        for task in self.tasks:
+            task.join(10)
+        SegmentWriter.cancel(self)
+
+    def _commit(self, mergetype, optimize, merge) -> None:
+        self.resultqueue = _CheckedResults(self.resultqueue, self.tasks)
+        super()._commit(mergetype, optimize, merge)
+
+
+class _SubWriter(SubWriterTask):
+    """A sub-writer whose write error ends it with the error number as exit code (and no
+    traceback on the terminal)."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except OSError as exc:
+            sys.exit(exc.errno if exc.errno and 0 < exc.errno < 126 else 1)
+
+
+class _CheckedResults:
+    """The sub-writers' result queue, read after they have exited: every one must answer."""
+
+    def __init__(self, results, tasks) -> None:
+        self.results = results
+        self.tasks = tasks
+
+    def get(self, timeout: float | None = None):
+        failed = [task.exitcode for task in self.tasks if task.exitcode != 0]
+        if failed:
+            code = failed[0]
+            if code and 1 < code < 126:
+                raise OSError(code, os.strerror(code))
+            raise OSError(f"an index writer process failed (exit code {code})")
+        try:
+            return self.results.get(timeout=max(timeout or 0, 30))
+        except queue.Empty:
+            raise OSError("an index writer process did not report its segment") from None
 
 
 def indexed_hashes(ix: FileIndex) -> dict[str, str]:
@@ -428,7 +648,8 @@ def _update(store, files, catalogue, settings, userdict, jobs, progress, result)
     present = {f.doc_id for f in files}
     todo: list[ReportFile] = []
     for file in files:
-        if indexed.get(file.doc_id) == hash_file(file, catalogue, settings):
+        digest = hash_file(file, catalogue, settings)  # None: unreadable, so never "unchanged"
+        if digest is not None and indexed.get(file.doc_id) == digest:
             result.unchanged += 1
         else:
             todo.append(file)
@@ -437,14 +658,14 @@ def _update(store, files, catalogue, settings, userdict, jobs, progress, result)
         return
     analysis.segmenter()
     try:
-        writer = ix.writer(limitmb=128)
+        writer = ix.writer(limitmb=128)  # LockError if a process outside ingest is writing
         bar = progress(len(todo), "ingest")
         try:
             for doc_id in removed:
                 writer.delete_by_term("doc_id", doc_id)
             result.removed = len(removed)
             loaded = _load_all(todo, catalogue, settings, userdict, jobs)
-            for file, item in zip(todo, loaded):
+            for file, item in zip(todo, loaded, strict=True):
                 bar.update()
                 if isinstance(item, ReportError):
                     kept = " (the indexed version is kept)" if file.doc_id in indexed else ""
@@ -464,8 +685,8 @@ def _update(store, files, catalogue, settings, userdict, jobs, progress, result)
             raise
         finally:
             bar.close()
-    except OSError as exc:
-        raise IndexError_(f"cannot write the index in {store.root}: {exc.strerror or exc}") from exc
+    except (OSError, LockError) as exc:
+        raise write_error(store.root, exc) from exc
 
 
 def _count(store: IndexStore, result: IngestResult) -> None:

@@ -43,8 +43,20 @@ from .search import NotFound
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXPORT_LIMIT = 5000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-CSV_COLUMNS = ("id", "doc_id", "n", "kind", "title", "story", "city", "county", "year", "date",
-               "permalink", "text")
+CSV_COLUMNS = (
+    "id",
+    "doc_id",
+    "n",
+    "kind",
+    "title",
+    "story",
+    "city",
+    "county",
+    "year",
+    "date",
+    "permalink",
+    "text",
+)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -65,6 +77,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    app.url_map.merge_slashes = False  # "/raw//etc/x" is a 404, not a redirect to "/raw/etc/x"
     app.config.from_mapping(
         INDEX_DIR=str(PROJECT_ROOT / "index"),
         ARCHIVE_DIR=str(PROJECT_ROOT / "archive"),
@@ -100,12 +113,11 @@ def get_searcher():
     """This request's own searcher on the latest committed index."""
     if "searcher" not in g:
         try:
-            index = store().open()
-            userdict = store().user_dictionary()
+            searcher, userdict = store().searcher()  # the live generation, swapped or committed
         except (IndexError_, OSError, ValueError) as exc:
             raise Unavailable(str(exc)) from exc
         analysis.use_user_dictionary(userdict)
-        g.searcher = index.searcher()
+        g.searcher = searcher
     return g.searcher
 
 
@@ -155,7 +167,8 @@ def _not_found(exc: NotFound) -> Response:
 
 
 def _unavailable(exc: Unavailable) -> Response:
-    return error_response(503, f"索引不可用：{exc}")
+    log.error("index unavailable: %s", exc)  # the detail names server paths: logged, not shown
+    return error_response(503, "索引暂时不可用，请稍后再试")
 
 
 def _internal_error(exc: Exception) -> Response:
@@ -292,7 +305,7 @@ def raw_view(doc_id: str) -> Response:
     data = path.read_bytes()
     try:
         data.decode("utf-8")
-        mimetype = "text/plain; charset=utf-8"
+        mimetype = "text/plain"  # Werkzeug adds "; charset=utf-8"
     except UnicodeDecodeError:
         mimetype = "application/octet-stream"
     return Response(data, mimetype=mimetype)
