@@ -34,7 +34,7 @@ from whoosh.analysis import Composable, Filter, Token, Tokenizer
 
 from .folding import FOLDING_VERSION, fold, fold_with_offsets
 
-ANALYSIS_VERSION = "2"  # 2: lone spaces are indexed in ``grams``
+ANALYSIS_VERSION = "3"  # 2: lone spaces are indexed in ``grams``; 3: ``kind`` is a column
 USERDICT_NAME = "userdict.txt"
 PLACE_WORD_FREQ = 2000
 

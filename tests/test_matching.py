@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archivist import analysis, indexing
+import archivist.search as search_module
+from archivist import analysis
 from archivist.folding import fold
 from archivist.indexing import IndexStore, ingest
 from archivist.query import SearchQuery
@@ -249,14 +250,33 @@ def kind_scores(make_archive, tmp_path) -> dict[str, float]:
 
 def test_kind_boosts_weigh_in_bm25(make_archive, tmp_path, monkeypatch):
     """Same text, different kind: the title outranks the heading, the body the caption, and
-    without the index-time boosts (the control) they tie."""
+    without the kind weights (the control) they tie."""
     boosted = kind_scores(make_archive, tmp_path / "boosted")
     assert boosted["title"] > boosted["heading"] and boosted["body"] > boosted["caption"]
-    monkeypatch.setattr(indexing, "KIND_BOOST", {})
+    monkeypatch.setattr(search_module, "KIND_WEIGHT", {})
+    monkeypatch.setattr(search_module, "_COLUMN_CACHE", {})
     plain = kind_scores(make_archive, tmp_path / "plain")
     assert plain["title"] == pytest.approx(plain["heading"])
     assert plain["body"] == pytest.approx(plain["caption"])
     assert boosted["title"] > plain["title"] and boosted["caption"] < plain["caption"]
+
+
+LENGTH_REPORT = {
+    "c.txt": "平安乡村建设综述\n\n——某县公安局工作纪实\n\n记者 王五\n\n"
+    "今年以来，某县公安局扎实推进各项工作，成效明显，群众满意度持续提升。\n\n"
+    "某县公安局会同有关部门全面推进雪亮工程建设，新建高清探头一千余个，覆盖城乡主要道路，"
+    "并在重点部位增设人脸识别设备，群众安全感明显增强。\n\n\n\n"
+    "雪亮工程。\n\n"
+    "下一步，该局将继续加大投入，推动平安建设再上新台阶。\n",
+}
+
+
+def test_a_short_caption_does_not_outrank_a_long_body_paragraph(make_archive, tmp_path):
+    """Kind weights multiply the score, so BM25's preference for short fields cannot lift a
+    caption above body text that contains the same string."""
+    with index_of(make_archive, tmp_path, LENGTH_REPORT) as searcher:
+        found = hits(searcher, "雪亮工程")
+    assert [h.kind for h in found] == ["body", "caption"]
 
 
 def test_grouping_by_document_keeps_rank_order(sample):
