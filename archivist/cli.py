@@ -122,13 +122,18 @@ def _open_searcher(index_dir: Path):
 @click.option("--city", multiple=True, help="Only this city (repeat for several).")
 @click.option("--county", multiple=True, help="Only this county (repeat for several).")
 @click.option("--year", multiple=True, help="Only this year (repeat for several).")
-@click.option("--sort", type=click.Choice(["relevance", "date_desc", "date_asc"]),
-              default="relevance", show_default=True)
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "date_desc", "date_asc"]),
+    default="relevance",
+    show_default=True,
+)
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON API's answer.")
 @index_option
-def search(query: str, city, county, year, sort: str, limit: int, as_json: bool,
-           index_dir: Path) -> None:
+def search(
+    query: str, city, county, year, sort: str, limit: int, as_json: bool, index_dir: Path
+) -> None:
     """Search the index, as the web page does, and print the hits."""
     from werkzeug.datastructures import MultiDict
 

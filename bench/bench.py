@@ -39,27 +39,62 @@ WORK = PROJECT / "bench" / "work"
 
 # 50 queries: frequent and rare words, single characters, phrases, with and without filters.
 QUERIES: list[dict[str, str]] = [
-    {"q": "公安"}, {"q": "派出所"}, {"q": "治安"}, {"q": "交通"}, {"q": "民警"},
-    {"q": "群众"}, {"q": "安全"}, {"q": "社会治理"}, {"q": "道路交通"}, {"q": "扫黑除恶"},
-    {"q": "无人机"}, {"q": "直升机"}, {"q": "电信诈骗"}, {"q": "未成年人"}, {"q": "雪亮工程"},
-    {"q": "H125"}, {"q": "2347"}, {"q": "110"}, {"q": "顽瘴痼疾"}, {"q": "董家段"},
-    {"q": "锦旗"}, {"q": "龙舟"}, {"q": "三角梅"}, {"q": "反扒"}, {"q": "护学"},
-    {"q": "治"}, {"q": "警"}, {"q": "安"}, {"q": "湘"}, {"q": "桥"},
-    {"q": '"社会治理"'}, {"q": '"派出所主防"'}, {"q": '"扫黑除恶专项斗争"'},
-    {"q": '"人民群众"'}, {"q": '"公安机关"'},
-    {"q": "公安", "city": "株洲市"}, {"q": "派出所", "city": "永州市"},
-    {"q": "治安", "year": "2019"}, {"q": "交通", "city": "岳阳市", "year": "2020"},
-    {"q": "民警", "year": "2010"}, {"q": "社会治理", "city": "长沙市"},
-    {"q": "无人机", "year": "2015"}, {"q": "治", "city": "衡阳市"},
-    {"q": '"公安机关"', "year": "2021"}, {"q": "扫黑除恶", "city": "常德市"},
-    {"q": "公安 派出所"}, {"q": "无人机 OR 直升机"}, {"q": "交通 -事故"},
-    {"q": "平安建设"}, {"q": "警务"},
+    {"q": "公安"},
+    {"q": "派出所"},
+    {"q": "治安"},
+    {"q": "交通"},
+    {"q": "民警"},
+    {"q": "群众"},
+    {"q": "安全"},
+    {"q": "社会治理"},
+    {"q": "道路交通"},
+    {"q": "扫黑除恶"},
+    {"q": "无人机"},
+    {"q": "直升机"},
+    {"q": "电信诈骗"},
+    {"q": "未成年人"},
+    {"q": "雪亮工程"},
+    {"q": "H125"},
+    {"q": "2347"},
+    {"q": "110"},
+    {"q": "顽瘴痼疾"},
+    {"q": "董家段"},
+    {"q": "锦旗"},
+    {"q": "龙舟"},
+    {"q": "三角梅"},
+    {"q": "反扒"},
+    {"q": "护学"},
+    {"q": "治"},
+    {"q": "警"},
+    {"q": "安"},
+    {"q": "湘"},
+    {"q": "桥"},
+    {"q": '"社会治理"'},
+    {"q": '"派出所主防"'},
+    {"q": '"扫黑除恶专项斗争"'},
+    {"q": '"人民群众"'},
+    {"q": '"公安机关"'},
+    {"q": "公安", "city": "株洲市"},
+    {"q": "派出所", "city": "永州市"},
+    {"q": "治安", "year": "2019"},
+    {"q": "交通", "city": "岳阳市", "year": "2020"},
+    {"q": "民警", "year": "2010"},
+    {"q": "社会治理", "city": "长沙市"},
+    {"q": "无人机", "year": "2015"},
+    {"q": "治", "city": "衡阳市"},
+    {"q": '"公安机关"', "year": "2021"},
+    {"q": "扫黑除恶", "city": "常德市"},
+    {"q": "公安 派出所"},
+    {"q": "无人机 OR 直升机"},
+    {"q": "交通 -事故"},
+    {"q": "平安建设"},
+    {"q": "警务"},
 ]
 
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def text_bytes(archive: Path) -> int:
@@ -152,8 +187,9 @@ def naive_ingest(archive: Path, index: Path) -> dict:
     for file in files:
         text = read_report(file.path)
         blocks = segment(text)  # same metadata work as ours, so the comparison is fair
-        meta = infer_metadata(file.doc_id, blocks, catalogue.rows.get(file.doc_id),
-                              default_gazetteer())
+        meta = infer_metadata(
+            file.doc_id, blocks, catalogue.rows.get(file.doc_id), default_gazetteer()
+        )
         for number, paragraph in enumerate(p for p in text.split("\n") if p.strip()):
             writer.add_document(
                 path=f"{file.doc_id}/{number}",
@@ -226,8 +262,15 @@ def serve_rss_mb(index: Path) -> float:
     """Resident memory of the real server after it answered every benchmark query."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, str(PROJECT / "manage.py"), "serve", "--index", str(index),
-         "--port", str(port)],
+        [
+            sys.executable,
+            str(PROJECT / "manage.py"),
+            "serve",
+            "--index",
+            str(index),
+            "--port",
+            str(port),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -245,8 +288,7 @@ def serve_rss_mb(index: Path) -> float:
         for params in QUERIES:
             urllib.request.urlopen(f"{base}/?{urlencode(params)}", timeout=60).read()
         status = Path(f"/proc/{server.pid}/status").read_text()
-        kb = next(int(line.split()[1]) for line in status.splitlines()
-                  if line.startswith("VmRSS"))
+        kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
         return kb / 1024
     finally:
         server.send_signal(signal.SIGTERM)
@@ -276,8 +318,11 @@ def main() -> None:
     print("naive: full ingest …", flush=True)
     naive = naive_ingest(corpus, naive_index)
     print("queries …", flush=True)
-    ours_t, naive_t, scan_t = ours_queries(ours_index), naive_queries(naive_index), \
-        scan_queries(ours_index)
+    ours_t, naive_t, scan_t = (
+        ours_queries(ours_index),
+        naive_queries(naive_index),
+        scan_queries(ours_index),
+    )
     rss = serve_rss_mb(ours_index)
 
     results = {
@@ -299,18 +344,22 @@ def main() -> None:
         "serve_rss_mb": round(rss, 1),
     }
     results["ratios"] = {
-        "query_p95_ours_over_naive": round(results["query_p95_ms"] / results["naive_query_p95_ms"], 2),
+        "query_p95_ours_over_naive": round(
+            results["query_p95_ms"] / results["naive_query_p95_ms"], 2
+        ),
         "scan_p50_over_ours_p50": round(results["scan_p50_ms"] / results["query_p50_ms"], 2),
         "ingest_ours_over_naive": round(results["ingest_mb_s"] / results["naive_ingest_mb_s"], 2),
         "incremental_over_full": round(ours["incremental_s"] / ours["seconds"], 4),
     }
-    slowest = sorted(zip(ours_t, QUERIES), key=lambda x: -x[0])[:5]
+    slowest = sorted(zip(ours_t, QUERIES, strict=True), key=lambda x: -x[0])[:5]
     results["slowest_queries_ms"] = [{"ms": round(t, 1), **q} for t, q in slowest]
     for key, value in results.items():
         print(f"{key:>24}: {value}")
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"written to {args.out}")
-    print(f"mean query ms: ours {statistics.mean(ours_t):.1f}, naive {statistics.mean(naive_t):.1f}")
+    print(
+        f"mean query ms: ours {statistics.mean(ours_t):.1f}, naive {statistics.mean(naive_t):.1f}"
+    )
 
 
 if __name__ == "__main__":

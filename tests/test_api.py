@@ -6,8 +6,18 @@ from urllib.parse import quote
 
 SEED = "000_1393866c2a5a9400"
 HIT_KEYS = {
-    "id", "doc_id", "n", "kind", "title", "city", "county", "year", "date",
-    "snippet_html", "url", "permalink",
+    "id",
+    "doc_id",
+    "n",
+    "kind",
+    "title",
+    "city",
+    "county",
+    "year",
+    "date",
+    "snippet_html",
+    "url",
+    "permalink",
 }
 
 
@@ -18,7 +28,7 @@ def test_search_shape(client):
     assert {"query", "total", "hits", "facets"} <= set(data)
     assert data["query"]["q"] == "道路交通"
     assert data["total"] == 7
-    assert HIT_KEYS <= set(data["hits"][0])
+    assert set(data["hits"][0]) >= HIT_KEYS
     for name in ("city", "county", "year"):
         for value in data["facets"][name]:
             assert {"value", "count", "selected"} <= set(value)

@@ -46,7 +46,9 @@ def test_changed_added_and_deleted_reports(archive, tmp_path):
     index = tmp_path / "index"
     _ingest(archive, index)
     path = archive / f"{SEED}.txt"
-    path.write_text(path.read_text(encoding="utf-8") + "\n\n新增一段独一无二的文字甲乙丙。\n", "utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n\n新增一段独一无二的文字甲乙丙。\n", "utf-8"
+    )
     (archive / "new" / "added.txt").parent.mkdir()
     (archive / "new" / "added.txt").write_text("新报告\n\n这是新报告的正文丁戊己。\n", "utf-8")
     (archive / "000_1393866c2a5a9400.txt").unlink()
@@ -96,8 +98,9 @@ def test_every_permalink_survives_a_paragraph_inserted_at_the_top(archive, tmp_p
     for permalink, text in old.items():
         response = client.get(permalink, follow_redirects=True)
         assert response.status_code == 200, permalink
-        page = client.get("/api" + permalink.replace("/p/", "/paragraphs/", 1),
-                          follow_redirects=True).get_json()
+        page = client.get(
+            "/api" + permalink.replace("/p/", "/paragraphs/", 1), follow_redirects=True
+        ).get_json()
         assert page["paragraph"]["text"] == text, permalink
         assert page["status"] == "ok"
 
