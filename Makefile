@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run ingest serve test lint format bench clean
+.PHONY: install run ingest serve test lint format bench bench-large recall load clean
 
 install: $(STAMP)
 
@@ -39,8 +39,19 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Benchmarks print figures (docs/performance.md); none of them is part of `make test`.
 bench: install
 	$(BIN)/python bench/bench.py
+
+bench-large: install
+	$(BIN)/python bench/bench.py --paragraphs 200000 --out bench/results-200k.json
+
+recall: install
+	$(BIN)/python bench/recall.py
+	$(BIN)/python bench/recall.py --traditional
+
+load: install
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) node_modules index/gen-* index/CURRENT index/ingest.lock
