@@ -544,6 +544,19 @@ def _add_reports(writer, loaded: Iterable[Report | ReportError], result, bar) ->
         result.added += 1
 
 
+@contextlib.contextmanager
+def committing(writer, bar: Progress) -> Iterator[None]:
+    """Commit the writer when the block succeeds, cancel it when it fails; close the bar."""
+    try:
+        yield
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        bar.close()
+
+
 def _full_build(store, files, catalogue, settings, userdict, jobs, progress, result) -> None:
     result.rebuilt = True
     previous = store.current_name()
@@ -559,14 +572,8 @@ def _full_build(store, files, catalogue, settings, userdict, jobs, progress, res
         else:
             writer = ix.writer(limitmb=128)
         bar = progress(len(files), "ingest")
-        try:
+        with committing(writer, bar):
             _add_reports(writer, _load_all(files, catalogue, settings, userdict, jobs), result, bar)
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-        finally:
-            bar.close()
         store.publish(generation)
     except BaseException as exc:
         if generation is not None and store.current_name() != generation.name:
@@ -670,7 +677,7 @@ def _update(store, files, catalogue, settings, userdict, jobs, progress, result)
     try:
         writer = ix.writer(limitmb=128)  # LockError if a process outside ingest is writing
         bar = progress(len(todo), "ingest")
-        try:
+        with committing(writer, bar):
             for doc_id in removed:
                 writer.delete_by_term("doc_id", doc_id)
             result.removed = len(removed)
@@ -689,12 +696,6 @@ def _update(store, files, catalogue, settings, userdict, jobs, progress, result)
                     result.changed += 1
                 else:
                     result.added += 1
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-        finally:
-            bar.close()
     except (OSError, LockError) as exc:
         raise write_error(store.root, exc) from exc
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from archivist import analysis
 from archivist.cli import main
 from archivist.indexing import IndexStore, ingest
 from archivist.web import create_app
@@ -35,8 +36,17 @@ def sample_index(sample_archive, tmp_path_factory) -> Path:
 
 @pytest.fixture
 def searcher(sample_index):
-    with IndexStore(sample_index).open().searcher() as s:
+    """A searcher on the sample index, with the user dictionary it was built with."""
+    store = IndexStore(sample_index)
+    analysis.use_user_dictionary(store.user_dictionary())
+    with store.open().searcher() as s:
         yield s
+
+
+@pytest.fixture
+def sample(searcher):
+    """The sample index's searcher, by the name the matching and highlighting tests use."""
+    return searcher
 
 
 @pytest.fixture

@@ -4,27 +4,16 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from archivist import analysis
 from archivist.folding import fold
 from archivist.highlight import ELLIPSIS, densest_window, find_spans, mark, merge, snippet
 from archivist.indexing import IndexStore, ingest
 from archivist.query import SearchQuery
 from archivist.querylang import parse
 from archivist.search import get_document, query_spans, search
-
-
-@pytest.fixture
-def sample(sample_index):
-    """A searcher on the sample index, with the user dictionary it was built with."""
-    store = IndexStore(sample_index)
-    analysis.use_user_dictionary(store.user_dictionary())
-    with store.open().searcher() as searcher:
-        yield searcher
 
 
 def marked(html: str) -> list[str]:

@@ -27,15 +27,6 @@ PROJECT = Path(__file__).resolve().parent.parent
 ISSUE_FAILURES = ["道路交通", "永州市", "治安"]  # stock ChineseAnalyzer missed some of each
 
 
-@pytest.fixture
-def sample(sample_index):
-    """A searcher on the sample index, with the user dictionary it was built with."""
-    store = IndexStore(sample_index)
-    analysis.use_user_dictionary(store.user_dictionary())
-    with store.open().searcher() as searcher:
-        yield searcher
-
-
 def texts(searcher) -> dict[str, str]:
     return {f"{f['doc_id']}/{f['n']}": f["text"] for f in searcher.documents(rec="block")}
 
