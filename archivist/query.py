@@ -138,10 +138,10 @@ def _int(args: Mapping, name: str, default: int, low: int, high: int) -> int:
     if not raw:
         return default
     if not re.fullmatch(r"[+-]?\d{1,12}", raw):
-        raise ParamError(name, f"not a whole number: {raw[:40]!r}")
+        raise ParamError(name, f"不是整数：{raw[:40]!r}")
     value = int(raw)
     if not low <= value <= high:
-        raise ParamError(name, f"must be between {low} and {high}, not {value}")
+        raise ParamError(name, f"应在 {low} 到 {high} 之间，收到 {value}")
     return value
 
 
@@ -150,7 +150,7 @@ def _year_bound(args: Mapping, name: str) -> int | None:
     if not raw:
         return None
     if not _YEAR.match(raw):
-        raise ParamError(name, f"not a year (four digits): {raw[:40]!r}")
+        raise ParamError(name, f"不是年份（应为四位数字）：{raw[:40]!r}")
     return int(raw)
 
 
@@ -159,7 +159,7 @@ def _places(args: Mapping, name: str, canonical) -> tuple[str, ...]:
     for raw in _many(args, name)[:MAX_FACET_VALUES]:
         value = canonical(raw) if len(raw) <= 30 else None
         if value is None:
-            raise ParamError(name, f"unknown place: {raw[:40]!r}")
+            raise ParamError(name, f"没有这个地名：{raw[:40]!r}")
         if value not in values:
             values.append(value)
     return tuple(values)
@@ -169,7 +169,7 @@ def _years(args: Mapping) -> tuple[str, ...]:
     values = []
     for raw in _many(args, "year")[:MAX_FACET_VALUES]:
         if not _YEAR.match(raw):
-            raise ParamError("year", f"not a year (four digits): {raw[:40]!r}")
+            raise ParamError("year", f"不是年份（应为四位数字）：{raw[:40]!r}")
         if raw not in values:
             values.append(raw)
     return tuple(values)
@@ -184,10 +184,10 @@ def parse_search_args(args: Mapping) -> SearchQuery:
         raise ParamError("q", str(exc)) from exc
     sort = _one(args, "sort", "relevance").strip() or "relevance"
     if sort not in SORTS:
-        raise ParamError("sort", f"must be one of {', '.join(SORTS)}, not {sort[:40]!r}")
+        raise ParamError("sort", f"应为 {'、'.join(SORTS)} 之一，收到 {sort[:40]!r}")
     group = _one(args, "group").strip()
     if group not in ("", "doc"):
-        raise ParamError("group", f"must be 'doc' or empty, not {group[:40]!r}")
+        raise ParamError("group", f"应为 doc 或留空，收到 {group[:40]!r}")
     gazetteer = default_gazetteer()
     query = SearchQuery(
         q=q,
@@ -202,5 +202,5 @@ def parse_search_args(args: Mapping) -> SearchQuery:
         group=group == "doc",
     )
     if query.year_from and query.year_to and query.year_from > query.year_to:
-        raise ParamError("year_from", "is after year_to")
+        raise ParamError("year_from", "晚于 year_to")
     return query

@@ -108,9 +108,7 @@ def _term(raw: str, quoted: bool) -> QueryTerm | None:
     if not folded:
         return None
     if len(folded) > MAX_TERM_CHARS:
-        raise QuerySyntaxError(
-            f"a search term is longer than {MAX_TERM_CHARS} characters ({len(folded)})"
-        )
+        raise QuerySyntaxError(f"检索词超过 {MAX_TERM_CHARS} 个字符（{len(folded)}）")
     return QueryTerm(raw, folded, quoted)
 
 
@@ -135,9 +133,7 @@ def parse(text: str) -> ParsedQuery:
 @lru_cache(maxsize=256)
 def _parse(text: str, _generation: int) -> ParsedQuery:
     if len(text) > MAX_QUERY_CHARS:
-        raise QuerySyntaxError(
-            f"the query is longer than {MAX_QUERY_CHARS} characters ({len(text)})"
-        )
+        raise QuerySyntaxError(f"检索式超过 {MAX_QUERY_CHARS} 个字符（{len(text)}）")
     placed: list[tuple[str, QueryTerm]] = []  # ("and" | "or" | "not", term)
     pending_or = False
     for match in _TOKEN.finditer(text):
@@ -153,7 +149,7 @@ def _parse(text: str, _generation: int) -> ParsedQuery:
         if term is None:
             continue
         if len(placed) >= MAX_TERMS:
-            raise QuerySyntaxError(f"the query has more than {MAX_TERMS} search terms")
+            raise QuerySyntaxError(f"检索词多于 {MAX_TERMS} 个")
         how = "not" if negated else ("or" if pending_or and _has_positive(placed) else "and")
         placed.append((how, term))
         pending_or = False

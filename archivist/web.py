@@ -38,6 +38,7 @@ from .pages import (
     search_page,
 )
 from .query import ParamError, parse_search_args
+from .querylang import MAX_QUERY_CHARS
 from .search import NotFound
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -249,8 +250,8 @@ def _hit_param() -> int | None:
 
 def _q_param() -> str:
     q = request.args.get("q", "")
-    if len(q) > 500:
-        raise ParamError("q", "longer than 500 characters")
+    if len(q) > MAX_QUERY_CHARS:
+        raise ParamError("q", f"检索式超过 {MAX_QUERY_CHARS} 个字符（{len(q)}）")
     return q
 
 

@@ -82,7 +82,7 @@ def test_error_shape(client):
     assert response.get_json() == {
         "error": {
             "status": 400,
-            "message": "must be between 1 and 100, not 1000",
+            "message": "应在 1 到 100 之间，收到 1000",
             "param": "per_page",
         }
     }

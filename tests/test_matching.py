@@ -319,7 +319,7 @@ def test_queries_over_the_limits_are_400s_naming_q(client, q):
     assert response.status_code == 400
     error = response.get_json()["error"]
     assert error["param"] == "q"
-    assert "characters" in error["message"] or "terms" in error["message"]
+    assert "字符" in error["message"] or "检索词" in error["message"]
     assert client.get("/", query_string={"q": q}).status_code == 400
 
 

@@ -73,11 +73,11 @@ def test_plain_terms_carry_their_jieba_words():
 
 
 def test_limits_are_clear_errors():
-    with pytest.raises(QuerySyntaxError, match=f"longer than {MAX_QUERY_CHARS} characters"):
+    with pytest.raises(QuerySyntaxError, match=f"检索式超过 {MAX_QUERY_CHARS} 个字符"):
         parse("治" * (MAX_QUERY_CHARS + 1))
-    with pytest.raises(QuerySyntaxError, match=f"more than {MAX_TERMS} search terms"):
+    with pytest.raises(QuerySyntaxError, match=f"检索词多于 {MAX_TERMS} 个"):
         parse(" ".join(["治安"] * (MAX_TERMS + 1)))
-    with pytest.raises(QuerySyntaxError, match=f"longer than {MAX_TERM_CHARS} characters"):
+    with pytest.raises(QuerySyntaxError, match=f"检索词超过 {MAX_TERM_CHARS} 个字符"):
         parse("治" * (MAX_TERM_CHARS + 1))
     parse("治" * MAX_TERM_CHARS)
     parse(" ".join(["治安"] * MAX_TERMS))
@@ -96,7 +96,7 @@ def test_the_q_parameter_reports_limits_as_param_errors():
     with pytest.raises(ParamError) as caught:
         parse_search_args({"q": "治" * 10_000})
     assert caught.value.param == "q"
-    assert "longer than 500 characters (10000)" in caught.value.message
+    assert "检索式超过 500 个字符（10000）" in caught.value.message
 
 
 def test_request_strings_are_valid_text():
