@@ -174,6 +174,17 @@ def _header(reader: _RowReader, cells: list[str]) -> list[str] | None:
     return names
 
 
+def _undecodable_lines(data: bytes) -> set[int]:
+    """1-based numbers of the lines that are not valid UTF-8."""
+    bad = set()
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.add(number)
+    return bad
+
+
 def load_catalogue(
     path: Path,
     gazetteer: Gazetteer | None = None,
@@ -189,13 +200,8 @@ def load_catalogue(
     except OSError as exc:
         reader.catalogue.errors.append(f"{path.name}: cannot read ({exc.strerror or exc})")
         return reader.catalogue
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        reader.error(line, "not UTF-8 text; save the catalogue as UTF-8 (no row was read)")
-        return reader.catalogue
-    text = text.replace("\x00", "")
+    bad_lines = _undecodable_lines(data)
+    text = data.decode("utf-8-sig", errors="replace").replace("\x00", "")
     rows = csv.reader(io.StringIO(text, newline=""))
     columns: list[str] | None = None
     line = 1
@@ -208,6 +214,9 @@ def load_catalogue(
                     return reader.catalogue
                 continue
             if not any(cell.strip() for cell in cells):
+                continue
+            if bad_lines.intersection(range(start, line)):
+                reader.error(start, "not UTF-8 text; save the catalogue as UTF-8 (row ignored)")
                 continue
             if len(cells) > len(columns):
                 reader.error(start, f"{len(cells)} fields, the header has {len(columns)}")

@@ -163,12 +163,13 @@ def test_utf8_bom_is_accepted(tmp_path):
     assert catalogue.errors == [] and catalogue.rows["000_1393866c2a5a9400"].title == "标题"
 
 
-def test_bad_utf8_is_one_message(tmp_path):
-    data = (HEADER + "000_1393866c2a5a9400.txt,标题,,,,,,\n").encode("gbk")
-    catalogue = load(write(tmp_path, data))
-    assert catalogue.rows == {}
+def test_a_row_that_is_not_utf8_is_reported_and_the_others_kept(tmp_path):
+    good = "001_9e062a6a15db781c.txt,好标题,,,,,,\n".encode()
+    bad = "000_1393866c2a5a9400.txt,标题,,,,,,\n".encode("gbk")
+    catalogue = load(write(tmp_path, HEADER.encode() + bad + good))
+    assert list(catalogue.rows) == ["001_9e062a6a15db781c"]
     assert catalogue.errors == [
-        "catalog.csv line 2: not UTF-8 text; save the catalogue as UTF-8 (no row was read)"
+        "catalog.csv line 2: not UTF-8 text; save the catalogue as UTF-8 (row ignored)"
     ]
 
 
