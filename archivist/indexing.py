@@ -242,7 +242,8 @@ class IndexStore:
         raise AssertionError("unreachable")
 
     def settings(self) -> dict:
-        """The live generation's settings (analysis fingerprint, user dictionary, build time)."""
+        """The live generation's settings (analysis fingerprint, build time, the archive folder
+        it was last brought up to date with)."""
         path = self.generation_dir() / SETTINGS_NAME
         return json.loads(path.read_text(encoding="utf-8"))
 
@@ -518,6 +519,7 @@ def ingest(
             _full_build(store, files, catalogue, settings, userdict, jobs, progress, result)
         else:
             _update(store, files, catalogue, settings, userdict, jobs, progress, result)
+        record_archive(store.generation_dir(), archive_dir)
         _count(store, result)
     result.seconds = time.monotonic() - started
     return result
@@ -531,6 +533,16 @@ def _write_settings(generation: Path, settings: str, userdict: str) -> None:
         "built": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     (generation / SETTINGS_NAME).write_text(json.dumps(payload, indent=2), encoding="utf-8")
+
+
+def record_archive(generation: Path, archive_dir: Path) -> None:
+    """Note in the generation's settings which archive folder it mirrors (for /raw)."""
+    path = generation / SETTINGS_NAME
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    payload["archive"] = str(Path(archive_dir).resolve())
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    os.replace(temporary, path)
 
 
 def _add_reports(writer, loaded: Iterable[Report | ReportError], result, bar) -> None:

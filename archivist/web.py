@@ -81,7 +81,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.url_map.merge_slashes = False  # "/raw//etc/x" is a 404, not a redirect to "/raw/etc/x"
     app.config.from_mapping(
         INDEX_DIR=str(PROJECT_ROOT / "index"),
-        ARCHIVE_DIR=str(PROJECT_ROOT / "archive"),
+        ARCHIVE_DIR=None,  # None: the archive the index was built from (its settings say)
         JSON_AS_ASCII=False,
         MAX_CONTENT_LENGTH=1024,
     )
@@ -293,13 +293,21 @@ def paragraph_api(doc_id: str, n: int):
     return page if isinstance(page, Response) else jsonify(page)
 
 
+def archive_root() -> Path:
+    """The archive folder the raw files are read from: the configured one, else the one the
+    live index was built from, else the project's archive/."""
+    configured = current_app.config.get("ARCHIVE_DIR")
+    recorded = "" if configured else store().settings().get("archive", "")
+    return Path(configured or recorded or PROJECT_ROOT / "archive").resolve()
+
+
 @bp.get("/raw/<path:doc_id>")
 def raw_view(doc_id: str) -> Response:
     """The report's file exactly as archived (only files the index knows)."""
     from .search import document_meta
 
     document_meta(get_searcher(), doc_id)  # NotFound unless indexed
-    root = Path(current_app.config["ARCHIVE_DIR"]).resolve()
+    root = archive_root()
     path = (root / f"{doc_id}.txt").resolve()
     if root not in path.parents or not path.is_file():
         raise NotFound(f"no source file for {doc_id!r}")

@@ -133,3 +133,17 @@ def test_the_server_picks_up_a_new_index_without_restart(archive, tmp_path):
     (archive / "later.txt").write_text("又一篇\n\n庚辛壬癸再次出现。\n", "utf-8")
     _ingest(archive, index, rebuild=True)
     assert client.get("/api/search?q=庚辛壬癸").get_json()["total"] == 2
+
+
+def test_raw_files_come_from_the_archive_the_index_was_built_from(archive, tmp_path):
+    index = tmp_path / "index"
+    (archive / "only-here.txt").write_text("只在这里\n\n这份报告只在临时档案里。\n", "utf-8")
+    _ingest(archive, index)
+    client = create_app({"INDEX_DIR": str(index)}).test_client()  # no ARCHIVE_DIR given
+    raw = client.get("/raw/only-here")
+    assert raw.status_code == 200
+    assert raw.data == (archive / "only-here.txt").read_bytes()
+    moved = tmp_path / "moved"
+    archive.rename(moved)
+    _ingest(moved, index)  # an incremental update records the folder it now mirrors
+    assert client.get("/raw/only-here").data == (moved / "only-here.txt").read_bytes()
