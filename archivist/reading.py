@@ -60,6 +60,10 @@ class ReportError(Exception):
         self.path = str(path)
         self.reason = reason
 
+    def __reduce__(self) -> tuple:
+        # Reports are read in worker processes: the error must survive pickling back.
+        return (type(self), (self.path, self.reason))
+
 
 def read_report(path: Path) -> str:
     """The decoded text of a report, BOM removed, line endings normalised to newlines."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 
 def test_ingest_summary_and_exit_codes(runner, make_archive, tmp_path):
@@ -51,3 +52,35 @@ def test_export_reading_order(runner, sample_index, searcher):
 def test_search_without_index(runner, tmp_path):
     result = runner.invoke("search", "x", "--index", str(tmp_path / "none"))
     assert result.exit_code == 3
+
+
+def test_a_parallel_ingest_skips_bad_reports_and_finishes(make_archive, tmp_path):
+    """Reports are read in a process pool from four files up: a skipped one must come back."""
+    import subprocess
+    import sys
+
+    files: dict[str, str | bytes] = {f"r{i}.txt": f"标题{i}\n\n正文第{i}段。\n" for i in range(5)}
+    files |= {"empty.txt": b"", "binary.txt": b"\x00\x01\x02\xff" * 40}
+    archive = make_archive(files)
+    command = [
+        sys.executable,
+        "manage.py",
+        "ingest",
+        "--archive",
+        str(archive),
+        "--index",
+        str(tmp_path / "ix"),
+        "--jobs",
+        "2",
+    ]
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "skipped empty.txt: empty file" in done.stderr
+    assert "binary.txt" in done.stderr
+    assert done.stdout.startswith("5 documents")

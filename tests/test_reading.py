@@ -155,3 +155,14 @@ def test_ten_megabytes_of_utf8_are_read_fast(tmp_path):
     result = read_report(path)
     assert time.perf_counter() - start < 2.0
     assert "\r" not in result and len(result) == len(text) - text.count("\r")
+
+
+def test_report_errors_survive_pickling_from_worker_processes():
+    import pickle
+
+    error = pickle.loads(pickle.dumps(ReportError("sub/a.txt", "empty file")))
+    assert (error.path, error.reason, str(error)) == (
+        "sub/a.txt",
+        "empty file",
+        "sub/a.txt: empty file",
+    )
