@@ -34,7 +34,8 @@ from whoosh.analysis import Composable, Filter, Token, Tokenizer
 
 from .folding import FOLDING_VERSION, fold, fold_with_offsets
 
-ANALYSIS_VERSION = "3"  # 2: lone spaces are indexed in ``grams``; 3: ``kind`` is a column
+# The index's format: 2 lone spaces indexed in ``grams``; 3 ``kind`` a column; 4 date sort keys
+ANALYSIS_VERSION = "4"
 USERDICT_NAME = "userdict.txt"
 PLACE_WORD_FREQ = 2000
 

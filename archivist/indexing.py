@@ -105,6 +105,7 @@ def make_schema() -> Schema:
         county=ID(stored=True, sortable=True),
         year=ID(stored=True, sortable=True),
         date=ID(stored=True, sortable=True),
+        date_first=ID(sortable=True),
         date_last=ID(sortable=True),
         meta=STORED(),
         content_hash=STORED(),
@@ -120,6 +121,7 @@ def block_documents(report: Report) -> Iterator[dict]:
     """The Whoosh documents of a report: its record, then its blocks."""
     meta = report.meta
     year = str(meta.year) if meta.year else ""
+    sort_date = meta.date or year  # a report known only by its year sorts by the year
     common = {
         "doc_id": report.doc_id,
         "title": meta.title,
@@ -127,7 +129,8 @@ def block_documents(report: Report) -> Iterator[dict]:
         "county": meta.county,
         "year": year,
         "date": meta.date,
-        "date_last": meta.date or UNKNOWN_DATE_LAST,
+        "date_first": sort_date,
+        "date_last": sort_date or UNKNOWN_DATE_LAST,
     }
     record = {
         "meta": meta.to_dict() | {"blocks": len(report.blocks), "size": report.size},

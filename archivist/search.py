@@ -508,7 +508,7 @@ def _sort_facets(sort: str):
     order = [sorting.FieldFacet("doc_id"), sorting.FieldFacet("n")]
     if sort == "date_asc":
         return [sorting.FieldFacet("date_last"), *order]
-    return [sorting.FieldFacet("date", reverse=True), *order]
+    return [sorting.FieldFacet("date_first", reverse=True), *order]
 
 
 def search(searcher: Searcher, query: SearchQuery) -> SearchResults:
