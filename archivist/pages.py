@@ -64,6 +64,7 @@ def search_page(searcher: Searcher, query: SearchQuery) -> dict:
     facets = _facets(results)
     return {
         "query": query.echo(),
+        "quoted": any(mark in query.q for mark in '"“「'),
         "url": search_url(query),
         "total": results.total,
         "documents": results.documents,
@@ -234,6 +235,7 @@ def _pagination(results: SearchResults) -> dict:
         ],
         "first_url": search_url(query, page=1) if window.start > 1 else "",
         "last_url": search_url(query, page=pages) if window.stop <= pages else "",
+        "final_url": search_url(query, page=pages),  # the last page, whatever the window
     }
 
 

@@ -6,10 +6,11 @@
 - A plain term matches paragraphs containing its whole (folded) string, or else each of its
   jieba words somewhere (ranked lower); a quoted term matches exactly the paragraphs containing
   its string, spaces and punctuation included (a missing closing quote ends at the query's end).
-- A plain term made only of punctuation is ignored; a query with nothing left lists everything,
-  and a query of exclusions alone lists everything but them.
-- The operator characters ``"`` and ``-`` and the word ``OR`` are searched literally when typed
-  in their full-width forms (``＂``, ``－``, ``ＯＲ``), which fold to the same text.
+- Chinese quotes ``“A B”`` and ``「A B」`` quote like ``"A B"``: a Chinese keyboard types them.
+- Punctuation around a plain term is dropped (``扫黑除恶。`` is ``扫黑除恶``; inside a term it
+  stays); a plain term made only of punctuation is ignored; a query with nothing left lists
+  everything, and a query of exclusions alone lists everything but them. To search punctuation
+  or an operator character itself, quote it: ``"“"``, ``"-"``; ``ＯＲ`` (full width) is the word.
 
 Anything else is text: there are no syntax errors, only limits on size, each reported with a
 message that says which (:class:`QuerySyntaxError`).
@@ -29,7 +30,8 @@ MAX_TERMS = 24
 MAX_TERM_CHARS = 120
 MAX_WORDS = 64  # jieba words expanded from plain terms, over the whole query
 
-_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+# A quoted string ("…", or the “…” and 「…」 a Chinese keyboard types), or a bare word.
+_TOKEN = re.compile(r'(-?)(?:"([^"]*)"?|“([^”]*)”?|「([^」]*)」?)|(\S+)')
 
 
 class QuerySyntaxError(ValueError):
@@ -99,11 +101,21 @@ def _words(folded: str) -> tuple[str, ...]:
     return words if len(words) > 1 else ()
 
 
+def _strip_punctuation(folded: str) -> str:
+    """A plain term without the punctuation and spaces around it (扫黑除恶。 -> 扫黑除恶)."""
+    start, end = 0, len(folded)
+    while start < end and not is_wordlike(folded[start]):
+        start += 1
+    while end > start and not is_wordlike(folded[end - 1]):
+        end -= 1
+    return folded[start:end]
+
+
 def _term(raw: str, quoted: bool) -> QueryTerm | None:
     folded = fold(raw)
     if not quoted:
-        folded = folded.strip()
-        if not is_wordlike(folded):
+        folded = _strip_punctuation(folded)
+        if not folded:
             return None
     if not folded:
         return None
@@ -137,7 +149,8 @@ def _parse(text: str, _generation: int) -> ParsedQuery:
     placed: list[tuple[str, QueryTerm]] = []  # ("and" | "or" | "not", term)
     pending_or = False
     for match in _TOKEN.finditer(text):
-        negated, quoted_text, bare = match.group(1), match.group(2), match.group(3)
+        negated, bare = match.group(1), match.group(5)
+        quoted_text = next((g for g in match.group(2, 3, 4) if g is not None), None)
         if bare is not None:
             if bare == "OR":
                 pending_or = bool(placed)

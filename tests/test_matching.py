@@ -372,3 +372,10 @@ def test_recall_bench_on_a_traditional_copy(make_archive, tmp_path):
         report = load_bench().check_recall(searcher, samples=100, seed=3)
     assert report.failures == []
     assert report.recall == 100.0 and report.exactness == 100.0
+
+
+@pytest.mark.parametrize("query", ["“道路交通”", "道路交通。", "「道路交通」"])
+def test_a_word_typed_with_chinese_quotes_or_a_full_stop_is_found(sample, query):
+    found = hits(sample, query)
+    assert len(found) == len(hits(sample, "道路交通")) == 7
+    assert all(h.exact for h in found)

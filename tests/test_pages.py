@@ -394,3 +394,15 @@ def test_without_a_query_there_is_no_relevance_sort(catalogued):
     ]
     with_query = catalogued.get(f"/api/search?q={Q}").get_json()["sorts"]
     assert [s["value"] for s in with_query if s["selected"]] == ["relevance"]
+
+
+def test_a_page_past_the_end_says_so_instead_of_no_results(client):
+    html = client.get("/?q=公安&page=99").get_data(as_text=True)
+    assert "超出了结果范围" in html and "没有找到" not in html
+    pages = client.get("/api/search?q=公安").get_json()["pagination"]["pages"]
+    assert f'href="/?q=%E5%85%AC%E5%AE%89&amp;page={pages}"' in html
+
+
+def test_the_quote_tip_only_when_the_query_has_quotes(client):
+    assert "去掉引号" not in client.get("/?q=无此词语甲乙").get_data(as_text=True)
+    assert "去掉引号" in client.get('/?q="无此词语甲乙"').get_data(as_text=True)

@@ -50,13 +50,13 @@ def shape(q: str) -> tuple[list[list[str]], list[str]]:
         ('"，"', [['","']], []),  # but quoted punctuation is searched (， folds to ,)
         ('" "', [['" "']], []),
         ('" 治 "', [['" 治 "']], []),  # quotes keep spaces
-        ("--治安", [], ["-治安"]),
+        ("--治安", [], ["治安"]),  # punctuation around a plain term is dropped
         ("ＡＢＣ Ｈ125 １１０", [["abc"], ["h125"], ["110"]], []),
         ("掃黑除惡", [["扫黑除恶"]], []),
-        ("＂社会＂", [['"社会"']], []),  # full-width forms are literal
-        ("－交通", [["-交通"]], []),
+        ("＂社会＂", [["社会"]], []),  # full-width quotes are not operators: dropped as edges
+        ("－交通", [["交通"]], []),
         ("ＯＲ", [["or"]], []),
-        ("治*安 (治安) [a-z]+ .*", [["治*安"], ["(治安)"], ["[a-z]+"]], []),  # no wildcards
+        ("治*安 (治安) [a-z]+ .*", [["治*安"], ["治安"], ["a-z"]], []),  # no wildcards
     ],
 )
 def test_query_shapes(q, groups, excluded):
@@ -129,3 +129,18 @@ def test_any_string_parses_or_is_over_a_limit(q):
     for term in [*parsed.positive_terms(), *parsed.excluded]:
         assert term.folded and len(term.folded) <= MAX_TERM_CHARS
     assert sum(len(t.words) for t in parsed.positive_terms()) <= MAX_WORDS
+
+
+@pytest.mark.parametrize(
+    ("query", "folded", "quoted"),
+    [
+        ("扫黑除恶。", "扫黑除恶", False),
+        ("（H125）", "h125", False),
+        ("“道路交通”", "道路交通", True),
+        ("「社会治理」", "社会治理", True),
+        ("理，加", "理,加", False),  # punctuation inside a term stays
+    ],
+)
+def test_chinese_quotes_and_punctuation_around_terms(query, folded, quoted):
+    (group,) = parse(query).groups
+    assert [(t.folded, t.quoted) for t in group] == [(folded, quoted)]
