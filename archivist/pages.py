@@ -87,7 +87,7 @@ def search_page(searcher: Searcher, query: SearchQuery) -> dict:
         },
         "exports": {
             "csv": _with_format("/export.csv", query, page=1),
-            "json": _with_format("/api/search", query),
+            "json": _with_format("/export.json", query, page=1),
             "atom": _with_format("/feed.atom", query, page=1),
         },
     }
@@ -365,7 +365,7 @@ def documents_page(searcher: Searcher) -> dict:
 
     documents = list_documents(searcher)
     for meta in documents:
-        meta["url"] = document_url(meta["doc_id"])
+        meta["document_url"] = document_url(meta["doc_id"])  # "url" is the source's
     return {"total": len(documents), "documents": documents}
 
 

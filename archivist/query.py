@@ -202,5 +202,5 @@ def parse_search_args(args: Mapping) -> SearchQuery:
         group=group == "doc",
     )
     if query.year_from and query.year_to and query.year_from > query.year_to:
-        raise ParamError("year_from", "晚于 year_to")
+        query = replace(query, year_from=query.year_to, year_to=query.year_from)  # typed reversed
     return query

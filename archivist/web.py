@@ -223,6 +223,20 @@ def export_csv() -> Response:
     return response
 
 
+@bp.get("/export.json")
+def export_json() -> Response:
+    """The whole current result list (up to EXPORT_LIMIT rows) with full texts, as JSON."""
+    query = parse_search_args(request.args)
+    base = request.host_url.rstrip("/")
+    rows = [
+        {key: row.get(key) for key in CSV_COLUMNS} | {"permalink": base + row["permalink"]}
+        for row in export_rows(get_searcher(), query, EXPORT_LIMIT)
+    ]
+    response = jsonify({"query": query.echo(), "total": len(rows), "rows": rows})
+    response.headers["Content-Disposition"] = "attachment; filename=archive-results.json"
+    return response
+
+
 @bp.get("/opensearch.xml")
 def opensearch() -> Response:
     xml = render_template("opensearch.xml", base=request.host_url.rstrip("/"))

@@ -134,3 +134,18 @@ def test_document_ids_with_subfolders_and_chinese_names(make_archive, tmp_path):
     assert client.get(hit["url"]).status_code == 200
     raw = client.get("/raw/" + quote("株洲/2024 报道"))
     assert raw.data == (archive / "株洲/2024 报道.txt").read_bytes()
+
+
+def test_a_reversed_year_range_is_read_the_right_way_round(client):
+    reversed_ = client.get("/api/search?year_from=2024&year_to=2019").get_json()
+    assert (reversed_["query"]["year_from"], reversed_["query"]["year_to"]) == (2019, 2024)
+    assert (
+        reversed_["total"]
+        == client.get("/api/search?year_from=2019&year_to=2024").get_json()["total"]
+    )
+
+
+def test_documents_keep_their_source_url_beside_their_page(client):
+    meta = client.get("/api/documents").get_json()["documents"][0]
+    assert meta["document_url"] == f"/doc/{meta['doc_id']}"
+    assert meta["url"] == ""  # the source's address: none for the seeds

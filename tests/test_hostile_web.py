@@ -85,7 +85,6 @@ BAD_PARAMETERS = [
     (b"city=" + b"x" * 5000, "city"),
     (b"year=abcd", "year"),
     (b"year=99999", "year"),
-    (b"year_from=2020&year_to=2010", "year_from"),
     (b"sort=%00", "sort"),
     (b"group=%27", "group"),
 ]

@@ -163,7 +163,7 @@ def test_sorts_group_toggle_pagination_and_exports(catalogued):
     assert "page" not in query_of(paging["first_url"])  # page 1 is the default
     assert query_of(paging["last_url"])["page"] == [str(paging["pages"])]
     assert query_of(page["group"]["toggle_url"])["group"] == ["doc"]
-    for name, path in (("csv", "/export.csv"), ("json", "/api/search"), ("atom", "/feed.atom")):
+    for name, path in (("csv", "/export.csv"), ("json", "/export.json"), ("atom", "/feed.atom")):
         assert page["exports"][name].startswith(path + "?q=")
         assert unescape(page["exports"][name]).replace("&", "&amp;") in html
     assert 'rel="alternate" type="application/atom+xml"' in html

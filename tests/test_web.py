@@ -57,6 +57,9 @@ def test_exports(client):
     lines = csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
     assert lines[0].startswith("id,doc_id,n,kind")
     assert len(lines) == 8
+    exported = client.get("/export.json?q=公安").get_json()
+    assert exported["total"] == client.get("/api/search?q=公安").get_json()["total"] > 20
+    assert exported["rows"][0]["permalink"].startswith("http://localhost/p/")
     assert client.get("/opensearch.xml").status_code == 200
     atom = client.get("/feed.atom?q=道路交通")
     assert atom.status_code == 200 and b"<feed" in atom.data
