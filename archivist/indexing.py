@@ -59,6 +59,7 @@ from .archive import (
     open_catalogue,
 )
 from .catalogue import Catalogue
+from .citations import successors
 from .folding import fold
 from .reading import ReportError
 
@@ -109,6 +110,7 @@ def make_schema() -> Schema:
         date_last=ID(sortable=True),
         meta=STORED(),
         content_hash=STORED(),
+        lineage=STORED(),
     )
 
 
@@ -117,8 +119,9 @@ def fingerprint(text: str) -> str:
     return hashlib.sha1(fold(text).encode("utf-8")).hexdigest()[:10]
 
 
-def block_documents(report: Report) -> Iterator[dict]:
-    """The Whoosh documents of a report: its record, then its blocks."""
+def block_documents(report: Report, lineage: dict[str, str] | None = None) -> Iterator[dict]:
+    """The Whoosh documents of a report: its record, then its blocks. ``lineage`` maps the
+    fingerprints of corrected text to the blocks that replaced it (for permalinks)."""
     meta = report.meta
     year = str(meta.year) if meta.year else ""
     sort_date = meta.date or year  # a report known only by its year sorts by the year
@@ -135,6 +138,7 @@ def block_documents(report: Report) -> Iterator[dict]:
     record = {
         "meta": meta.to_dict() | {"blocks": len(report.blocks), "size": report.size},
         "content_hash": report.content_hash,
+        "lineage": lineage or {},
     }
     yield {"rec": "doc", **common, **record}
     for n, block in iter_blocks(report):
@@ -704,8 +708,9 @@ def _update(store, files, catalogue, settings, userdict, jobs, progress, result)
                     result.skipped.append(ReportError(item.path, item.reason + kept))
                     continue
                 existed = item.doc_id in indexed
+                lineage = previous_lineage(ix, item) if existed else {}
                 writer.delete_by_term("doc_id", item.doc_id)
-                for document in block_documents(item):
+                for document in block_documents(item, lineage):
                     writer.add_document(**document)
                 if existed:
                     result.changed += 1
@@ -713,6 +718,17 @@ def _update(store, files, catalogue, settings, userdict, jobs, progress, result)
                     result.added += 1
     except (OSError, LockError) as exc:
         raise write_error(store.root, exc) from exc
+
+
+def previous_lineage(ix: FileIndex, report: Report) -> dict[str, str]:
+    """Where the indexed version's text went in the new version of a report (see
+    ``citations.successors``), including the earlier versions' lineage."""
+    with ix.searcher() as searcher:
+        record = searcher.document(rec="doc", doc_id=report.doc_id) or {}
+        stored = sorted(searcher.documents(rec="block", doc_id=report.doc_id), key=lambda f: f["n"])
+    old = [(f["fp"], fold(f["text"])) for f in stored]
+    new = [(fingerprint(b.text), fold(b.text)) for b in report.blocks]
+    return successors(old, new, record.get("lineage") or {})
 
 
 def _count(store: IndexStore, result: IngestResult) -> None:

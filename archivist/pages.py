@@ -15,7 +15,14 @@ from whoosh.searching import Searcher
 from .citations import citations, document_url, permalink_url, quote_doc_id, resolve
 from .metadata import FIELDS
 from .query import SORTS, SearchQuery
-from .search import NotFound, SearchResults, document_meta, get_document, search
+from .search import (
+    NotFound,
+    SearchResults,
+    document_lineage,
+    document_meta,
+    get_document,
+    search,
+)
 
 SORT_LABELS = {"relevance": "相关度", "date_desc": "最新", "date_asc": "最早"}
 HISTOGRAM_FILL_SPAN = 80  # missing years get an empty bar when the years span at most this
@@ -319,7 +326,8 @@ def paragraph_page(
     """
     view = get_document(searcher, doc_id)
     by_n = {b.n: b for b in view.blocks}
-    resolution = resolve({b.n: b.fp for b in view.blocks}, n, v)
+    lineage = document_lineage(searcher, doc_id) if v else {}
+    resolution = resolve({b.n: b.fp for b in view.blocks}, n, v, lineage)
     if resolution is None or (resolution.status == "ok" and n not in by_n):
         raise NotFound(f"no paragraph {n} in {doc_id!r}")
     if not v and n not in by_n:

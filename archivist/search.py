@@ -646,6 +646,12 @@ def document_meta(searcher: Searcher, doc_id: str) -> dict:
     return fields["meta"]
 
 
+def document_lineage(searcher: Searcher, doc_id: str) -> dict[str, str]:
+    """Fingerprints of a document's corrected text -> the blocks that replaced it."""
+    fields = searcher.document(rec="doc", doc_id=doc_id) or {}
+    return fields.get("lineage") or {}
+
+
 def get_document(searcher: Searcher, doc_id: str, q: str = "") -> DocumentView:
     """A document with all its blocks in order; with ``q``, every match marked and counted."""
     meta = document_meta(searcher, doc_id)

@@ -147,3 +147,28 @@ def test_raw_files_come_from_the_archive_the_index_was_built_from(archive, tmp_p
     archive.rename(moved)
     _ingest(moved, index)  # an incremental update records the folder it now mirrors
     assert client.get("/raw/only-here").data == (moved / "only-here.txt").read_bytes()
+
+
+def test_a_permalink_to_corrected_and_shifted_text_lands_on_its_correction(archive, tmp_path):
+    """A paragraph inserted above and the cited one corrected: the old permalink must show the
+    corrected paragraph (now one further down), saying that its text changed."""
+    index = tmp_path / "index"
+    _ingest(archive, index)
+    client = create_app({"INDEX_DIR": str(index), "ARCHIVE_DIR": str(archive)}).test_client()
+    path = archive / f"{SEED}.txt"
+    source = path.read_text(encoding="utf-8")
+    blocks = client.get(f"/api/documents/{SEED}").get_json()["blocks"]
+    cited = next(b for b in blocks[10:] if b["kind"] == "body" and b["text"] in source)
+    corrected = cited["text"][:-1] + "（本句已更正）" + cited["text"][-1]
+    path.write_text("编者按：本文有更正。\n\n" + source.replace(cited["text"], corrected), "utf-8")
+    _ingest(archive, index)
+    api = "/api" + cited["permalink"].replace("/p/", "/paragraphs/", 1)
+    page = client.get(api).get_json()
+    assert page["status"] == "changed"
+    assert page["paragraph"]["text"] == corrected
+    assert page["n"] == cited["n"] + 1
+    # a second correction elsewhere keeps the way: lineage is carried from version to version
+    source = path.read_text(encoding="utf-8")
+    path.write_text(source.replace(corrected, corrected + "再次修订。"), "utf-8")
+    _ingest(archive, index)
+    assert client.get(api).get_json()["paragraph"]["text"] == corrected + "再次修订。"
