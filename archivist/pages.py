@@ -6,7 +6,6 @@ templates only loop and print.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from urllib.parse import urlencode
 
@@ -20,6 +19,7 @@ from .search import (
     SearchResults,
     document_lineage,
     document_meta,
+    export_hits,
     get_document,
     search,
 )
@@ -385,15 +385,7 @@ def document_api(searcher: Searcher, doc_id: str) -> dict:
 
 def export_rows(searcher: Searcher, query: SearchQuery, limit: int) -> list[dict]:
     """The current result list for export (every page, up to ``limit`` rows), with full text."""
-    rows: list[dict] = []
-    page = 1
-    while len(rows) < limit:
-        results = search(searcher, replace(query, page=page, per_page=100, group=False))
-        rows.extend(hit.to_dict(include_text=True) for hit in results.hits)
-        if page >= results.pages:
-            break
-        page += 1
-    return rows[:limit]
+    return [hit.to_dict(include_text=True) for hit in export_hits(searcher, query, limit)]
 
 
 __all__ = ["Moved", "NotFound", "document_meta"]

@@ -28,7 +28,7 @@ from markupsafe import Markup
 from whoosh import sorting
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.matching import ListMatcher
-from whoosh.query import Phrase, Query, Term
+from whoosh.query import Query, Term
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
@@ -107,18 +107,10 @@ class DocSet(Query):
         return ListMatcher([d - offset for d in self.docnums[low:high]], all_weights=1.0)
 
 
-def contains(folded: str) -> Query:
-    """Paragraphs whose folded text contains the string: a phrase of its bigrams."""
-    grams = query_grams(folded)
-    if len(grams) == 1:
-        return Term("grams", grams[0])
-    return Phrase("grams", grams)
-
-
 def phrase_docs(searcher: Searcher, grams: list[str]) -> list[int]:
     """Paragraphs where the grams stand at consecutive positions (the string they spell).
 
-    The same answer as ``docs_for_query(contains(...))``, several times faster: the rarest
+    The same answer as a Whoosh ``Phrase`` of the grams, several times faster: the rarest
     gram's postings drive, the others skip to each candidate, and positions are compared as
     sets instead of through Whoosh's general span machinery.
     """
@@ -511,57 +503,81 @@ def _sort_facets(sort: str):
     return [sorting.FieldFacet("date_first", reverse=True), *order]
 
 
+def _matches(searcher: Searcher, query: SearchQuery, parsed: ParsedQuery):
+    """(paragraphs passing the query and every filter, exact ones, facet counts, columns)."""
+    matching, exact = Finder(searcher).query(parsed)
+    columns = facet_columns(searcher)
+    passed, counts = count_and_filter(matching, columns, query)
+    return passed, exact, counts, columns
+
+
+def _in_order(
+    searcher: Searcher,
+    query: SearchQuery,
+    parsed: ParsedQuery,
+    matches: tuple,
+    needed: int | None = None,
+) -> list[tuple[int, float | None]]:
+    """The passed paragraphs in result order, with their scores: the first ``needed``, or all."""
+    passed, exact, _counts, columns = matches
+    if not passed:
+        return []
+    if parsed.groups and query.sort == "relevance":
+        scores = rank(searcher, parsed, passed, exact, columns)
+
+        def key(doc: int) -> tuple[float, int]:
+            return (-scores[doc], doc)
+
+        docs = sorted(scores, key=key) if needed is None else heapq.nsmallest(needed, scores, key)
+        return [(doc, scores[doc]) for doc in docs]
+    found = searcher.search(DocSet(passed), limit=needed, sortedby=_sort_facets(query.sort))
+    return [(docnum, None) for _key, docnum in found.top_n]
+
+
 def search(searcher: Searcher, query: SearchQuery) -> SearchResults:
     """Run a search: facet counts over all matches, one page of highlighted hits."""
     started = time.perf_counter()
     parsed = query.parsed
-    matching, exact = Finder(searcher).query(parsed)
-    columns = facet_columns(searcher)
-    passed, counts = count_and_filter(matching, columns, query)
+    matches = _matches(searcher, query, parsed)
+    passed, _exact, counts, columns = matches
     results = SearchResults(query, len(passed), [], facet_lists(counts, query), 0.0, query.group)
-    if passed:
-        if parsed.groups and query.sort == "relevance":
-            scores = rank(searcher, parsed, passed, exact, columns)
-            if query.group:
-                ordered = sorted(scores, key=lambda d: (-scores[d], d))
-                page, results.documents = _grouped_page(ordered, scores, columns, query)
-            else:
-                top = heapq.nsmallest(
-                    query.page * query.per_page, scores, key=lambda d: (-scores[d], d)
-                )
-                start = (query.page - 1) * query.per_page
-                page = [(doc, scores[doc], 0) for doc in top[start:]]
-        else:
-            found = searcher.search(DocSet(passed), limit=None, sortedby=_sort_facets(query.sort))
-            ordered = [docnum for _key, docnum in found.top_n]
-            if query.group:
-                page, results.documents = _grouped_page(ordered, {}, columns, query)
-            else:
-                start = (query.page - 1) * query.per_page
-                page = [(doc, None, 0) for doc in ordered[start : start + query.per_page]]
-        results.hits = [
-            _hit(searcher.stored_fields(docnum), parsed, query, score, more)
-            for docnum, score, more in page
-        ]
+    if query.group:
+        ordered = _in_order(searcher, query, parsed, matches)
+        page, results.documents = _grouped_page(ordered, columns, query)
+    else:
+        start = (query.page - 1) * query.per_page
+        ordered = _in_order(searcher, query, parsed, matches, start + query.per_page)
+        page = [(doc, score, 0) for doc, score in ordered[start:]]
+    results.hits = [
+        _hit(searcher.stored_fields(docnum), parsed, query, score, more)
+        for docnum, score, more in page
+    ]
     results.took_ms = (time.perf_counter() - started) * 1000
     return results
 
 
-def _grouped_page(ordered: list[int], scores: dict[int, float], columns, query) -> tuple:
+def export_hits(searcher: Searcher, query: SearchQuery, limit: int) -> list[Hit]:
+    """The whole result list, in order, up to ``limit`` hits (page and grouping ignored)."""
+    parsed = query.parsed
+    ordered = _in_order(searcher, query, parsed, _matches(searcher, query, parsed), limit)
+    return [_hit(searcher.stored_fields(doc), parsed, query, score) for doc, score in ordered]
+
+
+def _grouped_page(ordered: list[tuple[int, float | None]], columns, query) -> tuple:
     """A page of documents, each with its best GROUP_LIMIT paragraphs in rank order."""
-    groups: dict[str, list[int]] = {}
+    groups: dict[str, list[tuple[int, float | None]]] = {}
     totals: Counter = Counter()
-    for docnum in ordered:
+    for docnum, score in ordered:
         doc_id = columns.doc_id[docnum]
         totals[doc_id] += 1
         members = groups.setdefault(doc_id, [])
         if len(members) < GROUP_LIMIT:
-            members.append(docnum)
+            members.append((docnum, score))
     chosen = list(groups.items())[(query.page - 1) * query.per_page : query.page * query.per_page]
     page = []
     for doc_id, members in chosen:
         more = totals[doc_id] - len(members)
-        page.extend((docnum, scores.get(docnum), more) for docnum in members)
+        page.extend((docnum, score, more) for docnum, score in members)
     return page, len(groups)
 
 
