@@ -23,6 +23,23 @@ def _texts(index: Path) -> dict[str, str]:
         return {f"{f['doc_id']}/{f['n']}": f["text"] for f in searcher.documents(rec="block")}
 
 
+def _client(index: Path, archive: Path | None = None):
+    """A test client of the app serving ``index`` (and raw files from ``archive``)."""
+    config = {"INDEX_DIR": str(index)} | ({"ARCHIVE_DIR": str(archive)} if archive else {})
+    return create_app(config).test_client()
+
+
+def _api(permalink: str) -> str:
+    """The JSON API address of a permalink."""
+    return "/api" + permalink.replace("/p/", "/paragraphs/", 1)
+
+
+def _verbatim_body_block(client, source: str, skip: int = 0) -> dict:
+    """A body block of SEED whose text stands in the source as it is (not a joined paragraph)."""
+    blocks = client.get(f"/api/documents/{SEED}").get_json()["blocks"]
+    return next(b for b in blocks[skip:] if b["kind"] == "body" and b["text"] in source)
+
+
 @pytest.fixture
 def archive(tmp_path) -> Path:
     target = tmp_path / "archive"
@@ -86,8 +103,7 @@ def test_rebuild_flag_builds_a_new_generation(archive, tmp_path):
 def test_every_permalink_survives_a_paragraph_inserted_at_the_top(archive, tmp_path):
     index = tmp_path / "index"
     _ingest(archive, index)
-    app = create_app({"INDEX_DIR": str(index), "ARCHIVE_DIR": str(archive)})
-    client = app.test_client()
+    client = _client(index, archive)
     document = client.get(f"/api/documents/{SEED}").get_json()
     old = {b["permalink"]: b["text"] for b in document["blocks"]}
 
@@ -98,9 +114,7 @@ def test_every_permalink_survives_a_paragraph_inserted_at_the_top(archive, tmp_p
     for permalink, text in old.items():
         response = client.get(permalink, follow_redirects=True)
         assert response.status_code == 200, permalink
-        page = client.get(
-            "/api" + permalink.replace("/p/", "/paragraphs/", 1), follow_redirects=True
-        ).get_json()
+        page = client.get(_api(permalink), follow_redirects=True).get_json()
         assert page["paragraph"]["text"] == text, permalink
         assert page["status"] == "ok"
 
@@ -108,14 +122,13 @@ def test_every_permalink_survives_a_paragraph_inserted_at_the_top(archive, tmp_p
 def test_a_permalink_to_changed_text_says_so(archive, tmp_path):
     index = tmp_path / "index"
     _ingest(archive, index)
-    client = create_app({"INDEX_DIR": str(index), "ARCHIVE_DIR": str(archive)}).test_client()
+    client = _client(index, archive)
     path = archive / f"{SEED}.txt"
     source = path.read_text(encoding="utf-8")
-    blocks = client.get(f"/api/documents/{SEED}").get_json()["blocks"]
-    block = next(b for b in blocks if b["kind"] == "body" and b["text"] in source)
+    block = _verbatim_body_block(client, source)
     path.write_text(source.replace(block["text"], "改写后的段落。"), "utf-8")
     _ingest(archive, index)
-    page = client.get("/api" + block["permalink"].replace("/p/", "/paragraphs/", 1)).get_json()
+    page = client.get(_api(block["permalink"])).get_json()
     assert page["status"] == "changed"
     assert page["n"] == block["n"]
     html = client.get(block["permalink"]).get_data(as_text=True)
@@ -125,7 +138,7 @@ def test_a_permalink_to_changed_text_says_so(archive, tmp_path):
 def test_the_server_picks_up_a_new_index_without_restart(archive, tmp_path):
     index = tmp_path / "index"
     _ingest(archive, index)
-    client = create_app({"INDEX_DIR": str(index), "ARCHIVE_DIR": str(archive)}).test_client()
+    client = _client(index, archive)
     assert client.get("/api/search?q=庚辛壬癸").get_json()["total"] == 0
     (archive / "late.txt").write_text("迟到的报告\n\n庚辛壬癸出现在这里。\n", "utf-8")
     _ingest(archive, index)
@@ -139,7 +152,7 @@ def test_raw_files_come_from_the_archive_the_index_was_built_from(archive, tmp_p
     index = tmp_path / "index"
     (archive / "only-here.txt").write_text("只在这里\n\n这份报告只在临时档案里。\n", "utf-8")
     _ingest(archive, index)
-    client = create_app({"INDEX_DIR": str(index)}).test_client()  # no ARCHIVE_DIR given
+    client = _client(index)  # no ARCHIVE_DIR given
     raw = client.get("/raw/only-here")
     assert raw.status_code == 200
     assert raw.data == (archive / "only-here.txt").read_bytes()
@@ -154,15 +167,14 @@ def test_a_permalink_to_corrected_and_shifted_text_lands_on_its_correction(archi
     corrected paragraph (now one further down), saying that its text changed."""
     index = tmp_path / "index"
     _ingest(archive, index)
-    client = create_app({"INDEX_DIR": str(index), "ARCHIVE_DIR": str(archive)}).test_client()
+    client = _client(index, archive)
     path = archive / f"{SEED}.txt"
     source = path.read_text(encoding="utf-8")
-    blocks = client.get(f"/api/documents/{SEED}").get_json()["blocks"]
-    cited = next(b for b in blocks[10:] if b["kind"] == "body" and b["text"] in source)
+    cited = _verbatim_body_block(client, source, skip=10)
     corrected = cited["text"][:-1] + "（本句已更正）" + cited["text"][-1]
     path.write_text("编者按：本文有更正。\n\n" + source.replace(cited["text"], corrected), "utf-8")
     _ingest(archive, index)
-    api = "/api" + cited["permalink"].replace("/p/", "/paragraphs/", 1)
+    api = _api(cited["permalink"])
     page = client.get(api).get_json()
     assert page["status"] == "changed"
     assert page["paragraph"]["text"] == corrected
