@@ -22,8 +22,9 @@ and prints, per run, figures scored against what the source states:
 - text lost: characters of the source missing from the blocks (or lines placed twice).
 
 It also scores the seed reports in ``archive/`` against the gold that tests/test_segment.py pins
-(joins, no-joins, kinds). With ``--show N`` it prints up to N failures of each kind to the
-terminal (for looking at, never for copying into the project). Figures only; nothing asserts.
+(joins, no-joins, kinds), and times segmentation of the seeds repeated to 16 MB. With
+``--show N`` it prints up to N failures of each kind to the terminal (for looking at, never
+for copying into the project). Figures only; nothing asserts.
 
     python bench/quality.py [--seed 1] [--size 1000] [--show 0] [--keep DIR]
 
@@ -39,6 +40,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -406,6 +408,26 @@ def seed_figures() -> list[tuple[str, str]]:
     ]
 
 
+# ---------------------------------------------------------------- speed
+
+
+def speed_figures(megabytes: int = 16) -> list[tuple[str, str]]:
+    """Segmentation speed on the seeds repeated to ``megabytes`` MB (processor time)."""
+    seeds = sorted((PROJECT / "archive").glob("[0-9]*.txt"))
+    text = "\n".join(read_report(path) for path in seeds)
+    big = text * max(1, megabytes * 1_000_000 // len(text.encode("utf-8")))
+    size = len(big.encode("utf-8")) / 1e6
+    start = time.process_time()
+    blocks = segment(big)
+    seconds = time.process_time() - start
+    return [
+        (
+            "segmentation",
+            f"{size:.1f} MB in {seconds:.1f} s ({size / seconds:.1f} MB/s), {len(blocks):,} blocks",
+        )
+    ]
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -458,6 +480,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     print_rows("Seeds (archive/, gold pinned in tests/test_segment.py)", seed_figures())
+    print_rows("Speed", speed_figures())
     if not corpus_present():
         print(f"\nshared corpus not found at {CORPUS}: real-text figures skipped")
         return 0
