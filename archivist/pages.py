@@ -16,7 +16,7 @@ from .browse import home_page, report_list
 from .citations import citations, document_url, permalink_url, quote_doc_id, resolve
 from .explain import explain
 from .metadata import FIELDS
-from .query import SORTS, DocsQuery, SearchQuery
+from .query import MAX_PER_PAGE, SORTS, DocsQuery, SearchQuery
 from .search import (
     NotFound,
     SearchResults,
@@ -128,6 +128,24 @@ def search_page(searcher: Searcher, query: SearchQuery) -> dict:
             "json": _with_format("/export.json", query, page=1),
             "atom": _with_format("/feed.atom", query, page=1),
         },
+    }
+
+
+FEED_EPOCH = "1970-01-01"  # the time of a feed with no dated entry: stable, not "now"
+
+
+def feed_page(searcher: Searcher, query: SearchQuery) -> dict:
+    """The Atom feed of a search: its dated paragraphs, newest report first, each entry timed
+    by its report's date (undated paragraphs have no time to give and are left out), the feed
+    timed by its newest entry; the links are the search's own."""
+    newest_first = replace(query, sort="date_desc", page=1, per_page=MAX_PER_PAGE)
+    page = search_page(searcher, newest_first)
+    dated = [hit for hit in page["hits"] if hit["date"]][: query.per_page]
+    return page | {
+        "hits": dated,
+        "updated": dated[0]["date"] if dated else FEED_EPOCH,
+        "url": search_url(query),
+        "exports": {"atom": _with_format("/feed.atom", query, page=1)},
     }
 
 

@@ -300,26 +300,16 @@ class DocsQuery:
 
     def params(self) -> list[tuple[str, str]]:
         """The list's URL parameters, defaults left out."""
-        pairs: list[tuple[str, str]] = []
-        for name in ("source", *FACETS):
-            pairs.extend((name, value) for value in getattr(self, name))
-        pairs.extend((name, getattr(self, name)) for name in DATE_BOUNDS if getattr(self, name))
-        if self.sort != "date_desc":
-            pairs.append(("sort", self.sort))
-        if self.page != 1:
-            pairs.append(("page", str(self.page)))
-        if self.per_page != DEFAULT_PER_PAGE:
-            pairs.append(("per_page", str(self.per_page)))
+        pairs = [(name, value) for name in ("source", *FACETS) for value in getattr(self, name)]
+        pairs += [(name, getattr(self, name)) for name in DATE_BOUNDS if getattr(self, name)]
+        defaults = {"sort": "date_desc", "page": 1, "per_page": DEFAULT_PER_PAGE}
+        pairs += [(k, str(getattr(self, k))) for k, v in defaults.items() if getattr(self, k) != v]
         return pairs
 
-    def query_string(self, **changes: object) -> str:
-        return urlencode((replace(self, **changes) if changes else self).params())
-
-    def toggled(self, facet: str, value: str) -> DocsQuery:
-        """This list with one facet value selected or unselected, back on page 1."""
-        values = getattr(self, facet)
-        new = tuple(v for v in values if v != value) if value in values else (*values, value)
-        return replace(self, **{facet: new, "page": 1})
+    # The same as a search's: this list with some fields changed, as a URL query string; with
+    # one facet value selected or unselected, back on page 1.
+    query_string = SearchQuery.query_string
+    toggled = SearchQuery.toggled
 
     def echo(self) -> dict:
         return {

@@ -22,7 +22,7 @@ from .search import Finder, count
 FEW_RESULTS = 3  # suggest corrections when a search finds at most this many paragraphs
 MAX_SUGGESTIONS = 6
 MAX_VARIANTS = 400  # candidate strings looked up in the index per search, at most
-MAX_COUNTED = 12  # candidate queries run in full (with filters) per search, at most
+MAX_COUNTED = 12  # corrected spellings run in full (with filters) per search, at most
 MAX_TERM_CHARS = 12  # longer terms are not corrected character by character
 KIND_LABELS = {"pinyin": "同音字", "edit": "一字之差", "drop": "去掉一个条件"}
 
@@ -181,7 +181,7 @@ def suggestions(searcher: Searcher, query: SearchQuery, total: int) -> list[dict
     parsed = query.parsed
     if total > FEW_RESULTS or not query.q or parsed.is_empty:
         return []
-    candidates = _term_candidates(searcher, parsed)
+    candidates = _term_candidates(searcher, parsed)[:MAX_COUNTED]
     conditions = _conditions(parsed)
     if len(conditions) > 1:
         candidates += [
@@ -189,14 +189,21 @@ def suggestions(searcher: Searcher, query: SearchQuery, total: int) -> list[dict
         ]
     out: list[dict] = []
     seen: set[str] = set()
-    for kind, corrected, change in candidates[: MAX_COUNTED * 2]:
+    for kind, corrected, change in candidates:
         q = query_text(corrected)
-        if q in seen or len(out) >= MAX_SUGGESTIONS or len(seen) >= MAX_COUNTED:
+        if q in seen or len(out) >= MAX_SUGGESTIONS:
             continue
         seen.add(q)
         found = count(searcher, replace(query, q=q, page=1))
-        if found > total:
+        # a shorter spelling finding as many as a kept correction is that correction again
+        if found > total and (kind == "drop" or found not in {s["count"] for s in out}):
             out.append(
-                {"kind": kind, "label": KIND_LABELS[kind], "change": change, "q": q, "count": found}
+                {
+                    "kind": kind,
+                    "label": KIND_LABELS[kind],
+                    "change": change,
+                    "q": q,
+                    "count": found,
+                }
             )
     return out

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from .pages import (
     document_page,
     documents_page,
     export_rows,
+    feed_page,
     home_page,
     paragraph_page,
     search_page,
@@ -266,10 +266,9 @@ def opensearch() -> Response:
 @bp.get("/feed.atom")
 def feed() -> Response:
     query = parse_search_args(request.args)
-    page = search_page(get_searcher(), query)
-    updated = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    page = feed_page(get_searcher(), query)
     xml = render_template(
-        "feed.atom.xml", page=page, base=request.host_url.rstrip("/"), updated=updated
+        "feed.atom.xml", page=page, base=request.host_url.rstrip("/"), updated=page["updated"]
     )
     return Response(xml, mimetype="application/atom+xml")
 

@@ -299,3 +299,30 @@ def test_provenance_chip_does_not_read_like_a_block_kind(catalogued):
     html = html_of(catalogued, f"/doc/{CHALING}")
     chips = re.findall(r'<span class="prov"[^>]*>.*?</span>([^<]*)<', html)
     assert chips and "正文" not in chips and "据编目" in chips
+
+
+# The feed ------------------------------------------------------------------------------------
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_feed_is_ordered_and_timed_by_report_date_and_stable(catalogued):
+    from xml.etree import ElementTree
+
+    url = f"/feed.atom?q={Q}"  # relevance would put other reports first
+    first = catalogued.get(url).data
+    assert catalogued.get(url).data == first  # nothing in it is the time of the request
+    feed = ElementTree.fromstring(first)
+    times = [e.findtext(f"{ATOM}updated") for e in feed.findall(f"{ATOM}entry")]
+    assert times and times == sorted(times, reverse=True)
+    assert feed.findtext(f"{ATOM}updated") == times[0] == "2024-06-01T00:00:00Z"
+    ids = [e.findtext(f"{ATOM}id") for e in feed.findall(f"{ATOM}entry")]
+    assert len(set(ids)) == len(ids) and all("/p/" in i and "?v=" in i for i in ids)
+
+
+def test_undated_paragraphs_leave_the_feed(client):
+    from xml.etree import ElementTree
+
+    feed = ElementTree.fromstring(client.get("/feed.atom?q=派出所").data)  # no report dated
+    assert feed.findall(f"{ATOM}entry") == []
+    assert feed.findtext(f"{ATOM}updated") == "1970-01-01T00:00:00Z"
