@@ -119,7 +119,7 @@ def test_selected_values_are_chips_with_a_clear_all_link(catalogued):
     assert query_of(page["clear_url"]) == {"q": [QUERY], "sort": ["date_desc"]}
     html = html_of(catalogued, url)
     assert html.count('class="chip"') == 3 and "清除全部条件" in html
-    selected = re.findall(r'<a class="fv on" href="([^"]*)" aria-current="true">', html)
+    selected = re.findall(r'<a class="fv on" href="([^"]*)" data-focus="[^"]+" aria-current', html)
     assert len(selected) == 3
     # the search form carries the filters along, but not the query or the page
     assert page["forms"]["search"] == [
@@ -143,7 +143,7 @@ def test_hits_show_place_date_kind_and_match_quality(catalogued):
 
 def test_sorts_group_toggle_pagination_and_exports(catalogued):
     html = html_of(catalogued, f"/?q={Q}&per_page=2&page=3")
-    assert re.search(r'<a href="[^"]*sort=date_desc[^"]*">最新</a>', html)
+    assert re.search(r'<a href="[^"]*sort=date_desc[^"]*" data-focus="sort:date_desc">最新</a>', html)
     assert '<a href="/?q=' in html and 'aria-current="page">3</a>' in html
     page = catalogued.get(f"/api/search?q={Q}&per_page=2&page=3").get_json()
     paging = page["pagination"]
