@@ -143,7 +143,9 @@ def test_hits_show_place_date_kind_and_match_quality(catalogued):
 
 def test_sorts_group_toggle_pagination_and_exports(catalogued):
     html = html_of(catalogued, f"/?q={Q}&per_page=2&page=3")
-    assert re.search(r'<a href="[^"]*sort=date_desc[^"]*" data-focus="sort:date_desc">最新</a>', html)
+    assert re.search(
+        r'<a href="[^"]*sort=date_desc[^"]*" data-focus="sort:date_desc">最新</a>', html
+    )
     assert '<a href="/?q=' in html and 'aria-current="page">3</a>' in html
     page = catalogued.get(f"/api/search?q={Q}&per_page=2&page=3").get_json()
     paging = page["pagination"]
