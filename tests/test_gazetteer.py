@@ -118,8 +118,9 @@ def test_locate_on_the_seeds(gazetteer, doc_id, expected):
 def test_county_mentions_roll_up_to_their_city(gazetteer):
     text = "茶陵县公安局召开会议。茶陵的民警参加。攸县也派人参加。长沙市有关部门到会。"
     totals, direct, counties = gazetteer.count(text)
-    assert totals["株洲市"] == 3 and direct["株洲市"] == 0
-    assert counties[("株洲市", "茶陵县")] == 2
+    # weights: 茶陵县公安局 3 (an institution of the place), 茶陵 1, 攸县 2 (full name)
+    assert totals["株洲市"] == 6 and direct["株洲市"] == 0
+    assert counties[("株洲市", "茶陵县")] == 4
     assert gazetteer.locate(text) == ("株洲市", "茶陵县")
 
 
