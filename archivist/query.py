@@ -15,7 +15,7 @@ MAX_PAGE = 1000
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 MAX_FACET_VALUES = 20
-FACETS = ("city", "county", "year")
+FACETS = ("city", "county", "place", "year")
 _YEAR = re.compile(r"^\d{4}$")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -42,6 +42,7 @@ class SearchQuery:
     q: str = ""
     city: tuple[str, ...] = ()
     county: tuple[str, ...] = ()
+    place: tuple[str, ...] = ()  # places the paragraph mentions (cities or counties)
     year: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
@@ -94,6 +95,7 @@ class SearchQuery:
             "q": self.q,
             "city": list(self.city),
             "county": list(self.county),
+            "place": list(self.place),
             "year": list(self.year),
             "year_from": self.year_from,
             "year_to": self.year_to,
@@ -165,6 +167,11 @@ def _places(args: Mapping, name: str, canonical) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _canonical_place(gazetteer, name: str) -> str | None:
+    """A city's or a county's full name given a full or short name."""
+    return gazetteer.canonical_city(name) or gazetteer.canonical_county(name)
+
+
 def _years(args: Mapping) -> tuple[str, ...]:
     values = []
     for raw in _many(args, "year")[:MAX_FACET_VALUES]:
@@ -193,6 +200,7 @@ def parse_search_args(args: Mapping) -> SearchQuery:
         q=q,
         city=_places(args, "city", gazetteer.canonical_city),
         county=_places(args, "county", gazetteer.canonical_county),
+        place=_places(args, "place", lambda name: _canonical_place(gazetteer, name)),
         year=_years(args),
         year_from=_year_bound(args, "year_from"),
         year_to=_year_bound(args, "year_to"),
