@@ -460,9 +460,7 @@ class Gazetteer:
         if full:
             readings = [d for d in readings if fold(d.name) == form] or readings
         home = [d for d in readings if prefix and d.code.startswith(prefix)]
-        if not full and prefix:
-            readings = home
-        elif home and len({d.city for d in home}) == 1:
+        if (not full and prefix) or (home and len({d.city for d in home}) == 1):
             readings = home
         if not readings:
             return []

@@ -643,7 +643,12 @@ def _full_build(store, files, catalogue, settings, userdict, jobs, progress, res
             writer = ix.writer(limitmb=128)
         bar = progress(len(files), "ingest")
         with committing(writer, bar):
-            _add_reports(writer, _load_all(files, catalogue, settings, userdict, jobs, catalogue.home), result, bar)
+            _add_reports(
+                writer,
+                _load_all(files, catalogue, settings, userdict, jobs, catalogue.home),
+                result,
+                bar,
+            )
         store.publish(generation)
     except BaseException as exc:
         if generation is not None and store.current_name() != generation.name:

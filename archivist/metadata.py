@@ -418,17 +418,13 @@ def _catalogue_fields(meta: DocMeta, row: CatalogueRow, gazetteer: Gazetteer) ->
 def _from_page(story: StoryMeta, meta: DocMeta, single: bool) -> None:
     """Fill a story from its page: what the catalogue says, the page's date when the story has
     none, the page's place when the story names no place; a one-story page is its report."""
-    for name in ("date", "year", "city", "county"):
-        origin = meta.provenance[name]
-        if origin == "catalogue" or (single and origin):
-            story.provenance[name] = ""
-    if meta.provenance["date"] == "catalogue" or single or not story.year:
-        if meta.year:
-            story.date, story.year = meta.date, meta.year
-            story.date_inferred, story.year_inferred = meta.date_inferred, meta.year_inferred
-            story.provenance["date"] = meta.provenance["date"] and "page"
-            story.provenance["year"] = "page"
-            _dateline_day(story)
+    takes_date = meta.provenance["date"] == "catalogue" or single or not story.year
+    if takes_date and meta.year:
+        story.date, story.year = meta.date, meta.year
+        story.date_inferred, story.year_inferred = meta.date_inferred, meta.year_inferred
+        story.provenance["date"] = meta.provenance["date"] and "page"
+        story.provenance["year"] = "page"
+        _dateline_day(story)
     if meta.provenance["city"] == "catalogue" or single or story.provenance["city"] == "page":
         story.city, story.county = meta.city, meta.county
         story.provenance["city"] = "page" if meta.city else ""

@@ -386,19 +386,21 @@ def paragraph_page(
 
 def _cited_meta(meta: dict, facts: dict) -> dict:
     """The metadata to cite a paragraph by: on a multi-story page its own story's title,
-    authors, source and date (the report's belong to other stories too); what the catalogue
-    says still wins."""
+    authors, source and date (the report's belong to other stories too; a story naming no
+    paper is in the page's); what the catalogue says still wins."""
     if not facts or len(meta.get("stories") or []) <= 1:
         return meta
     provenance = meta.get("provenance") or {}
     cited = dict(meta)
     if facts.get("title") != meta.get("title"):
         cited["subtitle"] = ""
-    for name, flags in (("title", ()), ("authors", ()), ("source", ())) + _DATED:
+    for name, flags in (("title", ()), ("authors", ()), *_DATED):
         if provenance.get(name) != "catalogue":
             cited[name] = facts.get(name, cited.get(name))
             for flag in flags:
                 cited[flag] = facts.get(flag, False)
+    if provenance.get("source") != "catalogue":
+        cited["source"] = facts.get("source") or meta.get("source", "")  # the page's paper
     return cited
 
 

@@ -475,7 +475,9 @@ def facet_lists(counts: FacetCounts, query: SearchQuery) -> dict[str, list[Facet
         if county
     ]
     places = [
-        FacetValue(county or city, n, (county or city) in query.place, parent=city if county else "")
+        FacetValue(
+            county or city, n, (county or city) in query.place, parent=city if county else ""
+        )
         for (city, county), n in sorted(counts.place.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
     years = [

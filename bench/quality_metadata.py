@@ -180,8 +180,8 @@ def score_corpus(limit: int, seed: int) -> dict | None:
                 verdict = "empty" if not got else "right" if got == want else "wrong"
                 counts[f"{name}_{verdict}"] += 1
                 if (
-                    got
-                    and getattr(meta, f"{name}_inferred", False)
+                    (got
+                    and getattr(meta, f"{name}_inferred", False))
                     or (name == "date" and got and meta.year_inferred)
                 ):
                     counts[f"{name}_inferred"] += 1

@@ -145,8 +145,6 @@ def test_e_paper_dateline():
     assert meta.title == "平安建设见实效"
 
 
-
-
 def test_nothing_is_invented():
     meta = meta_of(
         "notes", "一段没有标题也没有时间地点的很长的话，讲的是工作中的一些体会和想法。\n"
