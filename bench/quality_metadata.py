@@ -179,10 +179,8 @@ def score_corpus(limit: int, seed: int) -> dict | None:
                 got, want = _value(meta, name), truth[name]
                 verdict = "empty" if not got else "right" if got == want else "wrong"
                 counts[f"{name}_{verdict}"] += 1
-                if (
-                    (got
-                    and getattr(meta, f"{name}_inferred", False))
-                    or (name == "date" and got and meta.year_inferred)
+                if (got and getattr(meta, f"{name}_inferred", False)) or (
+                    name == "date" and got and meta.year_inferred
                 ):
                     counts[f"{name}_inferred"] += 1
                 if verdict == "wrong" and len(examples) < 12:
