@@ -149,6 +149,13 @@ def when(values: dict) -> str:
     return shown + INFERRED_MARK if shown and values.get("year_inferred") else shown
 
 
+def story_line(facts: dict) -> str:
+    """A story's own facts in one line: authors, date (marked when inferred), place."""
+    place = " · ".join(x for x in (facts.get("city", ""), facts.get("county", "")) if x)
+    parts = ["、".join(facts.get("authors") or []), when(facts), place]
+    return " | ".join(part for part in parts if part)
+
+
 def _places(facets: dict[str, list[dict]], by_parent: bool = False) -> list[dict]:
     """Cities with their counties nested; counties of no listed city under a blank city.
     With ``by_parent`` the cities are the values of ``county`` without a parent."""
@@ -312,6 +319,7 @@ def document_page(searcher: Searcher, doc_id: str, q: str = "", hit: int | None 
                 "anchor": f"p{b.n}",
                 "permalink": permalink_url(doc_id, b.n, b.fp),
                 "story_starts": b.story != (view.blocks[i - 1].story if i else view.meta["title"]),
+                "story_line": story_line(b.facts),
             }
             for i, b in enumerate(view.blocks)
         ],

@@ -98,3 +98,8 @@ def test_an_ingest_reports_a_bad_settings_file_and_goes_on(make_archive, tmp_pat
     with IndexStore(tmp_path / "index").open().searcher() as searcher:
         block = next(f for f in searcher.documents(rec="block") if "茶陵" in f["text"])
     assert block["places"] == "株洲市 株洲市/茶陵县"  # no home region: unambiguous in China
+
+
+def test_the_document_page_shows_each_storys_own_facts(client):
+    html = client.get(f"/doc/{PAGE}").get_data(as_text=True)
+    assert "沈全华、刘娜 | 2023-01-03（推断） | 株洲市" in html
