@@ -100,6 +100,11 @@ EVERYDAY_WORDS = (
     "雨花",
     "永定",
 )
+PLACE = "place"  # automaton value kind of a place form
+ABROAD = "境外"  # the region of foreign names
+FREQUENT_PAIR = 2000  # jieba frequency of a two-character word that cuts a name across its edge
+MIN_DOMINANT_WEIGHT = 3  # a text is about a place named at least this strongly (3 short forms,
+# a full name and a short form, or a name followed by an institution of the place)
 PARENT_GAP = 2  # an ambiguous short form needs its parent place ending at most this far before it
 INSTITUTIONS = (
     "公安局",
@@ -234,23 +239,31 @@ class Gazetteer:
         self.divisions: list[Division] = self._divisions(rows)
         self.forms: dict[str, list[Division]] = {}
         self.full_forms: set[str] = set()
-        outside: set[str] = set(FOREIGN_NAMES)
+        outside: dict[str, str] = dict.fromkeys(FOREIGN_NAMES, ABROAD)
+        regions = {d.code[:2]: d.name for d in self.divisions if d.code.endswith("0000")}
+        suffixes = CITY_SUFFIXES + COUNTY_SUFFIXES + PROVINCE_SUFFIXES
         for division in self.divisions:
+            if not division.name.endswith(suffixes):
+                continue  # no division's name (``海域``, ``苏鲁交界``)
             full = fold(division.name)
             short = short_form(division.name, division.level, nations)
             names = [full] + ([fold(short)] if short else [])
             if division.code.startswith(OUTSIDE_PREFIXES):
-                outside.update(names)
+                outside.update(dict.fromkeys(names, regions.get(division.code[:2], ABROAD)))
                 continue
             self.full_forms.add(full)
             for name in names:
                 self._add_form(name, division)
-        self.outside = outside - set(self.forms)
-        self.facts, self.blockers = self._read_dictionary()
+        # names of places abroad or in Hong Kong, Macau or Taiwan, and the region they are in
+        self.outside = {name: region for name, region in outside.items() if name not in self.forms}
+        self.facts, self.blockers, self.frequent_pairs = self._read_dictionary()
         self.common = {form for form, facts in self.facts.items() if facts.common}
-        # everyday words, and short forms that also name a place abroad or in Hong Kong, Macau
-        # or Taiwan (``平昌``, ``九龙``), need their suffix or their parent place
-        self.common.update(word for word in EVERYDAY_WORDS + FOREIGN_NAMES if word in self.forms)
+        # everyday words, and forms that also name a place abroad or in Hong Kong, Macau or
+        # Taiwan (``平昌``, ``九龙``, ``大埔``, ``东区``), need their parent place (or, short
+        # forms, their suffix)
+        self.clashes = {name for name in outside if name in self.forms}
+        self.common.update(word for word in EVERYDAY_WORDS if word in self.forms)
+        self.common.update(self.clashes)
         self.automaton = self._automaton()
 
     @staticmethod
@@ -296,14 +309,15 @@ class Gazetteer:
         if all(d.code != division.code for d in known):
             known.append(division)
 
-    def _read_dictionary(self) -> tuple[dict[str, _Facts], set[str]]:
-        """jieba's facts about the place forms, and its words that hide a place form inside
-        them (``长治久安``, ``党和政府``, ``李长春``)."""
+    def _read_dictionary(self) -> tuple[dict[str, _Facts], set[str], set[str]]:
+        """jieba's facts about the place forms, its words that hide a place form inside them
+        (``长治久安``, ``党和政府``, ``李长春``), and its frequent two-character words."""
         facts: dict[str, _Facts] = {}
         blockers: set[str] = set()
+        pairs: set[str] = set()
         path = _jieba_dictionary()
         if path is None:
-            return facts, blockers
+            return facts, blockers, pairs
         forms = ahocorasick.Automaton()
         for form in self.forms:
             forms.add_word(form, form)
@@ -318,7 +332,9 @@ class Gazetteer:
                     facts[word] = _Facts(frequency, tag)
                 elif len(word) > MIN_SHORT_LENGTH and self._hides_a_place(forms, word, tag):
                     blockers.add(word)
-        return facts, blockers
+                elif len(word) == 2 and frequency >= FREQUENT_PAIR and not tag.startswith("ns"):
+                    pairs.add(word)
+        return facts, blockers, pairs
 
     def _hides_a_place(self, forms, word: str, tag: str) -> bool:
         """True when a dictionary word contains a place form without being about that place."""
@@ -334,10 +350,12 @@ class Gazetteer:
     def _automaton(self):
         """One automaton for place forms, words hiding them and names of places outside."""
         automaton = ahocorasick.Automaton()
-        for word in self.blockers | self.outside:
-            automaton.add_word(word, (word, False))
+        for word in self.blockers:
+            automaton.add_word(word, (word, ""))
+        for word, region in self.outside.items():
+            automaton.add_word(word, (word, region))
         for form in self.forms:
-            automaton.add_word(form, (form, True))
+            automaton.add_word(form, (form, PLACE))
         automaton.make_automaton()
         return automaton
 
@@ -402,8 +420,9 @@ class Gazetteer:
 
     # Mentions --------------------------------------------------------------------------------
 
-    def _words(self, folded: str) -> list[tuple[int, int, str, bool]]:
-        """(start, end, word, is a place form) of the leftmost-longest words found."""
+    def _words(self, folded: str) -> list[tuple[int, int, str, str]]:
+        """(start, end, word, kind) of the leftmost-longest words found: kind PLACE, the region
+        of a place outside, or "" for a word hiding a place."""
         found = sorted(
             (
                 (end + 1 - len(word), end + 1, word, place)
@@ -411,7 +430,7 @@ class Gazetteer:
             ),
             key=lambda hit: (hit[0], -hit[1]),
         )
-        chosen: list[tuple[int, int, str, bool]] = []
+        chosen: list[tuple[int, int, str, str]] = []
         reached = 0
         for hit in found:
             if hit[0] >= reached:
@@ -426,15 +445,17 @@ class Gazetteer:
         context: list[tuple[int, Division]] = []  # (end, division) of names read so far
         mentions: list[Mention] = []
         pending: list[tuple[int, int, str, list[Division]]] = []
-        for start, end, form, place in self._words(folded):
-            if not place:
+        for start, end, form, kind in self._words(folded):
+            if kind != PLACE:
+                if kind:  # a place abroad or in Hong Kong, Macau, Taiwan: weighs, not counted
+                    mentions.append(Mention(start, end, form, kind, outside=True))
                 continue
             readings = self._candidates(form, prefix, folded, start, context)
             outside = not readings and bool(prefix)
             if outside:
                 readings = self._candidates(form, "", folded, start, context)
             provinces = [d for d in self.forms[form] if d.level == PROVINCE]
-            if provinces and not readings:
+            if provinces and (not readings or form not in self.full_forms):  # 河北, not 河北区
                 context.extend((end, d) for d in provinces)
                 continue
             if len({d.city for d in readings}) == 1:
@@ -467,19 +488,37 @@ class Gazetteer:
         parent = self._parent_before(start, readings, context)
         if parent:
             return parent
-        if full:
+        if full and form not in self.clashes:
             return readings
-        if self._ambiguous(form, readings, folded, start, context):
+        if self._ambiguous(form, readings, folded, start, context, prefix):
             return []
         return readings
 
-    def _ambiguous(self, form, readings, folded: str, start: int, context: list) -> bool:
-        """True when a short form needs its parent place to count."""
+    def _listed(self, form: str) -> bool:
+        """True when jieba lists a form as a place name that is not a frequent word."""
+        facts = self.facts.get(form)
+        return facts is None or (
+            facts.tag.startswith("ns") and facts.frequency <= COMMON_WORD_FREQUENCY
+        )
+
+    def _ambiguous(
+        self, form, readings, folded: str, start: int, context: list, prefix: str = ""
+    ) -> bool:
+        """True when a short form needs its parent place to count: it names places of several
+        cities, is a common word, follows a surname (``崔龙海``), or is cut by a frequent word
+        across its edge (``和政`` in ``和政府``)."""
         if len({d.city for d in readings}) > 1 or form in self.common:
             return True
-        before = folded[start - 1] if start else ""
+        if not prefix and all(d.level == COUNTY for d in readings) and not self._listed(form):
+            return True  # outside a home region, a county's short form must look like a name
+        end = start + len(form)
         after_place = bool(context) and context[-1][0] == start
-        return before in SURNAMES and not after_place
+        before = folded[start - 1] if start else ""
+        if before in SURNAMES and not after_place:
+            return True
+        if not after_place and folded[max(start - 1, 0) : start + 1] in self.frequent_pairs:
+            return True
+        return folded[end - 1 : end + 1] in self.frequent_pairs
 
     @staticmethod
     def _parent_before(start: int, readings: list[Division], context: list) -> list[Division]:
@@ -548,7 +587,9 @@ class Gazetteer:
         ranked = totals.most_common(2)
         city, best = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0
-        if 2 * best < sum(totals.values()) or best < 2 * runner_up:
+        if 2 * best < sum(totals.values()) or best < 2 * runner_up or best < MIN_DOMINANT_WEIGHT:
+            return "", ""
+        if city in self.outside.values():
             return "", ""
         own = [(county, n) for (c, county), n in counties.most_common() if c == city]
         if not own:
