@@ -74,6 +74,8 @@ FOREIGN_NAMES = (
     "港岛",
     "离岛",
     "加利福尼亚",
+    "阿里",  # also a given name abroad (Ali)
+    "巴中",  # also 巴(基斯坦)-中(国)
 )
 # jieba tags of dictionary words that start with a place name and are still no place mention:
 # idioms, verbs, adjectives, adverbs, person names (``长治久安``, ``安定团结``).
@@ -206,7 +208,8 @@ class Mention:
     county: str = ""  # "" when the city itself is named
     full: bool = False  # named by its full official name
     institution: bool = False  # followed by an institution of the place (``公安局``)
-    outside: bool = False  # a short form naming a place outside the home region: not counted
+    outside: bool = False  # a place that weighs but is no city of ours: a short form outside the
+    # home region, a province, a place abroad or in Hong Kong, Macau, Taiwan
 
     @property
     def weight(self) -> int:
@@ -265,6 +268,7 @@ class Gazetteer:
         self.common.update(word for word in EVERYDAY_WORDS if word in self.forms)
         self.common.update(self.clashes)
         self.automaton = self._automaton()
+        self.province_names = {d.name for d in self.divisions if d.level == PROVINCE}
 
     @staticmethod
     def _read_rows(path: Path) -> list[tuple[str, str]]:
@@ -457,6 +461,8 @@ class Gazetteer:
             provinces = [d for d in self.forms[form] if d.level == PROVINCE]
             if provinces and (not readings or form not in self.full_forms):  # 河北, not 河北区
                 context.extend((end, d) for d in provinces)
+                # a province weighs against its cities: a story about 江苏 is not about 盐城市
+                mentions.append(Mention(start, end, form, provinces[0].name, outside=True))
                 continue
             if len({d.city for d in readings}) == 1:
                 division = self._pick(readings)
@@ -589,7 +595,7 @@ class Gazetteer:
         runner_up = ranked[1][1] if len(ranked) > 1 else 0
         if 2 * best < sum(totals.values()) or best < 2 * runner_up or best < MIN_DOMINANT_WEIGHT:
             return "", ""
-        if city in self.outside.values():
+        if city in self.outside.values() or city in self.province_names:
             return "", ""
         own = [(county, n) for (c, county), n in counties.most_common() if c == city]
         if not own:

@@ -90,7 +90,7 @@ def test_the_home_region_setting(tmp_path):
 
 
 def test_an_ingest_reports_a_bad_settings_file_and_goes_on(make_archive, tmp_path):
-    archive = make_archive({"a.txt": "标题\n\n茶陵的民警走访群众。\n"})
+    archive = make_archive({"a.txt": "标题\n\n茶陵县的民警走访群众。\n"})
     (archive / SETTINGS_NAME).write_text("[places]\nhome = 火星\n", encoding="utf-8")
     result = ingest(archive, tmp_path / "index", rebuild=True, jobs=1)
     assert result.documents == 1
