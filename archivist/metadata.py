@@ -302,6 +302,25 @@ def story_date(blocks: list[Block]) -> tuple[Evidence, str]:
     return Evidence(), ""
 
 
+# Places ----------------------------------------------------------------------------------------
+
+HEAD_KINDS = ("title", "subtitle", "kicker", "dateline")
+LEAD_BLOCKS = 2  # body blocks that open a story, where its place is named
+
+
+def located(blocks: list[Block], gazetteer: Gazetteer, home: str) -> tuple[str, str]:
+    """The (city, county) that dominates the blocks' text, when the story's head (title,
+    subtitle, kicker, its first body blocks) also names it; else empty. A digest of short
+    items (``国内联播快讯``) or a national story naming one city only further down stays empty."""
+    city, county = gazetteer.locate(_content(blocks), home)
+    if not city:
+        return "", ""
+    body = [block.text for block in blocks if block.kind == "body"][:LEAD_BLOCKS]
+    head = [block.text for block in blocks if block.kind in HEAD_KINDS] + body
+    named = {place_city for place_city, _ in gazetteer.places_in("\n".join(head), home)}
+    return (city, county) if city in named else ("", "")
+
+
 # Stories ---------------------------------------------------------------------------------------
 
 
@@ -334,7 +353,7 @@ def _story(blocks: list[Block], span, page: Evidence, gazetteer: Gazetteer, home
     _date_into(story, chosen)
     content = _content(own)
     if gazetteer.mentions(content, home):
-        city, county = gazetteer.locate(content, home)
+        city, county = located(own, gazetteer, home)
         _set(story, "city", city, "text")
         _set(story, "county", county, "text")
     else:
@@ -368,7 +387,7 @@ def _text_fields(meta: DocMeta, blocks: list[Block], gazetteer: Gazetteer, home:
     }
     for name, value in text_values.items():
         _set(meta, name, value, "text")
-    city, county = gazetteer.locate(_content(blocks), home)
+    city, county = located(blocks, gazetteer, home)
     _set(meta, "city", city, "text")
     _set(meta, "county", county, "text")
 
