@@ -7,7 +7,7 @@ import os
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .analysis import USERDICT_NAME
@@ -42,6 +42,7 @@ class Report:
     blocks: list[Block]
     content_hash: str
     size: int
+    places: list[list[tuple[str, str]]] = field(default_factory=list)  # per block: mentioned
 
 
 def doc_id_for(archive_dir: Path, path: Path) -> str:
@@ -125,8 +126,10 @@ def load_report(
     catalogue: Catalogue,
     settings: str,
     gazetteer: Gazetteer | None = None,
+    home: str = "",
 ) -> Report:
-    """Read, segment and describe one report; raises ReportError when it cannot be read."""
+    """Read, segment and describe one report; raises ReportError when it cannot be read.
+    ``home`` is the archive's home region (:mod:`archivist.settings`)."""
     name = file.doc_id + REPORT_SUFFIX
     text = read_report(file.path)  # refuses files too large before reading them
     try:
@@ -145,8 +148,10 @@ def load_report(
             f"more than the {MAX_BLOCK_CHARS:,} one paragraph may have: not indexed; "
             "break the text into lines",
         )
-    meta = infer_metadata(file.doc_id, blocks, row, gazetteer or default_gazetteer())
-    return Report(file.doc_id, meta, blocks, report_hash(data, row, settings), len(data))
+    gazetteer = gazetteer or default_gazetteer()
+    meta = infer_metadata(file.doc_id, blocks, row, gazetteer, home)
+    places = [gazetteer.places_in(block.text, home) for block in blocks]
+    return Report(file.doc_id, meta, blocks, report_hash(data, row, settings), len(data), places)
 
 
 def _line_span(block: Block) -> str:

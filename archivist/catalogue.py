@@ -52,6 +52,7 @@ class Catalogue:
 
     rows: dict[str, CatalogueRow] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    home: str = ""  # the archive's home region (``settings.ini``), carried to the readers
 
 
 def valid_date(value: str) -> bool:

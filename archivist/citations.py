@@ -106,8 +106,8 @@ def gbt7714(meta: dict, n: int, url: str, accessed: date) -> str:
     """A GB/T 7714-2015 reference for a newspaper paragraph; unknown parts left out.
 
     Form: ``作者. 题名: 副题名[N/OL]. 报纸名, 日期: 第n段[引用日期]. URL.`` The paragraph number
-    stands where the standard puts the cited page; the date falls back to the year (unless
-    the year was only inferred from the text).
+    stands where the standard puts the cited page; the date falls back to the year, and an
+    inferred year is printed in brackets (``[2023]``), an inferred date not at all.
     """
     parts = []
     authors = _gbt_authors(list(meta.get("authors") or []))
@@ -118,8 +118,10 @@ def gbt7714(meta: dict, n: int, url: str, accessed: date) -> str:
     if subtitle and subtitle != title:
         title = f"{title}: {subtitle}"
     parts.append(f"{title}[N/OL]. ")
-    year = "" if meta.get("year_inferred") else str(meta.get("year") or "")
-    when = meta.get("date") or year
+    year = str(meta.get("year") or "")
+    if year and meta.get("year_inferred"):
+        year = f"[{year}]"  # GB/T 7714 brackets an estimated year
+    when = ("" if meta.get("date_inferred") else meta.get("date")) or year
     where = ", ".join(x for x in (meta.get("source", ""), when) if x)
     where = f"{where}: 第{n}段" if where else f"第{n}段"
     parts.append(f"{where}[{accessed.isoformat()}]. ")

@@ -248,6 +248,7 @@ def export_records(searcher) -> Iterator[dict]:
     for meta in list_documents(searcher):
         view = get_document(searcher, meta["doc_id"])
         for block in view.blocks:
+            story = block.facts or meta  # the block's story's facts (the report's if none)
             yield {
                 "id": f"{view.doc_id}/{block.n}",
                 "doc_id": view.doc_id,
@@ -256,10 +257,14 @@ def export_records(searcher) -> Iterator[dict]:
                 "text": block.text,
                 "title": meta.get("title", ""),
                 "story": block.story,
-                "city": meta.get("city", ""),
-                "county": meta.get("county", ""),
-                "year": meta.get("year"),
-                "date": meta.get("date", ""),
+                "authors": story.get("authors", []),
+                "city": story.get("city", ""),
+                "county": story.get("county", ""),
+                "year": story.get("year"),
+                "year_inferred": story.get("year_inferred", False),
+                "date": story.get("date", ""),
+                "date_inferred": story.get("date_inferred", False),
+                "places": block.places,
                 "provenance": meta.get("provenance", {}),
             }
 

@@ -61,7 +61,9 @@ from .archive import (
 from .catalogue import Catalogue
 from .citations import successors
 from .folding import fold
+from .gazetteer import default_gazetteer
 from .reading import ReportError
+from .settings import load_settings
 
 CURRENT_NAME = "CURRENT"
 LOCK_NAME = "ingest.lock"
@@ -105,7 +107,10 @@ def make_schema() -> Schema:
         city=ID(stored=True, sortable=True),
         county=ID(stored=True, sortable=True),
         year=ID(stored=True, sortable=True),
+        year_inferred=ID(stored=True, sortable=True),  # "1" when the year was deduced
         date=ID(stored=True, sortable=True),
+        places=ID(stored=True, sortable=True),  # places the paragraph mentions (place_tokens)
+        facts=STORED(),  # the facts of the paragraph's story (metadata.StoryMeta)
         date_first=ID(sortable=True),
         date_last=ID(sortable=True),
         meta=STORED(),
@@ -119,38 +124,71 @@ def fingerprint(text: str) -> str:
     return hashlib.sha1(fold(text).encode("utf-8")).hexdigest()[:10]
 
 
-def block_documents(report: Report, lineage: dict[str, str] | None = None) -> Iterator[dict]:
-    """The Whoosh documents of a report: its record, then its blocks. ``lineage`` maps the
-    fingerprints of corrected text to the blocks that replaced it (for permalinks)."""
-    meta = report.meta
-    year = str(meta.year) if meta.year else ""
-    sort_date = meta.date or year  # a report known only by its year sorts by the year
-    common = {
-        "doc_id": report.doc_id,
-        "title": meta.title,
-        "city": meta.city,
-        "county": meta.county,
-        "year": year,
-        "date": meta.date,
+def place_tokens(places: Iterable[tuple[str, str]]) -> str:
+    """A paragraph's mentioned places as one column value: ``株洲市 株洲市/茶陵县`` (every
+    county also gives its city), each once."""
+    tokens: dict[str, None] = {}
+    for city, county in places:
+        tokens[city] = None
+        if county:
+            tokens[f"{city}/{county}"] = None
+    return " ".join(tokens)
+
+
+def _dated(city: str, county: str, date: str, year: int | None, inferred: bool) -> dict:
+    """The facet and sort fields of a report or a story."""
+    year_text = str(year) if year else ""
+    sort_date = date or year_text  # known only by its year: sorts by the year
+    return {
+        "city": city,
+        "county": county,
+        "year": year_text,
+        "year_inferred": "1" if inferred and year_text else "",
+        "date": date,
         "date_first": sort_date,
         "date_last": sort_date or UNKNOWN_DATE_LAST,
     }
+
+
+def block_documents(report: Report, lineage: dict[str, str] | None = None) -> Iterator[dict]:
+    """The Whoosh documents of a report: its record, then its blocks, each block with its
+    story's facts (its place and date are the story's). ``lineage`` maps the fingerprints of
+    corrected text to the blocks that replaced it (for permalinks)."""
+    meta = report.meta
     record = {
         "meta": meta.to_dict() | {"blocks": len(report.blocks), "size": report.size},
         "content_hash": report.content_hash,
         "lineage": lineage or {},
     }
-    yield {"rec": "doc", **common, **record}
-    for n, block in iter_blocks(report):
+    own = _dated(meta.city, meta.county, meta.date, meta.year, meta.year_inferred)
+    yield {"rec": "doc", "doc_id": report.doc_id, "title": meta.title, **own, **record}
+    stories = meta.stories or [{}]
+    places = report.places or [[] for _ in report.blocks]
+    story = 0
+    for (n, block), mentioned in zip(iter_blocks(report), places, strict=True):
+        while story + 1 < len(stories) and stories[story + 1].get("first", 0) <= n:
+            story += 1
+        facts = stories[story]
+        dated = _dated(
+            facts.get("city", meta.city),
+            facts.get("county", meta.county),
+            facts.get("date", meta.date),
+            facts.get("year", meta.year),
+            facts.get("year_inferred", meta.year_inferred),
+        )
         yield {
             "rec": "block",
-            **common,
+            "doc_id": report.doc_id,
+            "title": meta.title,
+            **dated,
             "n": n,
             "kind": block.kind,
             "text": block.text,
             "words": block.text,
             "grams": block.text,
             "story": block.story,
+            "facts": facts,
+            "places": place_tokens(mentioned),
             "fp": fingerprint(block.text),
         }
 
@@ -466,15 +504,20 @@ def quiet_progress(total: int, label: str) -> Progress:
 _WORKER: dict[str, object] = {}
 
 
-def _init_worker(catalogue: Catalogue, settings: str, userdict: str) -> None:
-    _WORKER.update(catalogue=catalogue, settings=settings)
+def _init_worker(catalogue: Catalogue, settings: str, userdict: str, home: str = "") -> None:
+    _WORKER.update(catalogue=catalogue, settings=settings, home=home)
     analysis.use_user_dictionary(userdict)
 
 
 def _load_in_worker(file: ReportFile) -> Report | ReportError:
     name = file.doc_id + REPORT_SUFFIX
     try:
-        return load_report(file, _WORKER["catalogue"], _WORKER["settings"])  # type: ignore[arg-type]
+        return load_report(
+            file,
+            _WORKER["catalogue"],  # type: ignore[arg-type]
+            _WORKER["settings"],  # type: ignore[arg-type]
+            home=_WORKER.get("home", ""),  # type: ignore[arg-type]
+        )
     except ReportError as exc:
         return ReportError(name, exc.reason)
     except Exception as exc:  # one bad report must not stop an ingest
@@ -482,15 +525,20 @@ def _load_in_worker(file: ReportFile) -> Report | ReportError:
 
 
 def _load_all(
-    files: list[ReportFile], catalogue: Catalogue, settings: str, userdict: str, jobs: int
+    files: list[ReportFile],
+    catalogue: Catalogue,
+    settings: str,
+    userdict: str,
+    jobs: int,
+    home: str = "",
 ) -> Iterator[Report | ReportError]:
     """Load reports in reading order, in ``jobs`` processes, streaming (bounded memory)."""
     if jobs <= 1 or len(files) < 4:
-        _init_worker(catalogue, settings, userdict)
+        _init_worker(catalogue, settings, userdict, home)
         yield from map(_load_in_worker, files)
         return
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs, _init_worker, (catalogue, settings, userdict)) as pool:
+    with context.Pool(jobs, _init_worker, (catalogue, settings, userdict, home)) as pool:
         yield from pool.imap(_load_in_worker, files, chunksize=4)
 
 
@@ -517,10 +565,13 @@ def ingest(
             raise write_error(store.root, exc) from exc
         userdict = analysis.load_user_dictionary(archive_dir / analysis.USERDICT_NAME)
         analysis.use_user_dictionary(userdict)
-        settings = analysis.settings_fingerprint(userdict)
         files, refused = list_reports(archive_dir)
         catalogue = open_catalogue(archive_dir, {f.doc_id for f in files})
-        result = IngestResult(skipped=list(refused), catalogue_errors=list(catalogue.errors))
+        archive_settings = load_settings(archive_dir, default_gazetteer())
+        settings = analysis.settings_fingerprint(userdict) + "|" + archive_settings.fingerprint()
+        catalogue.home = archive_settings.home
+        errors = [*catalogue.errors, *archive_settings.errors]
+        result = IngestResult(skipped=list(refused), catalogue_errors=errors)
         full = rebuild or not store.exists() or store.settings().get("settings") != settings
         if full:
             _full_build(store, files, catalogue, settings, userdict, jobs, progress, result)
@@ -592,7 +643,12 @@ def _full_build(store, files, catalogue, settings, userdict, jobs, progress, res
             writer = ix.writer(limitmb=128)
         bar = progress(len(files), "ingest")
         with committing(writer, bar):
-            _add_reports(writer, _load_all(files, catalogue, settings, userdict, jobs), result, bar)
+            _add_reports(
+                writer,
+                _load_all(files, catalogue, settings, userdict, jobs, catalogue.home),
+                result,
+                bar,
+            )
         store.publish(generation)
     except BaseException as exc:
         if generation is not None and store.current_name() != generation.name:
@@ -700,7 +756,7 @@ def _update(store, files, catalogue, settings, userdict, jobs, progress, result)
             for doc_id in removed:
                 writer.delete_by_term("doc_id", doc_id)
             result.removed = len(removed)
-            loaded = _load_all(todo, catalogue, settings, userdict, jobs)
+            loaded = _load_all(todo, catalogue, settings, userdict, jobs, catalogue.home)
             for file, item in zip(todo, loaded, strict=True):
                 bar.update()
                 if isinstance(item, ReportError):

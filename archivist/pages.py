@@ -32,7 +32,13 @@ from .suggest import suggestions
 SORT_LABELS = {"relevance": "相关度", "date_desc": "最新", "date_asc": "最早"}
 HISTOGRAM_FILL_SPAN = 80  # missing years get an empty bar when the years span at most this
 HISTOGRAM_LABELS = 8  # about this many year labels under the histogram
-FACET_LABELS = {"city": "城市", "county": "区县", "year": "年份", "source": "报纸"}
+FACET_LABELS = {
+    "city": "城市",
+    "county": "区县",
+    "place": "提及地点",
+    "year": "年份",
+    "source": "报纸",
+}
 KIND_LABELS = {
     "title": "标题",
     "subtitle": "副标题",
@@ -46,7 +52,16 @@ KIND_LABELS = {
     "boilerplate": "版面信息",
 }
 # Said as a source ("据…"), so that the chip does not read like a block kind (正文 = body text).
-PROVENANCE_LABELS = {"catalogue": "据编目", "filename": "据文件名", "text": "据文中", "": "未知"}
+PROVENANCE_LABELS = {
+    "catalogue": "据编目",
+    "filename": "据文件名",
+    "header": "据报头日期",
+    "dateline": "据电头/导语",
+    "text": "据文中",
+    "page": "据所在版面",
+    "": "未知",
+}
+INFERRED_MARK = "（推断）"
 FIELD_LABELS = {
     "title": "标题",
     "subtitle": "副标题",
@@ -108,6 +123,7 @@ def search_page(searcher: Searcher, query: SearchQuery) -> dict:
         "hits": [_hit(hit.to_dict(), query) for hit in results.hits],
         "facets": facets,
         "places": _places(facets),
+        "mentioned": _places({"city": [], "county": facets.get("place", [])}, by_parent=True),
         "years": _year_histogram(facets.get("year", []), query),
         "chips": _chips(query),
         "clear_url": search_url(SearchQuery(q=query.q, sort=query.sort, group=query.group)),
@@ -196,6 +212,7 @@ def _hit(hit: dict, query: SearchQuery) -> dict:
     """A hit with its kind's label and, when grouped, the link to the rest of its document."""
     more = hit.get("group_more") or 0
     return hit | {
+        "when": when(hit),
         "kind_label": KIND_LABELS.get(hit["kind"], hit["kind"]),
         "story_differs": bool(hit["story"]) and hit["story"] != hit["title"],
         "url": doc_link(hit["doc_id"], query, hit["n"]),
@@ -209,9 +226,28 @@ def _hidden_fields(query: SearchQuery, *dropped: str) -> list[dict]:
     return [{"name": k, "value": v} for k, v in query.params() if k not in dropped]
 
 
-def _places(facets: dict[str, list[dict]]) -> list[dict]:
-    """Cities with their counties nested; counties of no listed city under a blank city."""
+def when(values: dict) -> str:
+    """A date or year for display, marked when it was inferred rather than stated."""
+    if values.get("date") and not values.get("date_inferred"):
+        return values["date"]
+    shown = values.get("date") or str(values.get("year") or "")
+    return shown + INFERRED_MARK if shown and values.get("year_inferred") else shown
+
+
+def story_line(facts: dict) -> str:
+    """A story's own facts in one line: authors, date (marked when inferred), place."""
+    place = " · ".join(x for x in (facts.get("city", ""), facts.get("county", "")) if x)
+    parts = ["、".join(facts.get("authors") or []), when(facts), place]
+    return " | ".join(part for part in parts if part)
+
+
+def _places(facets: dict[str, list[dict]], by_parent: bool = False) -> list[dict]:
+    """Cities with their counties nested; counties of no listed city under a blank city.
+    With ``by_parent`` the cities are the values of ``county`` without a parent."""
     counties = facets.get("county", [])
+    if by_parent:
+        facets = {"city": [c for c in counties if not c["parent"]]}
+        counties = [c for c in counties if c["parent"]]
     tree = [
         city | {"counties": [c for c in counties if c["parent"] == city["value"]]}
         for city in facets.get("city", [])
@@ -249,6 +285,7 @@ def _year_histogram(values: list[dict], query: SearchQuery) -> dict:
                 {
                     "value": str(year),
                     "count": count,
+                    "inferred": value.get("inferred", 0),
                     "selected": value["selected"],
                     "toggle_url": value["toggle_url"] if count or value["selected"] else "",
                     "focus": f"year:{year}",
@@ -276,6 +313,7 @@ def _facets(results: SearchResults) -> dict[str, list[dict]]:
                 "count": v.count,
                 "selected": v.selected,
                 "parent": v.parent,
+                "inferred": v.inferred,
                 "toggle_url": search_url(query.toggled(name, v.value)),
                 "focus": f"{name}:{v.value}",  # app.js puts the focus back here after a reload
             }
@@ -286,7 +324,7 @@ def _facets(results: SearchResults) -> dict[str, list[dict]]:
 
 def _chips(query: SearchQuery) -> list[dict]:
     chips = []
-    for name in ("city", "county", "year"):
+    for name in ("city", "county", "place", "year"):
         for value in getattr(query, name):
             chips.append(
                 {
@@ -344,8 +382,8 @@ def _provenance(meta: dict) -> list[dict]:
         value = meta.get(name)
         if name == "authors":
             value = "、".join(value or [])
-        if name == "year" and value and meta.get("year_inferred"):
-            value = f"{value}（据正文推断）"
+        if name in ("date", "year") and value and meta.get(f"{name}_inferred"):
+            value = f"{value}{INFERRED_MARK}"
         rows.append(
             {
                 "field": name,
@@ -374,6 +412,7 @@ def document_page(
             "anchor": f"p{b.n}",
             "permalink": cite_link(doc_id, b.n, b.fp, state),
             "story_starts": b.story != (view.blocks[i - 1].story if i else view.meta["title"]),
+            "story_line": story_line(b.facts),
         }
         for i, b in enumerate(view.blocks)
     ]
@@ -478,16 +517,31 @@ def paragraph_page(
         "search_url": search_url(state),
         "from_search": not state.is_blank,
         "raw_url": f"/raw/{quote_doc_id(doc_id)}",
-        "citations": citations(_cited_meta(view.meta, block.story), block.n, permalink, today),
+        "citations": citations(_cited_meta(view.meta, block.facts), block.n, permalink, today),
     }
 
 
-def _cited_meta(meta: dict, story: str) -> dict:
-    """The metadata to cite a paragraph by: on a multi-story page, its own story's title (the
-    report's authors and subtitle belong to another story, so they are left out)."""
-    if not story or story == meta.get("title"):
+def _cited_meta(meta: dict, facts: dict) -> dict:
+    """The metadata to cite a paragraph by: on a multi-story page its own story's title,
+    authors, source and date (the report's belong to other stories too; a story naming no
+    paper is in the page's); what the catalogue says still wins."""
+    if not facts or len(meta.get("stories") or []) <= 1:
         return meta
-    return meta | {"title": story, "subtitle": "", "authors": []}
+    provenance = meta.get("provenance") or {}
+    cited = dict(meta)
+    if facts.get("title") != meta.get("title"):
+        cited["subtitle"] = ""
+    for name, flags in (("title", ()), ("authors", ()), *_DATED):
+        if provenance.get(name) != "catalogue":
+            cited[name] = facts.get(name, cited.get(name))
+            for flag in flags:
+                cited[flag] = facts.get(flag, False)
+    if provenance.get("source") != "catalogue":
+        cited["source"] = facts.get("source") or meta.get("source", "")  # the page's paper
+    return cited
+
+
+_DATED = (("date", ("date_inferred",)), ("year", ("year_inferred",)))
 
 
 def documents_page(searcher: Searcher, query: DocsQuery | None = None) -> dict:

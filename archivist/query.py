@@ -16,7 +16,8 @@ MAX_PAGE = 1000
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 MAX_FACET_VALUES = 20
-FACETS = ("city", "county", "year")
+FACETS = ("city", "county", "place", "year")
+REPORT_FACETS = ("city", "county", "year")  # the report list has no mentioned-place facet
 DOC_SORTS = ("date_desc", "date_asc", "title")
 _YEAR = re.compile(r"^\d{4}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -45,6 +46,7 @@ class SearchQuery:
     q: str = ""
     city: tuple[str, ...] = ()
     county: tuple[str, ...] = ()
+    place: tuple[str, ...] = ()  # places the paragraph mentions (cities or counties)
     year: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
@@ -100,6 +102,7 @@ class SearchQuery:
             "q": self.q,
             "city": list(self.city),
             "county": list(self.county),
+            "place": list(self.place),
             "year": list(self.year),
             "year_from": self.year_from,
             "year_to": self.year_to,
@@ -223,6 +226,11 @@ def _places(args: Mapping, name: str, canonical) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _canonical_place(gazetteer, name: str) -> str | None:
+    """A city's or a county's full name given a full or short name."""
+    return gazetteer.canonical_city(name) or gazetteer.canonical_county(name)
+
+
 def _years(args: Mapping) -> tuple[str, ...]:
     values = []
     for raw in _many(args, "year")[:MAX_FACET_VALUES]:
@@ -270,6 +278,7 @@ def parse_search_args(args: Mapping) -> SearchQuery:
         q=q,
         city=_places(args, "city", gazetteer.canonical_city),
         county=_places(args, "county", gazetteer.canonical_county),
+        place=_places(args, "place", lambda name: _canonical_place(gazetteer, name)),
         year=_years(args),
         year_from=_year_bound(args, "year_from"),
         year_to=_year_bound(args, "year_to"),
@@ -300,7 +309,8 @@ class DocsQuery:
 
     def params(self) -> list[tuple[str, str]]:
         """The list's URL parameters, defaults left out."""
-        pairs = [(name, value) for name in ("source", *FACETS) for value in getattr(self, name)]
+        names = ("source", *REPORT_FACETS)
+        pairs = [(name, value) for name in names for value in getattr(self, name)]
         pairs += [(name, getattr(self, name)) for name in DATE_BOUNDS if getattr(self, name)]
         defaults = {"sort": "date_desc", "page": 1, "per_page": DEFAULT_PER_PAGE}
         pairs += [(k, str(getattr(self, k))) for k, v in defaults.items() if getattr(self, k) != v]

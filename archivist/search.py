@@ -320,6 +320,8 @@ class FacetColumns:
     columns: dict[str, list[str]] = field(default_factory=dict)
     metas: list[dict] | None = None
     doc_fields: dict[str, dict[str, str]] | None = None
+    places: list[frozenset[tuple[str, str]]] = field(default_factory=list)
+    year_inferred: list[str] = field(default_factory=list)
 
     def lengths(self, searcher: Searcher, name: str) -> list[int]:
         """Every paragraph's length in a text field, read once per index version."""
@@ -389,10 +391,33 @@ def facet_columns(searcher: Searcher) -> FacetColumns:
         cached = FacetColumns(
             column("city"), column("county"), column("year"), column("doc_id"), weights
         )
+        cached.places = _place_column(reader)
+        cached.year_inferred = column("year_inferred")
         while len(_COLUMN_CACHE) >= 2:
             _COLUMN_CACHE.pop(next(iter(_COLUMN_CACHE)))
         _COLUMN_CACHE[key] = cached
     return cached
+
+
+def place_pairs(tokens: str) -> frozenset[tuple[str, str]]:
+    """The (city, county) pairs of a ``places`` column value (county "" for a city)."""
+    pairs = set()
+    for token in tokens.split():
+        city, _, county = token.partition("/")
+        pairs.add((city, county))
+    return frozenset(pairs)
+
+
+def _place_column(reader) -> list[frozenset[tuple[str, str]]]:
+    """Every paragraph's mentioned places, each distinct column value parsed once."""
+    parsed: dict[str, frozenset[tuple[str, str]]] = {}
+    column: list[frozenset[tuple[str, str]]] = []
+    for value in reader.column_reader("places"):
+        pairs = parsed.get(value)
+        if pairs is None:
+            pairs = parsed[value] = place_pairs(value)
+        column.append(pairs)
+    return column
 
 
 def _reader_key(reader) -> tuple:
@@ -412,6 +437,7 @@ class FacetValue:
     count: int
     selected: bool
     parent: str = ""
+    inferred: int = 0  # of the count, values only inferred (years)
 
 
 @dataclass
@@ -420,37 +446,53 @@ class FacetCounts:
 
     city: Counter = field(default_factory=Counter)
     county: Counter = field(default_factory=Counter)
+    place: Counter = field(default_factory=Counter)
     year: Counter = field(default_factory=Counter)
+    year_inferred: Counter = field(default_factory=Counter)
+
+
+def _mentions_any(pairs: frozenset[tuple[str, str]], places: set[str]) -> bool:
+    """Whether a paragraph mentions one of the places (city or county full names)."""
+    return any(city in places or county in places for city, county in pairs)
 
 
 def count_and_filter(
     docnums: Iterable[int], columns: FacetColumns, query: SearchQuery
 ) -> tuple[set[int], FacetCounts]:
-    """The documents passing every facet filter, and the facet counts."""
+    """The documents passing every facet filter, and the facet counts (each facet's counts
+    ignore that facet's own selection)."""
     counts = FacetCounts()
     passed: set[int] = set()
-    cities, counties = set(query.city), set(query.county)
+    cities, counties, places = set(query.city), set(query.county), set(query.place)
     plain_years = not query.has_year_filter
     allows_year = query.allows_year
     city_col, county_col, year_col = columns.city, columns.county, columns.year
+    place_col, inferred_col = columns.places, columns.year_inferred
     for doc in docnums:
         city, county, year = city_col[doc], county_col[doc], year_col[doc]
+        mentioned = place_col[doc] if place_col else frozenset()
         ok_city = not cities or city in cities
         ok_county = not counties or county in counties
+        ok_place = not places or _mentions_any(mentioned, places)
         ok_year = plain_years or allows_year(year)
-        if ok_county and ok_year:
+        if ok_county and ok_year and ok_place:
             counts.city[city] += 1
-        if ok_city and ok_year:
+        if ok_city and ok_year and ok_place:
             counts.county[(city, county)] += 1
-        if ok_city and ok_county:
+        if ok_city and ok_county and ok_year:
+            counts.place.update(mentioned)
+        if ok_city and ok_county and ok_place:
             counts.year[year] += 1
+            if inferred_col and inferred_col[doc]:
+                counts.year_inferred[year] += 1
             if ok_year:
                 passed.add(doc)
     return passed, counts
 
 
 def facet_lists(counts: FacetCounts, query: SearchQuery) -> dict[str, list[FacetValue]]:
-    """Facet values for display: cities and counties by count, years in order."""
+    """Facet values for display: cities, counties and mentioned places by count, years in
+    order (each with how many of its paragraphs have an inferred year)."""
     cities = [
         FacetValue(city, n, city in query.city)
         for city, n in sorted(counts.city.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -461,11 +503,22 @@ def facet_lists(counts: FacetCounts, query: SearchQuery) -> dict[str, list[Facet
         for (city, county), n in sorted(counts.county.items(), key=lambda kv: (-kv[1], kv[0]))
         if county
     ]
-    years = [FacetValue(y, n, y in query.year) for y, n in sorted(counts.year.items()) if y]
+    places = [
+        FacetValue(
+            county or city, n, (county or city) in query.place, parent=city if county else ""
+        )
+        for (city, county), n in sorted(counts.place.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    years = [
+        FacetValue(y, n, y in query.year, inferred=counts.year_inferred[y])
+        for y, n in sorted(counts.year.items())
+        if y
+    ]
     _keep_selected(cities, query.city, "")
     _keep_selected(counties, query.county, "")
+    _keep_selected(places, query.place, "")
     _keep_selected(years, query.year, "")
-    return {"city": cities, "county": counties, "year": years}
+    return {"city": cities, "county": counties, "place": places, "year": years}
 
 
 def _keep_selected(values: list[FacetValue], selected: tuple[str, ...], parent: str) -> None:
@@ -499,6 +552,11 @@ class Hit:
     exact: bool = True  # False when only the query's words matched, apart
     group_more: int = 0  # with grouping: further matches in this document not listed
     text: str = ""
+    year_inferred: bool = False  # the year (and date) deduced, not stated: show it as such
+    date_inferred: bool = False
+    authors: list[str] = field(default_factory=list)  # the authors of the paragraph's story
+    dateline: str = ""  # the story's news lead or wire dateline
+    places: list[str] = field(default_factory=list)  # places the paragraph mentions
 
     def to_dict(self, include_text: bool = False) -> dict:
         data = asdict(self)  # snippet_html stays Markup: safe in templates, a string in JSON
@@ -653,10 +711,20 @@ def query_spans(text: str, parsed: ParsedQuery) -> tuple[list[Span], bool]:
     return folded_spans(offsets, folded, parsed.needles(folded)), parsed.is_exact(folded)
 
 
+def mentioned_names(tokens: str) -> list[str]:
+    """The places a paragraph mentions, for display: counties, and cities named without one
+    of their counties."""
+    pairs = place_pairs(tokens)
+    with_county = {city for city, county in pairs if county}
+    names = [county for _, county in sorted(pairs) if county]
+    return names + sorted(city for city, county in pairs if not county and city not in with_county)
+
+
 def _hit(fields: dict, parsed: ParsedQuery, query: SearchQuery, score, more: int = 0) -> Hit:
     text = fields.get("text", "")
     spans, exact = query_spans(text, parsed)
     doc_id, n = fields["doc_id"], fields["n"]
+    facts = fields.get("facts") or {}
     return Hit(
         id=f"{doc_id}/{n}",
         doc_id=doc_id,
@@ -676,6 +744,11 @@ def _hit(fields: dict, parsed: ParsedQuery, query: SearchQuery, score, more: int
         exact=exact,
         group_more=more,
         text=text,
+        year_inferred=bool(fields.get("year_inferred")),
+        date_inferred=bool(facts.get("date_inferred")) and bool(fields.get("date")),
+        authors=list(facts.get("authors") or []),
+        dateline=facts.get("dateline", ""),
+        places=mentioned_names(fields.get("places", "")),
     )
 
 
@@ -693,6 +766,8 @@ class BlockView:
     fp: str
     html: Markup
     hits: int = 0
+    facts: dict = field(default_factory=dict)  # the facts of its story (metadata.StoryMeta)
+    places: list[str] = field(default_factory=list)  # places it mentions
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -745,6 +820,8 @@ def get_document(searcher: Searcher, doc_id: str, q: str = "") -> DocumentView:
                 fp=fields.get("fp", ""),
                 html=mark(fields["text"], spans),
                 hits=len(spans),
+                facts=fields.get("facts") or {},
+                places=mentioned_names(fields.get("places", "")),
             )
         )
     return DocumentView(doc_id, meta, blocks, total)

@@ -62,7 +62,11 @@ CSV_COLUMNS = (
     "city",
     "county",
     "year",
+    "year_inferred",
     "date",
+    "date_inferred",
+    "authors",
+    "places",
     "permalink",
     "text",
 )
@@ -236,7 +240,8 @@ def export_csv() -> Response:
     writer.writerow(CSV_COLUMNS)
     base = request.host_url.rstrip("/")
     for row in rows:
-        row = row | {"permalink": base + row["permalink"]}
+        lists = {name: "；".join(row.get(name) or []) for name in ("authors", "places")}
+        row = row | lists | {"permalink": base + row["permalink"]}
         writer.writerow([safe_cell(row.get(c, "")) for c in CSV_COLUMNS])
     response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = "attachment; filename=archive-results.csv"

@@ -117,10 +117,14 @@ def test_locate_on_the_seeds(gazetteer, doc_id, expected):
 
 def test_county_mentions_roll_up_to_their_city(gazetteer):
     text = "茶陵县公安局召开会议。茶陵的民警参加。攸县也派人参加。长沙市有关部门到会。"
-    totals, direct, counties = gazetteer.count(text)
-    assert totals["株洲市"] == 3 and direct["株洲市"] == 0
-    assert counties[("株洲市", "茶陵县")] == 2
-    assert gazetteer.locate(text) == ("株洲市", "茶陵县")
+    totals, direct, counties = gazetteer.count(text, home="湖南省")
+    # weights: 茶陵县公安局 3 (an institution of the place), 茶陵 1, 攸县 2 (full name)
+    assert totals["株洲市"] == 6 and direct["株洲市"] == 0
+    assert counties[("株洲市", "茶陵县")] == 4
+    assert gazetteer.locate(text, home="湖南省") == ("株洲市", "茶陵县")
+    # without a home region a county's short form counts only where jieba lists it as a place
+    # name (茶陵 is listed as a plain noun): 茶陵县公安局 alone is not twice 攸县
+    assert gazetteer.locate(text) == ("株洲市", "")
 
 
 def test_traditional_text_counts(gazetteer):
@@ -130,7 +134,7 @@ def test_traditional_text_counts(gazetteer):
 
 def test_common_words_need_confirmation(gazetteer):
     assert gazetteer.locate("平安建设，平安校园，平安出行。") == ("", "")
-    assert gazetteer.locate("平安建设。海东市召开会议。") == ("海东市", "")
+    assert gazetteer.locate("平安建设。海东市公安局召开会议。") == ("海东市", "")
 
 
 def test_ambiguous_short_names_follow_the_context(gazetteer):
@@ -169,7 +173,7 @@ def test_a_gazetteer_from_another_table(tmp_path):
     assert small.canonical_county("江华") == "江华瑶族自治县"
     assert small.city_of_county("江华") == "永州市"
     assert small.canonical_city("长沙") is None  # not in this table
-    assert small.locate("茶陵的民警，茶陵县的群众，湖南省。") == ("株洲市", "茶陵县")
+    assert small.locate("茶陵的民警，茶陵县的群众，湖南省。", home="湖南省") == ("株洲市", "茶陵县")
     assert set(small.place_names()) == {
         "株洲市",
         "株洲",

@@ -303,7 +303,9 @@ def test_gbt7714_leaves_out_what_is_unknown():
     year_only = bare | {"year": 2021, "source": "永州日报"}
     assert "永州日报, 2021: 第2段[" in gbt7714(year_only, 2, URL, ACCESSED)
     guessed = year_only | {"year_inferred": True}
-    assert "永州日报: 第2段[" in gbt7714(guessed, 2, URL, ACCESSED)
+    assert "永州日报, [2021]: 第2段[" in gbt7714(guessed, 2, URL, ACCESSED)  # estimated year
+    deduced_day = guessed | {"date": "2021-03-04", "date_inferred": True}
+    assert "永州日报, [2021]: 第2段[" in gbt7714(deduced_day, 2, URL, ACCESSED)
     many = META | {"authors": ["甲", "乙", "丙", "丁"]}
     assert gbt7714(many, 5, URL, ACCESSED).startswith("甲, 乙, 丙, 等. ")
 
@@ -315,11 +317,15 @@ def test_bibtex_has_the_subtitle_without_dashes():
 
 
 def test_paragraph_of_another_story_is_cited_by_its_story():
-    assert _cited_meta(META, META["title"]) is META
-    other = _cited_meta(META, "醴陵警方护航瓷博会")
+    assert _cited_meta(META, {"title": META["title"]}) is META  # a one-story report
+    page = META | {"stories": [{"title": META["title"]}, {}], "provenance": {}}
+    facts = {"title": "醴陵警方护航瓷博会", "authors": ["李四"], "source": "", "year": 2019}
+    other = _cited_meta(page, facts)
     assert other["title"] == "醴陵警方护航瓷博会"
-    assert other["authors"] == [] and other["subtitle"] == ""
-    assert other["source"] == "株洲日报"
+    assert other["authors"] == ["李四"] and other["subtitle"] == ""
+    assert other["source"] == "株洲日报" and other["year"] == 2019  # the page's paper
+    catalogued = page | {"provenance": {"authors": "catalogue"}}
+    assert _cited_meta(catalogued, facts)["authors"] == META["authors"]  # the catalogue wins
 
 
 def test_bibtex_keeps_the_url_verbatim_and_leaves_out_a_guessed_year():
@@ -336,7 +342,9 @@ def test_permalink_in_another_story_of_a_page_is_titled_and_cited_by_that_story(
     block = next(b for b in data["blocks"] if b["story"] and b["story"] != title)
     page = client.get(f"/api/paragraphs/{doc_id}/{block['n']}").get_json()
     assert page["story"] == block["story"]
-    assert page["citations"]["gbt7714"].startswith(f"{block['story']}[N/OL]. ")
+    authors = ", ".join(block["facts"]["authors"])
+    assert authors and "唐文发" not in authors
+    assert page["citations"]["gbt7714"].startswith(f"{authors}. {block['story']}[N/OL]. ")
     html = html_of(client, f"/p/{doc_id}/{block['n']}")
     assert f"<h1>{block['story']}<span" in unescape(html)
     assert f"与《{title}》同版刊出" in unescape(html)

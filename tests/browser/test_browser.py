@@ -32,7 +32,9 @@ def hit_doc_ids(page: Page) -> set[str]:
 
 
 def facet(page: Page, name: str):
-    return page.locator(".tree a.fv", has=page.locator(".name", has_text=re.compile(f"^{name}$")))
+    return page.locator(
+        "#story-places .tree a.fv", has=page.locator(".name", has_text=re.compile(f"^{name}$"))
+    )
 
 
 def test_search_two_cities_and_a_year_range(page: Page, screenshot):
@@ -52,7 +54,7 @@ def test_search_two_cities_and_a_year_range(page: Page, screenshot):
     # a facet's counts ignore its own selection: 长沙市 stays listed and countable
     expect(facet(page, "长沙市").locator(".count")).not_to_have_text("0")
     # counties are nested under their city
-    counties = page.locator('.tree > li:has(> a.fv .name:text-is("株洲市")) ul .name')
+    counties = page.locator('#story-places .tree > li:has(> a.fv .name:text-is("株洲市")) ul .name')
     expect(counties).to_contain_text(["茶陵县"])
 
     page.fill("input[name=year_from]", "2019")
@@ -81,6 +83,20 @@ def test_search_two_cities_and_a_year_range(page: Page, screenshot):
     assert set(params(page)) == {"q"}
 
     screenshot(f"/?q={quote(QUERY)}&city=株洲市&city=永州市&year_from=2019&year_to=2022", "search")
+
+
+def test_mentioned_places_are_a_facet_apart_from_the_story_place(page: Page):
+    page.goto(f"/?q={quote(QUERY)}")
+    expect(page.locator("#story-places h2")).to_contain_text("报道地点")
+    expect(page.locator("#mentioned-places h2")).to_contain_text("段落提及的地点")
+    county = page.locator(
+        "#mentioned-places .tree a.fv", has=page.locator(".name", has_text=re.compile("^茶陵县$"))
+    )
+    county.click()
+    assert params(page)["place"] == ["茶陵县"]
+    expect(page.get_by_role("link", name=re.compile("提及地点：茶陵县"))).to_have_count(1)
+    for text in page.locator(".hits .mentions").all_inner_texts():
+        assert "茶陵县" in text
 
 
 def open_middle_hit(page: Page) -> int:
