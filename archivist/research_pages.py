@@ -10,8 +10,10 @@ from urllib.parse import urlencode
 from whoosh.searching import Searcher
 
 from .chart import Series, legend_marker, line_chart
+from .citations import document_url, permalink_url
+from .kwic import TOP_COLLOCATES, Line, concordance, lines
 from .pages import search_url
-from .research_query import TrendsQuery
+from .research_query import KWIC_ORDERS, KWIC_SORTS, KwicQuery, TrendsQuery
 from .trends import Trends, trends
 
 MEASURE_LABELS = {"per_10k": "每万段", "count": "段数"}
@@ -185,3 +187,122 @@ def for_json(page: dict) -> dict:
             {k: v for k, v in s.items() if k not in MARKUP_KEYS} for s in data["series"]
         ]
     return data
+
+
+# Concordance ---------------------------------------------------------------------------------
+
+SORT_LABELS = {"doc": "按时间", "left": "按左侧", "right": "按右侧"}
+ORDER_LABELS = {"pinyin": "拼音", "char": "字符"}
+KWIC_CSV_COLUMNS = (
+    "doc_id",
+    "n",
+    "title",
+    "date",
+    "year",
+    "city",
+    "county",
+    "left",
+    "match",
+    "right",
+    "permalink",
+)
+
+
+def kwic_url(query: KwicQuery, path: str = "/kwic", **changes: object) -> str:
+    """A concordance page (or its CSV/JSON) for the query with some fields changed."""
+    return _url(path, query.params(**changes))
+
+
+def kwic_page(searcher: Searcher, query: KwicQuery) -> dict:
+    """One page of concordance lines, every occurrence counted, collocates at the top."""
+    found = concordance(searcher, query.search, query.sort, query.order)
+    total = len(found.occurrences)
+    pages = max(1, -(-total // query.per_page))
+    start = (query.page - 1) * query.per_page
+    chosen = found.occurrences[start : start + query.per_page]
+    return {
+        "query": query.echo(),
+        "total": total,
+        "paragraphs": found.paragraphs,
+        "took_ms": round(found.took_ms, 1),
+        "lines": [_line(line, query) for line in lines(searcher, chosen, query.width)],
+        "collocates": {
+            "left": _collocates(found.left),
+            "right": _collocates(found.right),
+        },
+        "sorts": [
+            {
+                "value": s,
+                "label": SORT_LABELS[s],
+                "selected": s == query.sort,
+                "url": kwic_url(query, sort=s, page=1),
+            }
+            for s in KWIC_SORTS
+        ],
+        "orders": [
+            {
+                "value": o,
+                "label": ORDER_LABELS[o],
+                "selected": o == query.order,
+                "url": kwic_url(query, order=o, page=1),
+            }
+            for o in KWIC_ORDERS
+        ],
+        "pagination": _kwic_pagination(query, pages),
+        "search_url": search_url(query.search),
+        "trends_url": trends_url(TrendsQuery((query.search.q,), query.search))
+        if query.search.q
+        else "",
+        "form": {"filters": [{"name": k, "value": v} for k, v in query.params(page=1) if k != "q"]},
+        "exports": {
+            "csv": kwic_url(query, "/kwic.csv", page=1),
+            "json": kwic_url(query, "/api/kwic"),
+        },
+    }
+
+
+def _line(line: Line, query: KwicQuery) -> dict:
+    return {
+        "left": line.left,
+        "match": line.match,
+        "right": line.right,
+        "permalink": permalink_url(line.doc_id, line.n, line.fp),
+        "document_url": document_url(line.doc_id, query.search.q, line.n),
+        "doc_id": line.doc_id,
+        "n": line.n,
+        "title": line.title,
+        "date": line.date,
+        "year": line.year,
+        "city": line.city,
+        "county": line.county,
+    }
+
+
+def _collocates(counts) -> list[dict]:
+    """The most frequent words on one side of the match, most frequent first."""
+    return [
+        {"word": word, "count": count}
+        for word, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_COLLOCATES]
+    ]
+
+
+def _kwic_pagination(query: KwicQuery, pages: int) -> dict:
+    window = range(max(1, query.page - 3), min(pages, query.page + 3) + 1)
+    return {
+        "page": query.page,
+        "pages": pages,
+        "prev_url": kwic_url(query, page=query.page - 1) if query.page > 1 else "",
+        "next_url": kwic_url(query, page=query.page + 1) if query.page < pages else "",
+        "links": [
+            {"page": p, "url": kwic_url(query, page=p), "current": p == query.page} for p in window
+        ],
+        "first_url": kwic_url(query, page=1) if window.start > 1 else "",
+        "last_url": kwic_url(query, page=pages) if window.stop <= pages else "",
+        "final_url": kwic_url(query, page=pages),
+    }
+
+
+def kwic_rows(searcher: Searcher, query: KwicQuery, limit: int) -> list[dict]:
+    """Every line (up to ``limit``) in the page's order, for the CSV export."""
+    found = concordance(searcher, query.search, query.sort, query.order)
+    return [_line(line, query) for line in lines(searcher, found.occurrences[:limit], query.width)]

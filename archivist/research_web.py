@@ -11,11 +11,20 @@ import io
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from .research_pages import CSV_COLUMNS, for_json, trends_page, trends_rows
-from .research_query import parse_trends_args
+from .research_pages import (
+    CSV_COLUMNS,
+    KWIC_CSV_COLUMNS,
+    for_json,
+    kwic_page,
+    kwic_rows,
+    trends_page,
+    trends_rows,
+)
+from .research_query import parse_kwic_args, parse_trends_args
 from .web import get_searcher, safe_cell
 
 bp = Blueprint("research", __name__)
+KWIC_EXPORT_LIMIT = 20_000
 
 
 def csv_response(columns: tuple[str, ...], rows: list[dict], filename: str) -> Response:
@@ -50,3 +59,21 @@ def trends_api() -> Response:
 def trends_csv() -> Response:
     page = trends_page(get_searcher(), parse_trends_args(request.args))
     return csv_response(CSV_COLUMNS, _absolute(trends_rows(page), "url"), "archive-trends.csv")
+
+
+@bp.get("/kwic")
+def kwic_view() -> str:
+    page = kwic_page(get_searcher(), parse_kwic_args(request.args))
+    return render_template("kwic.html", page=page)
+
+
+@bp.get("/api/kwic")
+def kwic_api() -> Response:
+    return jsonify(for_json(kwic_page(get_searcher(), parse_kwic_args(request.args))))
+
+
+@bp.get("/kwic.csv")
+def kwic_csv() -> Response:
+    """Every line of the concordance (up to KWIC_EXPORT_LIMIT), in the page's order."""
+    rows = kwic_rows(get_searcher(), parse_kwic_args(request.args), KWIC_EXPORT_LIMIT)
+    return csv_response(KWIC_CSV_COLUMNS, _absolute(rows, "permalink"), "archive-kwic.csv")
