@@ -11,6 +11,7 @@ import io
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
+from .query import ParamError
 from .research_pages import (
     CSV_COLUMNS,
     KWIC_CSV_COLUMNS,
@@ -57,7 +58,10 @@ def trends_api() -> Response:
 
 @bp.get("/trends.csv")
 def trends_csv() -> Response:
-    page = trends_page(get_searcher(), parse_trends_args(request.args))
+    query = parse_trends_args(request.args)
+    if not query.terms:
+        raise ParamError("q", "导出需要至少一个检索词")
+    page = trends_page(get_searcher(), query)
     return csv_response(CSV_COLUMNS, _absolute(trends_rows(page), "url"), "archive-trends.csv")
 
 
@@ -75,5 +79,8 @@ def kwic_api() -> Response:
 @bp.get("/kwic.csv")
 def kwic_csv() -> Response:
     """Every line of the concordance (up to KWIC_EXPORT_LIMIT), in the page's order."""
-    rows = kwic_rows(get_searcher(), parse_kwic_args(request.args), KWIC_EXPORT_LIMIT)
+    query = parse_kwic_args(request.args)
+    if not query.search.parsed.groups:
+        raise ParamError("q", "导出需要检索词")
+    rows = kwic_rows(get_searcher(), query, KWIC_EXPORT_LIMIT)
     return csv_response(KWIC_CSV_COLUMNS, _absolute(rows, "permalink"), "archive-kwic.csv")

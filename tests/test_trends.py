@@ -121,3 +121,9 @@ def test_csv_has_a_row_per_year_and_per_city(client):
     cities = [r for r in rows if r["dimension"] == "city"]
     assert {r["value"] for r in cities} == {row["city"] for row in api["places"]}
     assert all(r["url"].startswith("http://") for r in years)
+
+
+def test_exports_without_terms_are_a_400(client):
+    for path in ("/trends.csv", "/kwic.csv"):
+        response = client.get(path)
+        assert response.status_code == 400 and "q" in response.get_data(as_text=True)
