@@ -11,7 +11,6 @@ markup here: ``research_pages`` makes them.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,9 +20,10 @@ from pypinyin import Style, lazy_pinyin
 from whoosh.searching import Searcher
 
 from .analysis import cut
+from .columns import column
 from .folding import fold_with_offsets
 from .query import SearchQuery
-from .search import FacetColumns, Finder, count_and_filter, facet_columns
+from .search import Finder, count_and_filter, facet_columns
 
 SORT_CHARS = 12  # left/right sorts compare this many characters next to the match
 COLLOCATE_CHARS = 8  # collocates are the jieba word next to the match within this window
@@ -134,7 +134,7 @@ def context_key(text: str, order: str) -> tuple[str, ...] | str:
 def _sorted(found, texts, searcher, columns, sort: str, order: str) -> list[Occurrence]:
     """Occurrences by date, report and position; or by the context left (nearest character
     first) or right of the match, then by the match and by date."""
-    dates = date_column(searcher, columns)
+    dates = column(searcher, columns, "date_last")
     doc_ids = columns.doc_id
 
     def position(o: Occurrence) -> tuple:
@@ -157,22 +157,6 @@ def _sorted(found, texts, searcher, columns, sort: str, order: str) -> list[Occu
     else:
         key = position
     return sorted(found, key=key)
-
-
-_dates: dict[int, tuple[FacetColumns, list[str]]] = {}
-_dates_lock = threading.Lock()
-
-
-def date_column(searcher: Searcher, columns: FacetColumns) -> list[str]:
-    """Every document number's sort date (unknown dates last), read once per index version."""
-    with _dates_lock:
-        cached = _dates.get(id(columns))
-        if cached is None:
-            values = list(searcher.reader().column_reader("date_last"))
-            while len(_dates) >= 2:
-                _dates.pop(next(iter(_dates)))
-            cached = _dates[id(columns)] = (columns, values)  # columns kept: ids stay unique
-    return cached[1]
 
 
 # Collocates ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from whoosh.searching import Searcher
 from .citations import citations, document_url, permalink_url, quote_doc_id, resolve
 from .metadata import FIELDS
 from .query import SORTS, SearchQuery
+from .reprints import reprints_for
 from .search import (
     NotFound,
     SearchResults,
@@ -88,6 +89,10 @@ def search_page(searcher: Searcher, query: SearchQuery) -> dict:
             "on": query.group,
             "toggle_url": search_url(query, group=not query.group, page=1),
         },
+        "reprints": {
+            "on": query.reprints == "one",
+            "toggle_url": search_url(query, reprints="" if query.reprints else "one", page=1),
+        },
         "forms": {
             "search": _hidden_fields(query, "q", "page"),
             "years": _hidden_fields(query, "year_from", "year_to", "page"),
@@ -122,6 +127,7 @@ def _hit(hit: dict, query: SearchQuery) -> dict:
         "kind_label": KIND_LABELS.get(hit["kind"], hit["kind"]),
         "story_differs": bool(hit["story"]) and hit["story"] != hit["title"],
         "more_url": document_url(hit["doc_id"], query.q) if more else "",
+        "also_in_url": document_url(hit["doc_id"]) + "#reprints" if hit.get("also_in") else "",
     }
 
 
@@ -271,6 +277,7 @@ def document_page(searcher: Searcher, doc_id: str, q: str = "", hit: int | None 
     """The document page: metadata with provenance, numbered blocks, matches of ``q``."""
     view = get_document(searcher, doc_id, q)
     hit_blocks = view.hit_blocks
+    found = reprints_for(searcher)
     return {
         "doc_id": doc_id,
         "meta": view.meta,
@@ -287,13 +294,27 @@ def document_page(searcher: Searcher, doc_id: str, q: str = "", hit: int | None 
                 "anchor": f"p{b.n}",
                 "permalink": permalink_url(doc_id, b.n, b.fp),
                 "story_starts": b.story != (view.blocks[i - 1].story if i else view.meta["title"]),
+                "also_in": len(found.others(doc_id, b.n)) if found else 0,
             }
             for i, b in enumerate(view.blocks)
         ],
+        "reprints": _reprints(searcher, found.for_document(doc_id) if found else []),
         "raw_url": f"/raw/{quote_doc_id(doc_id)}",
         "search_url": "/?" + urlencode({"q": q}) if q else "/",
         "api_url": f"/api/documents/{quote_doc_id(doc_id)}",
     }
+
+
+def _reprints(searcher: Searcher, shared: list[tuple[str, int]]) -> list[dict]:
+    """The other reports carrying some of a document's paragraphs, with their titles."""
+    rows = []
+    for other, count in shared:
+        try:
+            title = document_meta(searcher, other).get("title", "")
+        except NotFound:
+            continue
+        rows.append({"doc_id": other, "shared": count, "title": title, "url": document_url(other)})
+    return rows
 
 
 def _hit_nav(doc_id: str, q: str, hit_blocks: list[int], target: int | None) -> dict:
@@ -380,7 +401,8 @@ def documents_page(searcher: Searcher) -> dict:
 def document_api(searcher: Searcher, doc_id: str) -> dict:
     """A document's metadata with all its blocks, for the JSON API."""
     page = document_page(searcher, doc_id)
-    return {"doc_id": doc_id, "meta": page["meta"], "blocks": page["blocks"]}
+    reprints = [{"doc_id": r["doc_id"], "shared": r["shared"]} for r in page["reprints"]]
+    return {"doc_id": doc_id, "meta": page["meta"], "blocks": page["blocks"], "reprints": reprints}
 
 
 def export_rows(searcher: Searcher, query: SearchQuery, limit: int) -> list[dict]:

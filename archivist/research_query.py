@@ -81,7 +81,7 @@ def parse_trends_args(args: Mapping) -> TrendsQuery:
     if len(terms) > MAX_TREND_TERMS:
         raise ParamError("q", f"最多比较 {MAX_TREND_TERMS} 个检索词，收到 {len(terms)} 个")
     measure = _choice(args, "measure", TREND_MEASURES)
-    filters = parse_search_args(_without(args, "q", "measure", "sort", "group", "page"))
+    filters = parse_search_args(_without(args, "q", "measure", "sort", "group", "page", "reprints"))
     filters = replace(filters, per_page=SearchQuery.per_page)
     return TrendsQuery(tuple(terms), filters, measure)
 
@@ -128,7 +128,7 @@ class KwicQuery:
 
 def parse_kwic_args(args: Mapping) -> KwicQuery:
     """Build a KwicQuery: ``q`` and the filters as in search, plus sort, order, width, paging."""
-    own = ("sort", "order", "width", "page", "per_page", "group")
+    own = ("sort", "order", "width", "page", "per_page", "group", "reprints")
     search = parse_search_args(_without(args, *own))
     return KwicQuery(
         search=search,
