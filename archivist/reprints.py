@@ -214,9 +214,7 @@ def groups(digests: np.ndarray, signatures: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int32)
     pairs = [_same_key_pairs(digests)]
     for band in range(BANDS):
-        columns = signatures[:, band * ROWS : (band + 1) * ROWS]
-        keys = np.ascontiguousarray(columns).view(np.dtype((np.void, ROWS * 4))).ravel()
-        first, other = _same_key_pairs(keys)
+        first, other = _same_key_pairs(_band_keys(signatures[:, band * ROWS : (band + 1) * ROWS]))
         agree = (signatures[first] == signatures[other]).mean(axis=1) >= SIMILARITY
         pairs.append((first[agree], other[agree]))
     left = np.concatenate([p[0] for p in pairs])
@@ -227,13 +225,24 @@ def groups(digests: np.ndarray, signatures: np.ndarray) -> np.ndarray:
     return np.where(sizes[labels] > 1, labels, -1).astype(np.int32)
 
 
+_MIX = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5],
+    dtype=np.uint64,
+)
+
+
+def _band_keys(columns: np.ndarray) -> np.ndarray:
+    """One 64-bit key per row for a band's values (a collision only adds a candidate, which
+    the signature check then turns down)."""
+    with np.errstate(over="ignore"):
+        return (columns.astype(np.uint64) * _MIX[: columns.shape[1]]).sum(axis=1, dtype=np.uint64)
+
+
 def _same_key_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(first row of each key, another row with that key) for every row sharing a key."""
-    _, inverse = np.unique(keys, return_inverse=True)
-    inverse = inverse.ravel()
-    order = np.argsort(inverse, kind="stable")
-    sorted_keys = inverse[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_keys)) + 1]
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.r_[0, np.flatnonzero(ordered[1:] != ordered[:-1]) + 1]
     first_of = np.repeat(order[starts], np.diff(np.r_[starts, len(order)]))
     same = first_of != order
     return first_of[same], order[same]
