@@ -102,7 +102,21 @@ def search_page(searcher: Searcher, query: SearchQuery) -> dict:
             "json": _with_format("/export.json", query, page=1),
             "atom": _with_format("/feed.atom", query, page=1),
         },
+        "research": {
+            "kwic": _with_format("/kwic", SearchQuery(q=query.q), **_filters(query))
+            if query.q
+            else "",
+            "trends": _with_format("/trends", SearchQuery(q=query.q), **_filters(query))
+            if query.q
+            else "",
+        },
     }
+
+
+def _filters(query: SearchQuery) -> dict:
+    """The query's place and year filters (what the research pages carry over)."""
+    names = ("city", "county", "year", "year_from", "year_to")
+    return {name: getattr(query, name) for name in names}
 
 
 def _sorts(query: SearchQuery) -> list[dict]:
@@ -235,20 +249,21 @@ def _chips(query: SearchQuery) -> list[dict]:
 
 def _pagination(results: SearchResults) -> dict:
     query = results.query
-    pages = results.pages
-    window = range(max(1, query.page - 3), min(pages, query.page + 3) + 1)
+    return page_links(query.page, results.pages, lambda p: search_url(query, page=p))
+
+
+def page_links(page: int, pages: int, url) -> dict:
+    """Links to the previous, next, first, last and nearby pages; ``url(p)`` makes page p's."""
+    window = range(max(1, page - 3), min(pages, page + 3) + 1)
     return {
-        "page": query.page,
+        "page": page,
         "pages": pages,
-        "prev_url": search_url(query, page=query.page - 1) if query.page > 1 else "",
-        "next_url": search_url(query, page=query.page + 1) if query.page < pages else "",
-        "links": [
-            {"page": p, "url": search_url(query, page=p), "current": p == query.page}
-            for p in window
-        ],
-        "first_url": search_url(query, page=1) if window.start > 1 else "",
-        "last_url": search_url(query, page=pages) if window.stop <= pages else "",
-        "final_url": search_url(query, page=pages),  # the last page, whatever the window
+        "prev_url": url(page - 1) if page > 1 else "",
+        "next_url": url(page + 1) if page < pages else "",
+        "links": [{"page": p, "url": url(p), "current": p == page} for p in window],
+        "first_url": url(1) if window.start > 1 else "",
+        "last_url": url(pages) if window.stop <= pages else "",
+        "final_url": url(pages),  # the last page, whatever the window
     }
 
 

@@ -12,8 +12,8 @@ from whoosh.searching import Searcher
 from .chart import Series, legend_marker, line_chart
 from .citations import document_url, permalink_url
 from .kwic import TOP_COLLOCATES, Line, concordance, lines
-from .pages import search_url
-from .research_query import KWIC_ORDERS, KWIC_SORTS, KwicQuery, TrendsQuery
+from .pages import page_links, search_url
+from .research_query import KwicQuery, TrendsQuery
 from .trends import Trends, trends
 
 MEASURE_LABELS = {"per_10k": "每万段", "count": "段数"}
@@ -36,15 +36,7 @@ def trends_page(searcher: Searcher, query: TrendsQuery) -> dict:
     return {
         "query": query.echo(),
         "measure": query.measure,
-        "measures": [
-            {
-                "value": m,
-                "label": label,
-                "selected": m == query.measure,
-                "url": trends_url(query, measure=m),
-            }
-            for m, label in MEASURE_LABELS.items()
-        ],
+        "measures": _options(MEASURE_LABELS, query.measure, lambda m: trends_url(query, measure=m)),
         "years": result.years,
         "series": series,
         "places": _places(query, result),
@@ -230,25 +222,9 @@ def kwic_page(searcher: Searcher, query: KwicQuery) -> dict:
             "left": _collocates(found.left),
             "right": _collocates(found.right),
         },
-        "sorts": [
-            {
-                "value": s,
-                "label": SORT_LABELS[s],
-                "selected": s == query.sort,
-                "url": kwic_url(query, sort=s, page=1),
-            }
-            for s in KWIC_SORTS
-        ],
-        "orders": [
-            {
-                "value": o,
-                "label": ORDER_LABELS[o],
-                "selected": o == query.order,
-                "url": kwic_url(query, order=o, page=1),
-            }
-            for o in KWIC_ORDERS
-        ],
-        "pagination": _kwic_pagination(query, pages),
+        "sorts": _options(SORT_LABELS, query.sort, lambda s: kwic_url(query, sort=s, page=1)),
+        "orders": _options(ORDER_LABELS, query.order, lambda o: kwic_url(query, order=o, page=1)),
+        "pagination": page_links(query.page, pages, lambda p: kwic_url(query, page=p)),
         "search_url": search_url(query.search),
         "trends_url": trends_url(TrendsQuery((query.search.q,), query.search))
         if query.search.q
@@ -259,6 +235,14 @@ def kwic_page(searcher: Searcher, query: KwicQuery) -> dict:
             "json": kwic_url(query, "/api/kwic"),
         },
     }
+
+
+def _options(labels: dict[str, str], current: str, url) -> list[dict]:
+    """The choices of one option, each with its label, whether chosen, and its URL."""
+    return [
+        {"value": value, "label": label, "selected": value == current, "url": url(value)}
+        for value, label in labels.items()
+    ]
 
 
 def _line(line: Line, query: KwicQuery) -> dict:
@@ -284,22 +268,6 @@ def _collocates(counts) -> list[dict]:
         {"word": word, "count": count}
         for word, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_COLLOCATES]
     ]
-
-
-def _kwic_pagination(query: KwicQuery, pages: int) -> dict:
-    window = range(max(1, query.page - 3), min(pages, query.page + 3) + 1)
-    return {
-        "page": query.page,
-        "pages": pages,
-        "prev_url": kwic_url(query, page=query.page - 1) if query.page > 1 else "",
-        "next_url": kwic_url(query, page=query.page + 1) if query.page < pages else "",
-        "links": [
-            {"page": p, "url": kwic_url(query, page=p), "current": p == query.page} for p in window
-        ],
-        "first_url": kwic_url(query, page=1) if window.start > 1 else "",
-        "last_url": kwic_url(query, page=pages) if window.stop <= pages else "",
-        "final_url": kwic_url(query, page=pages),
-    }
 
 
 def kwic_rows(searcher: Searcher, query: KwicQuery, limit: int) -> list[dict]:

@@ -127,3 +127,13 @@ def test_page_aligns_lines_and_escapes(client):
     assert "<b>" not in html.split("<main", 1)[1]
     empty = client.get("/kwic").get_data(as_text=True)
     assert 'action="/kwic"' in empty and '<table class="kwic">' not in empty
+
+
+def test_the_search_page_links_to_its_concordance_and_trends(client):
+    search = client.get("/api/search?" + urlencode({"q": '"公安"', "page": 2})).get_json()
+    kwic_url, trends_url = search["research"]["kwic"], search["research"]["trends"]
+    assert kwic_url.startswith("/kwic?") and trends_url.startswith("/trends?")
+    concordance = client.get("/api" + kwic_url).get_json()
+    assert concordance["paragraphs"] == search["total"]
+    trend = client.get("/api" + trends_url).get_json()
+    assert trend["series"][0]["total"] == search["total"]
