@@ -12,7 +12,8 @@ from whoosh.searching import Searcher
 from .chart import Series, legend_marker, line_chart
 from .citations import document_url, permalink_url
 from .kwic import TOP_COLLOCATES, Line, concordance, lines
-from .pages import page_links, search_url
+from .pages import _pager as page_links
+from .pages import search_url
 from .research_query import KwicQuery, TrendsQuery
 from .trends import Trends, trends
 
