@@ -47,7 +47,7 @@ from whoosh.query import Term
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
-from . import analysis
+from . import analysis, reprints
 from .archive import (
     REPORT_SUFFIX,
     Report,
@@ -578,6 +578,7 @@ def ingest(
         else:
             _update(store, files, catalogue, settings, userdict, jobs, progress, result)
         record_archive(store.generation_dir(), archive_dir)
+        _update_reprints(store)
         _count(store, result)
     result.seconds = time.monotonic() - started
     return result
@@ -785,6 +786,17 @@ def previous_lineage(ix: FileIndex, report: Report) -> dict[str, str]:
     old = [(f["fp"], fold(f["text"])) for f in stored]
     new = [(fingerprint(b.text), fold(b.text)) for b in report.blocks]
     return successors(old, new, record.get("lineage") or {})
+
+
+def _update_reprints(store: IndexStore) -> None:
+    """Bring the reprint table up to date with the index just written (``reprints``)."""
+    try:
+        reprints.update_generation(store.generation_dir(), store.open())
+    except OSError as exc:
+        raise IndexError_(
+            f"the index in {store.root} is up to date, but its reprint table could not be "
+            f"written: {getattr(exc, 'strerror', None) or exc}; the next ingest tries again"
+        ) from exc
 
 
 def _count(store: IndexStore, result: IngestResult) -> None:
