@@ -111,6 +111,7 @@ def make_schema() -> Schema:
         meta=STORED(),
         content_hash=STORED(),
         lineage=STORED(),
+        page=STORED(),
     )
 
 
@@ -136,12 +137,19 @@ def block_documents(report: Report, lineage: dict[str, str] | None = None) -> It
         "date_last": sort_date or UNKNOWN_DATE_LAST,
     }
     record = {
-        "meta": meta.to_dict() | {"blocks": len(report.blocks), "size": report.size},
+        "meta": meta.to_dict()
+        | {
+            "blocks": len(report.blocks),
+            "size": report.size,
+            "file": report.file,
+            "media_type": report.media_type,
+        },
         "content_hash": report.content_hash,
         "lineage": lineage or {},
     }
     yield {"rec": "doc", **common, **record}
-    for n, block in iter_blocks(report):
+    pages = report.pages or [None] * len(report.blocks)
+    for (n, block), page in zip(iter_blocks(report), pages, strict=True):
         yield {
             "rec": "block",
             **common,
@@ -152,6 +160,7 @@ def block_documents(report: Report, lineage: dict[str, str] | None = None) -> It
             "grams": block.text,
             "story": block.story,
             "fp": fingerprint(block.text),
+            "page": page,
         }
 
 
@@ -472,7 +481,7 @@ def _init_worker(catalogue: Catalogue, settings: str, userdict: str) -> None:
 
 
 def _load_in_worker(file: ReportFile) -> Report | ReportError:
-    name = file.doc_id + REPORT_SUFFIX
+    name = file.name or file.doc_id + REPORT_SUFFIX
     try:
         return load_report(file, _WORKER["catalogue"], _WORKER["settings"])  # type: ignore[arg-type]
     except ReportError as exc:

@@ -16,7 +16,13 @@ field nobody states stays empty.
   else the latest plausible year written ``YYYY年`` in the text, marked ``year_inferred`` (the
   date then stays empty);
 - city and county: :meth:`Gazetteer.locate` on the text; a catalogue county also gives its city;
-- url: the catalogue, or a line of the text holding nothing but an address.
+- url: the catalogue, or a line of the text holding nothing but an address;
+- edition: the 版次 of an e-paper page (``第A03版：要闻``), as the original states it.
+
+Values an original states about itself (``stated``: a web page's ``<meta>`` tags, a Word
+document's or a PDF's properties, see :mod:`archivist.formats`) come in with their provenance
+(``html``, ``docx``, ``pdf``): they replace what the text and the file name suggest, and the
+catalogue replaces them.
 """
 
 from __future__ import annotations
@@ -29,8 +35,21 @@ from .catalogue import CatalogueRow
 from .gazetteer import Gazetteer
 from .segment import Block, parse_byline, parse_lead
 
-FIELDS = ("title", "subtitle", "authors", "source", "date", "year", "city", "county", "url")
-PROVENANCES = ("catalogue", "filename", "text", "")
+FIELDS = (
+    "title",
+    "subtitle",
+    "authors",
+    "source",
+    "date",
+    "year",
+    "city",
+    "county",
+    "url",
+    "edition",
+)
+STATED_PROVENANCES = ("html", "docx", "pdf")  # metadata the original file states about itself
+PROVENANCES = ("catalogue", *STATED_PROVENANCES, "filename", "text", "")
+STATED_FIELDS = ("title", "authors", "source", "date", "url", "edition")
 EARLIEST_YEAR = 1900
 
 _NOT_DIGIT = r"(?<!\d){}(?!\d)"
@@ -60,6 +79,7 @@ class DocMeta:
     city: str = ""
     county: str = ""
     url: str = ""
+    edition: str = ""
     provenance: dict[str, str] = field(default_factory=lambda: dict.fromkeys(FIELDS, ""))
 
     def to_dict(self) -> dict:
@@ -230,13 +250,31 @@ def _catalogue_fields(meta: DocMeta, row: CatalogueRow, gazetteer: Gazetteer) ->
             meta.county, meta.provenance["county"] = "", ""
 
 
+def _stated_fields(meta: DocMeta, stated: dict[str, tuple[object, str]]) -> None:
+    """Values the original states about itself replace those of the text and the file name."""
+    for name, (value, origin) in stated.items():
+        if name not in STATED_FIELDS or not value:
+            continue
+        if name == "date":
+            meta.year, meta.year_inferred = int(str(value)[:4]), False
+            meta.provenance["year"] = origin
+        setattr(meta, name, list(value) if name == "authors" else value)
+        meta.provenance[name] = origin
+
+
 def infer_metadata(
-    doc_id: str, blocks: list[Block], row: CatalogueRow | None, gazetteer: Gazetteer
+    doc_id: str,
+    blocks: list[Block],
+    row: CatalogueRow | None,
+    gazetteer: Gazetteer,
+    stated: dict[str, tuple[object, str]] | None = None,
 ) -> DocMeta:
-    """Metadata for a report from its catalogue row (if any), its file name and its blocks."""
+    """Metadata for a report from its catalogue row (if any), what the original states about
+    itself (``stated``: field -> (value, provenance)), its file name and its blocks."""
     meta = DocMeta(doc_id=doc_id)
     _text_fields(meta, blocks, gazetteer)
     _date_fields(meta, blocks)
+    _stated_fields(meta, stated or {})
     if row is not None:
         _catalogue_fields(meta, row, gazetteer)
     return meta

@@ -40,7 +40,15 @@ KIND_LABELS = {
     "dateline": "日期行",
     "boilerplate": "版面信息",
 }
-PROVENANCE_LABELS = {"catalogue": "编目", "filename": "文件名", "text": "正文", "": "未知"}
+PROVENANCE_LABELS = {
+    "catalogue": "编目",
+    "html": "网页元数据",
+    "docx": "Word 文档属性",
+    "pdf": "PDF 文档信息",
+    "filename": "文件名",
+    "text": "正文",
+    "": "未知",
+}
 FIELD_LABELS = {
     "title": "标题",
     "subtitle": "副标题",
@@ -51,6 +59,7 @@ FIELD_LABELS = {
     "city": "城市",
     "county": "区县",
     "url": "原文链接",
+    "edition": "版次",
 }
 
 
@@ -267,10 +276,35 @@ def _provenance(meta: dict) -> list[dict]:
     return rows
 
 
+RAW_LABELS = {
+    "text/html": "查看原网页",
+    "application/pdf": "查看原件（PDF）",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "下载原件（Word）",
+}
+
+
+def raw_link(doc_id: str, meta: dict) -> dict:
+    """The link to the original file: its address and what it is."""
+    media_type = meta.get("media_type") or "text/plain"
+    return {
+        "url": f"/raw/{quote_doc_id(doc_id)}",
+        "label": RAW_LABELS.get(media_type, "查看原始文本"),
+        "media_type": media_type,
+    }
+
+
+def page_link(raw: dict, page: int | None) -> str:
+    """The original opened at a page (PDF viewers read ``#page=N``), or "" when unknown."""
+    if not page:
+        return ""
+    return f"{raw['url']}#page={page}" if raw["media_type"] == "application/pdf" else raw["url"]
+
+
 def document_page(searcher: Searcher, doc_id: str, q: str = "", hit: int | None = None) -> dict:
     """The document page: metadata with provenance, numbered blocks, matches of ``q``."""
     view = get_document(searcher, doc_id, q)
     hit_blocks = view.hit_blocks
+    raw = raw_link(doc_id, view.meta)
     return {
         "doc_id": doc_id,
         "meta": view.meta,
@@ -287,10 +321,13 @@ def document_page(searcher: Searcher, doc_id: str, q: str = "", hit: int | None 
                 "anchor": f"p{b.n}",
                 "permalink": permalink_url(doc_id, b.n, b.fp),
                 "story_starts": b.story != (view.blocks[i - 1].story if i else view.meta["title"]),
+                "page_url": page_link(raw, b.page),
+                "page_starts": bool(b.page) and b.page != (view.blocks[i - 1].page if i else None),
             }
             for i, b in enumerate(view.blocks)
         ],
-        "raw_url": f"/raw/{quote_doc_id(doc_id)}",
+        "raw_url": raw["url"],
+        "raw_label": raw["label"],
         "search_url": "/?" + urlencode({"q": q}) if q else "/",
         "api_url": f"/api/documents/{quote_doc_id(doc_id)}",
     }
@@ -336,6 +373,7 @@ def paragraph_page(
         raise Moved(permalink_url(doc_id, resolution.n, v))
     block = by_n[resolution.n]
     permalink = base_url.rstrip("/") + permalink_url(doc_id, block.n, block.fp)
+    raw = raw_link(doc_id, view.meta)
     context = [by_n[k].to_dict() for k in (block.n - 1, block.n, block.n + 1) if k in by_n]
     for item in context:
         item["kind_label"] = KIND_LABELS.get(item["kind"], item["kind"])
@@ -347,14 +385,19 @@ def paragraph_page(
         "n": block.n,
         "requested_n": n,
         "status": resolution.status,
-        "paragraph": block.to_dict() | {"kind_label": KIND_LABELS.get(block.kind, block.kind)},
+        "paragraph": block.to_dict()
+        | {
+            "kind_label": KIND_LABELS.get(block.kind, block.kind),
+            "page_url": page_link(raw, block.page),
+        },
         "story": block.story if block.story != view.meta.get("title") else "",
         "context": context,
         "meta": view.meta,
         "metadata": _provenance(view.meta),
         "permalink": permalink,
         "document_url": document_url(doc_id, n=block.n),
-        "raw_url": f"/raw/{quote_doc_id(doc_id)}",
+        "raw_url": raw["url"],
+        "raw_label": raw["label"],
         "citations": citations(_cited_meta(view.meta, block.story), block.n, permalink, today),
     }
 

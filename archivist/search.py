@@ -635,6 +635,7 @@ class BlockView:
     fp: str
     html: Markup
     hits: int = 0
+    page: int | None = None  # the page of the original it starts on, when known
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -687,6 +688,7 @@ def get_document(searcher: Searcher, doc_id: str, q: str = "") -> DocumentView:
                 fp=fields.get("fp", ""),
                 html=mark(fields["text"], spans),
                 hits=len(spans),
+                page=fields.get("page"),
             )
         )
     return DocumentView(doc_id, meta, blocks, total)

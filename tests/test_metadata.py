@@ -166,6 +166,7 @@ def test_nothing_is_invented():
         "city": "",
         "county": "",
         "url": "",
+        "edition": "",
         "provenance": dict.fromkeys(FIELDS, ""),
     }
 
