@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .analysis import USERDICT_NAME
 from .catalogue import CATALOGUE_NAME, Catalogue, CatalogueRow, load_catalogue
-from .formats import UNREAD_SUFFIXES, Extracted, extract, format_of
+from .formats import UNREAD_SUFFIXES, Extracted, extract, format_of, suffix_of
 from .gazetteer import Gazetteer, default_gazetteer
 from .metadata import DocMeta, infer_metadata
 from .reading import ReportError
@@ -80,7 +80,7 @@ def list_reports(archive_dir: Path) -> tuple[list[ReportFile], list[ReportError]
             if name == USERDICT_NAME and Path(folder) == root:
                 continue  # the word segmenter's user dictionary, not a report
             path = Path(folder) / name
-            unread = UNREAD_SUFFIXES.get(path.suffix.lower())
+            unread = UNREAD_SUFFIXES.get(suffix_of(name))
             if format_of(name) is None and not unread:
                 continue
             problem = unread or _refusal(path, root)

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from whoosh.searching import Searcher
 
 from .citations import citations, document_url, permalink_url, quote_doc_id, resolve
+from .formats import DOCX_MEDIA_TYPE
 from .metadata import FIELDS
 from .query import SORTS, SearchQuery
 from .search import (
@@ -279,7 +280,7 @@ def _provenance(meta: dict) -> list[dict]:
 RAW_LABELS = {
     "text/html": "查看原网页",
     "application/pdf": "查看原件（PDF）",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "下载原件（Word）",
+    DOCX_MEDIA_TYPE: "下载原件（Word）",
 }
 
 

@@ -28,6 +28,7 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 
 from . import analysis
+from .formats import DOCX_MEDIA_TYPE
 from .indexing import IndexError_, IndexStore
 from .pages import (
     Moved,
@@ -70,7 +71,6 @@ RAW_CSP = {
     "text/html": "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'",
     "application/pdf": "default-src 'none'; object-src 'self'; frame-ancestors 'none'",
 }
-DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 log = logging.getLogger(__name__)
 bp = Blueprint("archive", __name__)
 

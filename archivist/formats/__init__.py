@@ -68,14 +68,10 @@ def _read_pdf(path: Path, data: bytes) -> Extracted:
     return read_pdf(path, data)
 
 
+DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _TEXT = Format("text", "text/plain", _read_text, MAX_REPORT_BYTES)
 _HTML = Format("html", "text/html", _read_html, MAX_REPORT_BYTES)
-_DOCX = Format(
-    "docx",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    _read_docx,
-    MAX_ORIGINAL_BYTES,
-)
+_DOCX = Format("docx", DOCX_MEDIA_TYPE, _read_docx, MAX_ORIGINAL_BYTES)
 _PDF = Format("pdf", "application/pdf", _read_pdf, MAX_ORIGINAL_BYTES)
 
 FORMATS = {".txt": _TEXT, ".html": _HTML, ".htm": _HTML, ".docx": _DOCX, ".pdf": _PDF}
@@ -87,15 +83,21 @@ UNREAD_SUFFIXES = {
 }
 
 
+def suffix_of(name: str) -> str:
+    """A file name's suffix in lower case; a name that is only a suffix (``.txt``) has it too."""
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot >= 0 else ""
+
+
 def format_of(name: str) -> Format | None:
     """The format of a file by its suffix (any case), or None when it is not a report."""
-    return FORMATS.get(Path(name).suffix.lower())
+    return FORMATS.get(suffix_of(name))
 
 
 def extract(path: Path, data: bytes) -> Extracted:
     """The text, pages and stated metadata of a report file; raises ReportError."""
     fmt = format_of(path.name)
-    if fmt is None:
+    if fmt is None:  # pragma: no cover - callers pass report files only
         raise ReportError(path, "not a report format")
     if len(data) > fmt.max_bytes:
         raise ReportError(path, f"larger than {fmt.max_bytes // (1024 * 1024)} MiB")

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..reading import ReportError
+from ..segment import ends_sentence
 from . import Extracted
 from .stated import document_title, join_wrapped, person_names
 
@@ -43,6 +44,7 @@ class _Line:
     x0: float
     x1: float
     height: float
+    indented: bool  # starts with white space (Chinese paragraphs open with two 　)
 
 
 @dataclass
@@ -102,9 +104,10 @@ def _pages(path: Path, data: bytes) -> list[list[_Box]]:
 def _box(item) -> _Box:
     lines = []
     for line in item:
-        text = " ".join(line.get_text().split())
+        raw = line.get_text()
+        text = " ".join(raw.split())
         if text:
-            lines.append(_Line(text, line.x0, line.x1, line.height))
+            lines.append(_Line(text, line.x0, line.x1, line.height, raw[:1].isspace()))
     return _Box(item.x0, item.x1, item.y1, lines)
 
 
@@ -142,15 +145,20 @@ def _columns(band: list[_Box]) -> list[_Box]:
 
 
 def paragraphs(box: _Box) -> list[str]:
-    """The paragraphs of a text box, its wrapped lines joined."""
+    """The paragraphs of a text box, its wrapped lines joined: a paragraph starts at an indented
+    line, or after a line that ends a sentence short of the box's right edge."""
     left = min(line.x0 for line in box.lines)
     right = max(line.x1 for line in box.lines)
     found: list[list[str]] = []
     previous: _Line | None = None
     for line in box.lines:
         size = line.height or 10.0
-        indented = line.x0 - left >= INDENT_CHARS * size
-        after_short = previous is not None and right - previous.x1 >= SHORT_CHARS * size
+        indented = line.indented or line.x0 - left >= INDENT_CHARS * size
+        after_short = (
+            previous is not None
+            and right - previous.x1 >= SHORT_CHARS * size
+            and ends_sentence(previous.text)
+        )
         if previous is None or indented or after_short:
             found.append([])
         found[-1].append(line.text)
