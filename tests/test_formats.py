@@ -19,6 +19,8 @@ from reportlab.pdfgen import canvas
 
 from archivist.cli import main
 from archivist.formats import extract
+from archivist.formats.pdfdoc import _Box, _Line, reading_order
+from archivist.formats.stated import person_names
 from archivist.segment import segment
 from archivist.web import create_app
 
@@ -146,11 +148,11 @@ TWO_COLUMNS = _pdf(
                     "检法的电话要提高警惕，不要轻信陌",
                 ],
             ),
-            *_column(310, 740, ["生来电，不要向陌生账户转账。", "　　右栏第二段，标记栏七号。"]),
+            *_column(310, 750, ["生来电，不要向陌生账户转账。", "　　右栏第二段，标记栏七号。"]),
         ]
     ],
     title="Microsoft Word - 攸县.docx",  # software's title: not the report's
-    author="Administrator",
+    author="雨林木风",  # a Windows build's default user name: not a person
 )
 
 SCANNED = _pdf([[]])
@@ -164,7 +166,7 @@ def archive(tmp_path_factory) -> dict:
     (root / "web").mkdir(parents=True)
     (root / "web" / "news.html").write_text(NEWS_PAGE, encoding="utf-8")
     (root / "web" / "epaper.HTM").write_bytes(EPAPER_PAGE.encode("gb2312"))
-    (root / "report.docx").write_bytes(make_docx("茶陵县基层治理报告", "Administrator"))
+    (root / "report.docx").write_bytes(make_docx("茶陵县基层治理报告", "Microsoft Office User"))
     (root / "one.pdf").write_bytes(ONE_COLUMN)
     (root / "one.txt").write_text("同名的文本报告\n\n正文里有标记同八号。\n", encoding="utf-8")
     (root / "two columns.pdf").write_bytes(TWO_COLUMNS)
@@ -265,7 +267,7 @@ def test_docx_paragraphs_headings_tables_and_properties(archive):
     assert kinds["一、基本情况"] == "heading"
     meta = document["meta"]
     assert (meta["title"], meta["provenance"]["title"]) == ("茶陵县基层治理报告", "docx")
-    assert meta["authors"] == [] and meta["provenance"]["authors"] == ""  # "Administrator"
+    assert meta["authors"] == [] and meta["provenance"]["authors"] == ""  # software's user
     assert all(block["page"] is None for block in document["blocks"])
 
 
@@ -299,7 +301,7 @@ def test_pdf_two_columns_are_read_in_order(archive):
 
 def test_software_properties_are_not_metadata(archive):
     meta = _document(archive, "two columns.pdf")["meta"]
-    assert meta["provenance"]["authors"] != "pdf" and "Administrator" not in meta["authors"]
+    assert meta["provenance"]["authors"] != "pdf" and "雨林木风" not in meta["authors"]
     assert meta["provenance"]["title"] != "pdf" and "Microsoft" not in meta["title"]
 
 
@@ -372,3 +374,47 @@ def test_nothing_extracted_is_lost(name, data):
         return "".join(text.split())
 
     assert chars("".join(block.text for block in blocks)) == chars(extracted.text)
+
+
+def _box(name: str, x0: float, x1: float, top: float) -> _Box:
+    return _Box(x0, x1, top, [_Line(name, x0, x1, 10.0, False)])
+
+
+def test_reading_order_bands_and_columns():
+    boxes = [
+        _box("right 1", 310, 520, 712),  # the right column starts a little higher
+        _box("left 2", 72, 290, 600),
+        _box("headline", 72, 520, 760),
+        _box("left 1", 72, 290, 700),
+        _box("right 2", 310, 520, 610),
+        _box("band 2 right", 310, 520, 380),
+        _box("across", 72, 520, 450),  # a second headline across both columns
+        _box("band 2 left", 72, 290, 370),
+    ]
+    order = [box.lines[0].text for box in reading_order(boxes)]
+    assert order == [
+        "headline",
+        "left 1",
+        "left 2",
+        "right 1",
+        "right 2",
+        "across",
+        "band 2 left",
+        "band 2 right",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "names"),
+    [
+        ("刘琼，邱宇松", ["刘琼", "邱宇松"]),
+        ("Administrator", []),
+        ("Microsoft Office User", []),
+        ("微软用户", []),
+        ("雨林木风", []),
+        ("株洲日报", []),
+        ("Jane Smith; 王明", ["Jane Smith", "王明"]),
+    ],
+)
+def test_only_people_are_authors(value, names):
+    assert person_names(value) == names
