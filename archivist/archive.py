@@ -12,7 +12,14 @@ from pathlib import Path
 
 from .analysis import USERDICT_NAME
 from .catalogue import CATALOGUE_NAME, Catalogue, CatalogueRow, load_catalogue
-from .formats import UNREAD_SUFFIXES, Extracted, extract, format_of, suffix_of
+from .formats import (
+    UNREAD_SUFFIXES,
+    Extracted,
+    extract,
+    format_of,
+    keep_marked_paragraphs,
+    suffix_of,
+)
 from .gazetteer import Gazetteer, default_gazetteer
 from .metadata import DocMeta, infer_metadata
 from .reading import ReportError
@@ -158,7 +165,7 @@ def load_report(
     data = _read_bytes(file, name)
     extracted = extract(Path(name), data)
     row = catalogue.rows.get(file.doc_id)
-    blocks = segment(extracted.text)
+    blocks = keep_marked_paragraphs(segment(extracted.text), extracted)
     if not blocks:
         raise ReportError(name, "no text in the file")
     longest = max(blocks, key=lambda block: len(block.text))

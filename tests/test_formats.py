@@ -51,7 +51,7 @@ NEWS_PAGE = f"""<!DOCTYPE html>
 <p>{FILLER}</p>
 <h2>一、强化源头治理</h2>
 <p>{P2}<br>{P3}</p>
-<p>{FILLER}</p>
+<p>{FILLER}这篇报道的前一篇曾刊发于人民日报第3版。</p>
 </div>
 <div class="footer">版权所有 株洲新闻网</div>
 </body></html>"""
@@ -68,6 +68,9 @@ EPAPER_PAGE = f"""<html><head>
 </div></body></html>"""
 
 
+UNFINISHED = "附件为茶陵县各乡镇网格化管理工作开展情况汇总表及基层治理工作情况统计表"
+
+
 def make_docx(title: str, author: str) -> bytes:
     document = docx.Document()
     document.core_properties.title = title
@@ -78,6 +81,8 @@ def make_docx(title: str, author: str) -> bytes:
     document.add_paragraph("今年以来，全县上下坚持党建引领，推进基层治理，标记文三号。")
     paragraph = document.add_paragraph("网格员走访群众八千户，")
     paragraph.add_run("化解矛盾纠纷三百余起。")
+    document.add_paragraph(UNFINISHED)  # a paragraph of its own, though it ends no sentence
+    document.add_paragraph("下一段是另一个段落，标记文四号。")
     table = document.add_table(rows=2, cols=2)
     for row, cells in zip(table.rows, (("乡镇", "纠纷数"), ("云阳街道", "四十二")), strict=True):
         for cell, text in zip(row.cells, cells, strict=True):
@@ -132,8 +137,8 @@ ONE_COLUMN = _pdf(
     author="王明",
 )
 
-# Two columns under a headline across them: the left column's last paragraph continues at the
-# top of the right column.
+# Two columns under a headline across them: the left column's last paragraph, one line long
+# (alone it would pass for a heading), continues at the top of the right column.
 TWO_COLUMNS = _pdf(
     [
         [
@@ -142,13 +147,20 @@ TWO_COLUMNS = _pdf(
                 72,
                 740,
                 [
-                    "　　攸县公安局近日破获一起电信网络",
-                    "诈骗案，标记栏六号。",
-                    "　　民警提醒广大群众，接到自称公",
-                    "检法的电话要提高警惕，不要轻信陌",
+                    "　　攸县公安局近日破获一起电信网",
+                    "络诈骗案，标记栏六号。",
+                    "　　民警提醒广大群众，接到自称公",  # fills the column: goes on at the right
                 ],
             ),
-            *_column(310, 750, ["生来电，不要向陌生账户转账。", "　　右栏第二段，标记栏七号。"]),
+            *_column(
+                310,
+                750,
+                [
+                    "检法的电话要提高警惕，不要轻信陌",
+                    "生来电，不要向陌生账户转账。",
+                    "　　右栏第二段，标记栏七号。",
+                ],
+            ),
         ]
     ],
     title="Microsoft Word - 攸县.docx",  # software's title: not the report's
@@ -242,6 +254,7 @@ def test_news_page_paragraphs_and_metadata(archive):
     assert meta["url"] == "https://news.example.cn/2023/0506/1.html"
     for name in ("title", "authors", "date", "year", "source", "url"):
         assert meta["provenance"][name] == "html", name
+    assert meta["edition"] == ""  # "第3版" in the text is not this page's 版次
 
 
 def test_epaper_page_structure(archive):
@@ -263,6 +276,7 @@ def test_docx_paragraphs_headings_tables_and_properties(archive):
     assert texts[:3] == ["茶陵县推进基层治理工作报告", "茶陵县综治中心", "一、基本情况"]
     assert "网格员走访群众八千户，化解矛盾纠纷三百余起。" in texts  # runs make one paragraph
     assert "云阳街道 四十二" in texts  # a table row
+    assert UNFINISHED in texts and "下一段是另一个段落，标记文四号。" in texts  # never joined
     kinds = {block["text"]: block["kind"] for block in document["blocks"]}
     assert kinds["一、基本情况"] == "heading"
     meta = document["meta"]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..reading import MAX_REPORT_BYTES, ReportError, report_text
+from ..segment import Block
 
 # Originals in a binary format carry images and fonts beside their text: allowed to be larger.
 MAX_ORIGINAL_BYTES = 64 * 1024 * 1024
@@ -28,12 +29,33 @@ class Extracted:
     text: str
     line_pages: list[int | None] = field(default_factory=list)  # line i+1 -> its page
     stated: dict[str, tuple[object, str]] = field(default_factory=dict)  # field -> (value, origin)
+    # True when the format marks its paragraphs (web pages, Word): the segmenter's joins of
+    # lines that stop mid-sentence (its repair of page breaks in plain text) are undone.
+    paragraphs_marked: bool = False
 
     def page_of_line(self, number: int) -> int | None:
         """The page of a 1-based line number, or None when unknown."""
         if 0 < number <= len(self.line_pages):
             return self.line_pages[number - 1]
         return None
+
+
+def keep_marked_paragraphs(blocks: list[Block], extracted: Extracted) -> list[Block]:
+    """The blocks with every join undone when the format marks its paragraphs: each line of the
+    text is then its own block (only body lines are ever joined, so each stays body)."""
+    if not extracted.paragraphs_marked:
+        return blocks
+    lines = extracted.text.split("\n")
+    kept: list[Block] = []
+    for block in blocks:
+        if len(block.lines) < 2:
+            kept.append(block)
+            continue
+        kept += [
+            Block(block.kind, lines[number - 1].strip(), block.story, (number,))
+            for number in block.lines
+        ]
+    return kept
 
 
 @dataclass(frozen=True)

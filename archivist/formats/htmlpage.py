@@ -2,9 +2,11 @@
 
 The main content is found by trafilatura (the page's navigation, adverts and footer left out);
 its paragraphs (``<p>``, headings, list items, quotations, table rows) become lines, and a
-``<br>`` inside a paragraph starts a new line. A line wrap in the HTML source between two
-Chinese characters is removed before anything else reads the page (browsers show no space
-there either). When trafilatura finds no main content, every block of the page's body is read.
+``<br>`` inside a paragraph starts a new line; the page's single ``<h1>`` leads them when the
+extractor left it out. These paragraphs are kept as they are (never joined by the segmenter).
+A line wrap in the HTML source between two Chinese characters is removed before anything else
+reads the page (browsers show no space there either). When trafilatura finds no main content,
+every block of the page's body is read.
 
 Stated metadata, provenance ``html``: the title (``og:title``, ``<meta name="title">`` or
 ``ArticleTitle``, else the single ``<h1>``, else the first part of ``<title>``); the authors
@@ -43,6 +45,7 @@ _DROPPED = ("script", "style", "noscript", "template", "svg")
 _BLOCKS = {"p", "head", "item", "quote", "code"}
 _BODY_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "tr", "pre",
                 "blockquote", "div", "section", "article", "td", "th", "caption", "br"}  # fmt: skip
+MAX_HEADER_LINE = 40  # 版次 is read from a short line of the page's header, not from body text
 DATE_META = (
     "article:published_time",
     "og:published_time",
@@ -69,11 +72,13 @@ def read_html(path: Path, data: bytes) -> Extracted:
     meta = _meta_tags(tree)
     page_text = _text_lines(tree)
     stated = _stated(tree, meta, page_text)
-    lines = _content_lines(tree) or page_text
-    lines = [line for line in lines if line]
+    lines = [line for line in _content_lines(tree) or page_text if line]
+    heading = _heading(tree)
+    if heading and heading not in lines:
+        lines.insert(0, heading)  # the main-content extractor keeps the headline as metadata
     if not lines:
         raise ReportError(path, "no text in the web page")
-    return Extracted("\n\n".join(lines) + "\n", stated=stated)
+    return Extracted("\n\n".join(lines) + "\n", stated=stated, paragraphs_marked=True)
 
 
 def _parse(path: Path, data: bytes) -> lxml.html.HtmlElement:
@@ -162,10 +167,9 @@ def _title(tree, meta: dict[str, str], paper: str) -> str:
     title = _first(meta, TITLE_META, document_title)
     if title:
         return str(title)
-    headings = [" ".join(h.text_content().split()) for h in tree.iter("h1")]
-    headings = [h for h in headings if h]
-    if len(headings) == 1:
-        return headings[0]
+    heading = _heading(tree)
+    if heading:
+        return heading
     parts = [part for part in _TITLE_PARTS.split(_title_text(tree)) if part]
     if not parts:
         return ""
@@ -175,11 +179,18 @@ def _title(tree, meta: dict[str, str], paper: str) -> str:
     return first
 
 
+def _heading(tree) -> str:
+    """The text of the page's single ``<h1>``, or "" when it has none or several."""
+    headings = [" ".join(h.text_content().split()) for h in tree.iter("h1")]
+    headings = [h for h in headings if h]
+    return headings[0] if len(headings) == 1 else ""
+
+
 def _epaper(page_text: list[str], title: str) -> dict[str, str]:
     """版次, newspaper and date of an e-paper page (one that names its 版次), else {}."""
     found: dict[str, str] = {}
     for line in page_text:
-        match = _EDITION.search(line)
+        match = _EDITION.search(line) if len(line) <= MAX_HEADER_LINE else None
         if match:
             number, name = match.groups()
             found["edition"] = f"第{number}版" + (f"：{name}" if name else "")

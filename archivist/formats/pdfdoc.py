@@ -7,8 +7,10 @@ column, and columns are read left to right, each top to bottom. In a box, a line
 indented or follows a line that stops short of the box's right edge starts a new paragraph; the
 lines of one paragraph are joined with no space between Chinese characters (a hyphen-free CJK
 line wrap) and one space between Latin words. A paragraph cut by a column or page break is
-joined later by the segmenter, like one cut by a page break in plain text. Each line records its
-page, so every block knows the page it starts on.
+joined here when the last line of the column fills it and ends no sentence and the next column
+does not start with an indented line; otherwise the segmenter may still join it, as it joins one
+cut by a page break in plain text. Each line records its page, so every block knows the page it
+starts on.
 
 A PDF whose pages hold no text (a scan without OCR) is refused as such, never indexed as empty;
 so is one whose text has no Unicode mapping (pdfminer's ``(cid:N)``) and an encrypted one.
@@ -55,16 +57,28 @@ class _Box:
     lines: list[_Line]
 
 
+@dataclass
+class _Paragraph:
+    text: str
+    page: int
+    indented: bool  # its first line is indented: it starts a paragraph
+    open_end: bool  # its last line fills the column and ends no sentence: it goes on
+
+
 def read_pdf(path: Path, data: bytes) -> Extracted:
     """Paragraphs with their pages, and stated metadata, of a PDF's text layer."""
-    pages = _pages(path, data)
-    lines: list[str] = []
-    line_pages: list[int | None] = []
-    for number, boxes in enumerate(pages, start=1):
+    found: list[_Paragraph] = []
+    for number, boxes in enumerate(_pages(path, data), start=1):
         for box in reading_order(boxes):
-            for paragraph in paragraphs(box):
-                lines += [paragraph, ""]
-                line_pages += [number, number]
+            for index, paragraph in enumerate(paragraphs(box, number)):
+                previous = found[-1] if found else None
+                if index == 0 and previous and previous.open_end and not paragraph.indented:
+                    previous.text = join_wrapped(previous.text, paragraph.text)  # column break
+                    previous.open_end = paragraph.open_end
+                else:
+                    found.append(paragraph)
+    lines = [line for paragraph in found for line in (paragraph.text, "")]
+    line_pages: list[int | None] = [p.page for paragraph in found for p in (paragraph, paragraph)]
     text = "\n".join(lines)
     if not text.strip():
         raise ReportError(
@@ -144,32 +158,26 @@ def _columns(band: list[_Box]) -> list[_Box]:
     return [box for column in columns for box in sorted(column, key=lambda b: -b.top)]
 
 
-def paragraphs(box: _Box) -> list[str]:
+def paragraphs(box: _Box, page: int = 1) -> list[_Paragraph]:
     """The paragraphs of a text box, its wrapped lines joined: a paragraph starts at an indented
     line, or after a line that ends a sentence short of the box's right edge."""
     left = min(line.x0 for line in box.lines)
     right = max(line.x1 for line in box.lines)
-    found: list[list[str]] = []
+    found: list[_Paragraph] = []
     previous: _Line | None = None
     for line in box.lines:
         size = line.height or 10.0
         indented = line.indented or line.x0 - left >= INDENT_CHARS * size
-        after_short = (
-            previous is not None
-            and right - previous.x1 >= SHORT_CHARS * size
-            and ends_sentence(previous.text)
-        )
-        if previous is None or indented or after_short:
-            found.append([])
-        found[-1].append(line.text)
+        short = previous is not None and right - previous.x1 >= SHORT_CHARS * size
+        if previous is None or indented or (short and ends_sentence(previous.text)):
+            found.append(_Paragraph(line.text, page, indented, False))
+        else:
+            found[-1].text = join_wrapped(found[-1].text, line.text)
         previous = line
-    result = []
-    for pieces in found:
-        text = pieces[0]
-        for piece in pieces[1:]:
-            text = join_wrapped(text, piece)
-        result.append(text)
-    return result
+    last = box.lines[-1]
+    full = right - last.x1 < SHORT_CHARS * (last.height or 10.0)
+    found[-1].open_end = full and not ends_sentence(last.text)
+    return found
 
 
 def _stated(path: Path, data: bytes) -> dict[str, tuple[object, str]]:

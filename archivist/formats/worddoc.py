@@ -2,7 +2,8 @@
 
 Every paragraph of the body, in order, is one line; a line break inside a paragraph starts a
 new line; a table gives one line per row (its cells' paragraphs joined by a space). Word keeps
-no page numbers in the file (they depend on the printer), so blocks have none.
+no page numbers in the file (they depend on the printer), so blocks have none. Paragraphs are
+kept as Word has them (never joined by the segmenter).
 
 Stated metadata, provenance ``docx``: the title and the authors of the core properties, when
 people wrote them (``Administrator`` and titles that are file names are software's, dropped).
@@ -37,7 +38,7 @@ def read_docx(path: Path, data: bytes) -> Extracted:
     lines = [line for line in lines if line]
     if not lines:
         raise ReportError(path, "no text in the Word document")
-    return Extracted("\n\n".join(lines) + "\n", stated=_stated(document))
+    return Extracted("\n\n".join(lines) + "\n", stated=_stated(document), paragraphs_marked=True)
 
 
 def _open(path: Path, data: bytes):
