@@ -242,6 +242,7 @@ def test_scanned_pdf_is_not_indexed_as_empty(archive):
 def test_news_page_paragraphs_and_metadata(archive):
     document = _document(archive, "web/news.html")
     texts = _texts(document)
+    assert texts[0] == "株洲：守护平安出行"  # the headline, though the extractor drops it
     assert P1 in texts  # the source's line wrap between Chinese characters left no space
     assert P2 in texts and P3 in texts  # <br> splits a paragraph
     assert "一、强化源头治理" in texts
