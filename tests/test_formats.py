@@ -47,7 +47,8 @@ NEWS_PAGE = f"""<!DOCTYPE html>
 <div class="article">
 <h1>株洲：守护平安出行</h1>
 <p>{P1[:12]}
-{P1[12:]}</p>
+{P1[12:18]}
+{P1[18:]}</p>
 <p>{FILLER}</p>
 <h2>一、强化源头治理</h2>
 <p>{P2}<br>{P3}</p>

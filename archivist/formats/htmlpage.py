@@ -29,12 +29,12 @@ from lxml import etree
 
 from ..reading import ReportError, report_text
 from . import Extracted
-from .stated import _HAN, document_title, person_names, stated_date, web_address
+from .stated import _CJK, _HAN, document_title, person_names, stated_date, web_address
 
 ORIGIN = "html"
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-_SOURCE_WRAP = re.compile(rf"(?<=[{_HAN}，。、；：！？”’）》])[ \t\r]*\n\s*(?=[{_HAN}“‘（《])")
+_SOURCE_WRAP = re.compile(rf"(?<=[{_CJK}])[ \t\r]*\n\s*(?=[{_CJK}])")
 _EDITION = re.compile(rf"第\s*([A-Za-z]?\d{{1,3}})\s*版(?:\s*[:：]\s*([{_HAN}]{{1,8}}))?")
 _PAPER_NAME = re.compile(rf"[{_HAN}]{{2,8}}?(?:日报|晚报|早报|时报|商报|都市报|法治报|法制报|导报)")
 _SOURCE_LINE = re.compile(rf"来源\s*[:：]\s*([{_HAN}A-Za-z]{{2,20}}?(?:报|网|社|台|刊|杂志))")
