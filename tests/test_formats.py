@@ -116,23 +116,27 @@ def _column(x: float, top: float, lines: list[str]) -> list[tuple]:
     return [(x, top - 14 * i, 10, line) for i, line in enumerate(lines)]
 
 
-# One column on two pages: the second paragraph wraps (CJK, no spaces) and runs onto page 2.
+def _wrap(paragraphs: list[str], width: int) -> list[str]:
+    """Paragraphs indented by two ideographic spaces and cut into lines of ``width`` characters
+    (every character here is one em wide), as a typesetter wraps Chinese text."""
+    lines = []
+    for paragraph in paragraphs:
+        text = "\u3000\u3000" + paragraph
+        lines += [text[i : i + width] for i in range(0, len(text), width)]
+    return lines
+
+
+PAGE_PARAGRAPHS = [
+    "渌口区禁毒委组织民警走进中小学校，开展禁毒宣传教育活动，标记页四号。",
+    "活动中，民警通过展板讲解、案例分析等形式，向学生们普及毒品的危害和防范知识，提高自我保护意识。",
+    "第二页的另一段，标记页五号。",
+]
+PAGE_LINES = _wrap(PAGE_PARAGRAPHS, 20)  # 2 + 3 + 1 lines
+# One column on two pages: paragraphs wrap (CJK, no spaces); the second runs onto page 2.
 ONE_COLUMN = _pdf(
     [
-        [
-            (72, 780, 18, "渌口区禁毒宣传进校园"),
-            *_column(
-                72,
-                740,
-                [
-                    "　　渌口区禁毒委组织民警走进中小学校，开展",
-                    "禁毒宣传教育活动，标记页四号。",
-                    "　　活动中，民警通过展板讲解、案例分析等形式，",
-                    "向学生们普及毒品的危害和",
-                ],
-            ),
-        ],
-        _column(72, 780, ["防范知识，提高自我保护意识。", "　　第二页的另一段，标记页五号。"]),
+        [(72, 780, 18, "渌口区禁毒宣传进校园"), *_column(72, 740, PAGE_LINES[:3])],
+        _column(72, 780, PAGE_LINES[3:]),
     ],
     title="渌口区禁毒宣传进校园",
     author="王明",
@@ -291,14 +295,10 @@ def test_pdf_one_column_paragraphs_and_pages(archive):
     document = _document(archive, "one.pdf")
     blocks = {block["text"]: block for block in document["blocks"]}
     assert blocks["渌口区禁毒宣传进校园"]["page"] == 1
-    wrapped = "渌口区禁毒委组织民警走进中小学校，开展禁毒宣传教育活动，标记页四号。"
-    assert blocks[wrapped]["page"] == 1  # a line wrap between Chinese characters: no space
-    across = (
-        "活动中，民警通过展板讲解、案例分析等形式，向学生们普及毒品的危害和"
-        "防范知识，提高自我保护意识。"
-    )
+    first, across, second = PAGE_PARAGRAPHS
+    assert blocks[first]["page"] == 1  # line wraps between Chinese characters: no space
     assert blocks[across]["page"] == 1  # cut by the page break, joined, starts on page 1
-    assert blocks["第二页的另一段，标记页五号。"]["page"] == 2
+    assert blocks[second]["page"] == 2
     meta = document["meta"]
     assert (meta["title"], meta["provenance"]["title"]) == ("渌口区禁毒宣传进校园", "pdf")
     assert (meta["authors"], meta["provenance"]["authors"]) == (["王明"], "pdf")

@@ -29,7 +29,7 @@ class Extracted:
     text: str
     line_pages: list[int | None] = field(default_factory=list)  # line i+1 -> its page
     stated: dict[str, tuple[object, str]] = field(default_factory=dict)  # field -> (value, origin)
-    # True when the format marks its paragraphs (web pages, Word): the segmenter's joins of
+    # True when the reader found the paragraphs (web pages, Word, PDF): the segmenter's joins of
     # lines that stop mid-sentence (its repair of page breaks in plain text) are undone.
     paragraphs_marked: bool = False
 

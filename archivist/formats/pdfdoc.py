@@ -8,9 +8,10 @@ indented or follows a line that stops short of the box's right edge starts a new
 lines of one paragraph are joined with no space between Chinese characters (a hyphen-free CJK
 line wrap) and one space between Latin words. A paragraph cut by a column or page break is
 joined here when the last line of the column fills it and ends no sentence and the next column
-does not start with an indented line; otherwise the segmenter may still join it, as it joins one
-cut by a page break in plain text. Each line records its page, so every block knows the page it
-starts on.
+does not start with an indented line. These paragraphs are final: the segmenter's joins of lines
+that end mid-sentence (its repair for plain text, which has no geometry) are undone, so a
+sub-heading without punctuation is not glued to the paragraph below it. Each line records its
+page, so every block knows the page it starts on.
 
 A PDF whose pages hold no text (a scan without OCR) is refused as such, never indexed as empty;
 so is one whose text has no Unicode mapping (pdfminer's ``(cid:N)``) and an encrypted one.
@@ -89,7 +90,7 @@ def read_pdf(path: Path, data: bytes) -> Extracted:
         raise ReportError(
             path, "PDF text without a Unicode mapping (its fonts give no characters): not read"
         )
-    return Extracted(text, line_pages, _stated(path, data))
+    return Extracted(text, line_pages, _stated(path, data), paragraphs_marked=True)
 
 
 def _pages(path: Path, data: bytes) -> list[list[_Box]]:
