@@ -89,3 +89,13 @@ def make_archive(tmp_path):
         return root
 
     return make
+
+
+def skipped_files(output: str) -> dict[str, str]:
+    """file name -> reason, from an ingest's 'skipped <name>: <reason>' lines."""
+    found = {}
+    for line in output.splitlines():
+        if line.startswith("skipped "):
+            name, _, reason = line[len("skipped ") :].partition(": ")
+            found[name] = reason
+    return found

@@ -12,6 +12,7 @@ from urllib.parse import quote
 import docx
 import pytest
 from click.testing import CliRunner
+from conftest import skipped_files
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -208,15 +209,6 @@ def archive(tmp_path_factory) -> dict:
     return {"root": root, "result": result, "client": app.test_client()}
 
 
-def _skipped(output: str) -> dict[str, str]:
-    found = {}
-    for line in output.splitlines():
-        if line.startswith("skipped "):
-            name, _, reason = line[len("skipped ") :].partition(": ")
-            found[name] = reason
-    return found
-
-
 def _document(archive, doc_id: str) -> dict:
     response = archive["client"].get(f"/api/documents/{quote(doc_id)}")
     assert response.status_code == 200, (doc_id, response.status_code)
@@ -230,7 +222,7 @@ def _texts(document: dict) -> list[str]:
 def test_unreadable_files_are_named_with_the_reason(archive):
     result = archive["result"]
     assert result.exit_code == 1, result.output
-    skipped = _skipped(result.output)
+    skipped = skipped_files(result.output)
     assert "scanned PDF without a text layer" in skipped["scan.pdf"]
     assert "not a Word document" in skipped["broken.docx"]
     assert ".docx" in skipped["old.doc"]

@@ -251,33 +251,18 @@ def _lines_of(element) -> list[str]:
 
 def _broken_lines(element) -> list[str]:
     """The text of a paragraph, split where it has ``<br>`` (``<lb/>``)."""
-    parts: list[str] = []
-
-    def walk(node) -> None:
-        if node.tag == "lb":
-            parts.append("\n")
-        elif node.text:
-            parts.append(node.text)
-        for child in node:
-            walk(child)
-            if child.tail:
-                parts.append(child.tail)
-
-    walk(element)
-    return [" ".join(line.split()) for line in "".join(parts).split("\n")]
+    return _lines(element, {"lb"})
 
 
-def _text_lines(tree) -> list[str]:
-    """Every line of the page's body as a browser would break it at block elements."""
-    body = tree.find(".//body")
-    if body is None:
-        body = tree
+def _lines(element, breaks: set[str]) -> list[str]:
+    """The non-blank lines of an element's text, broken before and after every descendant whose
+    tag is in ``breaks``, white space collapsed."""
     parts: list[str] = []
 
     def walk(node) -> None:
         if not isinstance(node.tag, str):
-            return
-        block = node.tag.lower() in _BODY_BLOCKS
+            return  # a comment or processing instruction (its tail is read by the parent)
+        block = node.tag.lower() in breaks
         if block:
             parts.append("\n")
         if node.text:
@@ -289,5 +274,11 @@ def _text_lines(tree) -> list[str]:
         if block:
             parts.append("\n")
 
-    walk(body)
+    walk(element)
     return [" ".join(line.split()) for line in "".join(parts).split("\n") if line.strip()]
+
+
+def _text_lines(tree) -> list[str]:
+    """Every line of the page's body as a browser would break it at block elements."""
+    body = tree.find(".//body")
+    return _lines(tree if body is None else body, _BODY_BLOCKS)
