@@ -103,7 +103,7 @@ def make_archive(tmp_path):
     return make
 
 
-def skipped_files(output: str) -> dict[str, str]:
+def _skipped_lines(output: str) -> dict[str, str]:
     """file name -> reason, from an ingest's 'skipped <name>: <reason>' lines."""
     found = {}
     for line in output.splitlines():
@@ -111,3 +111,9 @@ def skipped_files(output: str) -> dict[str, str]:
             name, _, reason = line[len("skipped ") :].partition(": ")
             found[name] = reason
     return found
+
+
+@pytest.fixture
+def skipped_files():
+    """Reads an ingest's output: file name -> the reason it was skipped."""
+    return _skipped_lines

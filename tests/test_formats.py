@@ -12,7 +12,6 @@ from urllib.parse import quote
 import docx
 import pytest
 from click.testing import CliRunner
-from conftest import skipped_files
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -219,7 +218,7 @@ def _texts(document: dict) -> list[str]:
     return [block["text"] for block in document["blocks"]]
 
 
-def test_unreadable_files_are_named_with_the_reason(archive):
+def test_unreadable_files_are_named_with_the_reason(archive, skipped_files):
     result = archive["result"]
     assert result.exit_code == 1, result.output
     skipped = skipped_files(result.output)

@@ -10,7 +10,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import skipped_files
 
 from archivist.archive import MAX_BLOCK_CHARS
 from archivist.web import create_app
@@ -103,7 +102,7 @@ def hostile(tmp_path_factory):
         (root / name).unlink()
 
 
-def test_ingest_finishes_and_names_every_skipped_file(hostile):
+def test_ingest_finishes_and_names_every_skipped_file(hostile, skipped_files):
     for result in (hostile["first"], hostile["second"]):
         assert result.exit_code == 1, result.output  # 1: some reports were skipped, no crash
         skipped = skipped_files(result.output)
