@@ -12,12 +12,20 @@ from pathlib import Path
 
 from .analysis import USERDICT_NAME
 from .catalogue import CATALOGUE_NAME, Catalogue, CatalogueRow, load_catalogue
+from .formats import (
+    UNREAD_SUFFIXES,
+    Extracted,
+    extract,
+    format_of,
+    keep_marked_paragraphs,
+    suffix_of,
+)
 from .gazetteer import Gazetteer, default_gazetteer
 from .metadata import DocMeta, infer_metadata
-from .reading import MAX_REPORT_BYTES, ReportError, read_report
+from .reading import ReportError
 from .segment import Block, segment
 
-REPORT_SUFFIX = ".txt"
+REPORT_SUFFIX = ".txt"  # the one suffix a doc_id leaves out (exactly this spelling)
 # A longer paragraph (a file on one line, say) is refused: indexing 4 million characters as one
 # paragraph took 28 s and 700 MB, for a paragraph no page could show; splitting it would change
 # the paragraph numbers permalinks cite. 100,000 characters is 20 times a whole usual report.
@@ -31,6 +39,12 @@ class ReportFile:
 
     doc_id: str
     path: Path
+    name: str = ""  # its path under the archive, ``/``-separated
+
+    @property
+    def media_type(self) -> str:
+        fmt = format_of(self.path.name)
+        return fmt.media_type if fmt else "application/octet-stream"
 
 
 @dataclass
@@ -43,42 +57,62 @@ class Report:
     content_hash: str
     size: int
     places: list[list[tuple[str, str]]] = field(default_factory=list)  # per block: mentioned
+    pages: list[int | None] = field(default_factory=list)  # the page each block starts on
+    file: str = ""  # the original's path under the archive
+    media_type: str = "text/plain"
 
 
 def doc_id_for(archive_dir: Path, path: Path) -> str:
-    """The report's path under the archive without ``.txt``, ``/``-separated."""
-    relative = path.relative_to(archive_dir)
-    return relative.with_suffix("").as_posix()
+    """The report's identifier: its path under the archive, ``/``-separated, without the suffix
+    ``.txt`` (exactly so spelled); any other report keeps its suffix (``a.pdf`` beside ``a.txt``
+    is ``a.pdf``, ``NOTES.TXT`` is ``NOTES.TXT``)."""
+    relative = path.relative_to(archive_dir).as_posix()
+    return relative.removesuffix(REPORT_SUFFIX) if relative.endswith(REPORT_SUFFIX) else relative
 
 
 def list_reports(archive_dir: Path) -> tuple[list[ReportFile], list[ReportError]]:
-    """Every ``*.txt`` under the archive (sub-folders too), sorted, and the files refused.
+    """Every report under the archive (sub-folders too), sorted, and the files refused.
 
-    Symbolic links are followed only when they stay inside the archive; only regular files
-    with a UTF-8 name free of control characters are reports.
+    Reports are the files of a format :mod:`archivist.formats` reads, by suffix in any case
+    (``.txt``, ``.html``, ``.htm``, ``.docx``, ``.pdf``), file names starting with dots included;
+    folders whose name starts with a dot (``.git``) are not entered. Symbolic links are followed
+    only when they stay inside the archive; only regular files with a UTF-8 name free of control
+    characters are reports. Formats that are not read (``.doc``) are refused with what to do.
     """
     root = archive_dir.resolve()
-    found: list[ReportFile] = []
+    found: dict[str, ReportFile] = {}
     refused: list[ReportError] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if not name.endswith(REPORT_SUFFIX) or name.startswith("."):
-                continue
             if name == USERDICT_NAME and Path(folder) == root:
                 continue  # the word segmenter's user dictionary, not a report
             path = Path(folder) / name
-            problem = _refusal(path, root)
+            unread = UNREAD_SUFFIXES.get(suffix_of(name))
+            if format_of(name) is None and not unread:
+                continue
+            problem = unread or _refusal(path, root)
+            doc_id = doc_id_for(root, path)
+            problem = problem or _id_problem(doc_id, found)
             if problem:
                 refused.append(ReportError(_printable(path.relative_to(root)), problem))
                 continue
-            found.append(ReportFile(doc_id_for(root, path), path))
-    found.sort(key=lambda r: r.doc_id)
-    return found, refused
+            found[doc_id] = ReportFile(doc_id, path, path.relative_to(root).as_posix())
+    return sorted(found.values(), key=lambda r: r.doc_id), refused
+
+
+def _id_problem(doc_id: str, found: dict[str, ReportFile]) -> str:
+    """Why a report's identifier cannot be used, or "" when it can."""
+    last = doc_id.rsplit("/", 1)[-1]
+    if last in ("", ".", ".."):
+        return f"the file name gives the identifier {doc_id!r}, which no web address can carry"
+    if doc_id in found:
+        return f"same identifier {doc_id!r} as {found[doc_id].name} (rename one of them)"
+    return ""
 
 
 def _refusal(path: Path, root: Path) -> str:
-    """Why a ``*.txt`` file is not a report, or "" when it is one."""
+    """Why a file with a report suffix is not a report, or "" when it is one."""
     relative = str(path.relative_to(root))
     if os.fsencode(relative).decode("utf-8", "replace") != relative:
         return "file name is not valid UTF-8"
@@ -130,14 +164,11 @@ def load_report(
 ) -> Report:
     """Read, segment and describe one report; raises ReportError when it cannot be read.
     ``home`` is the archive's home region (:mod:`archivist.settings`)."""
-    name = file.doc_id + REPORT_SUFFIX
-    text = read_report(file.path)  # refuses files too large before reading them
-    try:
-        data = file.path.read_bytes()
-    except OSError as exc:
-        raise ReportError(name, f"cannot read: {exc.strerror}") from exc
+    name = file.name or file.doc_id + REPORT_SUFFIX
+    data = _read_bytes(file, name)
+    extracted = extract(Path(name), data)
     row = catalogue.rows.get(file.doc_id)
-    blocks = segment(text)
+    blocks = keep_marked_paragraphs(segment(extracted.text), extracted)
     if not blocks:
         raise ReportError(name, "no text in the file")
     longest = max(blocks, key=lambda block: len(block.text))
@@ -149,9 +180,35 @@ def load_report(
             "break the text into lines",
         )
     gazetteer = gazetteer or default_gazetteer()
-    meta = infer_metadata(file.doc_id, blocks, row, gazetteer, home)
-    places = [gazetteer.places_in(block.text, home) for block in blocks]
-    return Report(file.doc_id, meta, blocks, report_hash(data, row, settings), len(data), places)
+    meta = infer_metadata(file.doc_id, blocks, row, gazetteer, home, stated=extracted.stated)
+    return Report(
+        file.doc_id,
+        meta,
+        blocks,
+        report_hash(data, row, settings),
+        len(data),
+        places=[gazetteer.places_in(block.text, home) for block in blocks],
+        pages=block_pages(blocks, extracted),
+        file=file.name,
+        media_type=file.media_type,
+    )
+
+
+def _read_bytes(file: ReportFile, name: str) -> bytes:
+    """The file's bytes; refuses a file over its format's size limit before reading it."""
+    fmt = format_of(file.path.name)
+    limit = fmt.max_bytes if fmt else 0
+    try:
+        if file.path.stat().st_size > limit:
+            raise ReportError(name, f"larger than {limit // (1024 * 1024)} MiB")
+        return file.path.read_bytes()
+    except OSError as exc:
+        raise ReportError(name, f"cannot read: {exc.strerror or exc}") from exc
+
+
+def block_pages(blocks: list[Block], extracted: Extracted) -> list[int | None]:
+    """The page each block starts on (its first line's), None where the format has no pages."""
+    return [extracted.page_of_line(min(block.lines)) if block.lines else None for block in blocks]
 
 
 def _line_span(block: Block) -> str:
@@ -163,10 +220,8 @@ def hash_file(file: ReportFile, catalogue: Catalogue, settings: str) -> str | No
     """The report hash of a file without reading it as text; None when it cannot be read (or
     is too large to be a report)."""
     try:
-        if file.path.stat().st_size > MAX_REPORT_BYTES:
-            return None
-        data = file.path.read_bytes()
-    except OSError:
+        data = _read_bytes(file, file.doc_id)
+    except ReportError:
         return None
     return report_hash(data, catalogue.rows.get(file.doc_id), settings)
 

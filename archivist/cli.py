@@ -27,7 +27,7 @@ archive_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_ARCHIVE,
     show_default="archive/",
-    help="Folder of reports (*.txt, sub-folders too) and catalog.csv.",
+    help="Folder of reports (.txt .html .htm .docx .pdf, sub-folders too) and catalog.csv.",
 )
 index_option = click.option(
     "--index",

@@ -116,6 +116,7 @@ def make_schema() -> Schema:
         meta=STORED(),
         content_hash=STORED(),
         lineage=STORED(),
+        page=STORED(),
     )
 
 
@@ -156,7 +157,13 @@ def block_documents(report: Report, lineage: dict[str, str] | None = None) -> It
     corrected text to the blocks that replaced it (for permalinks)."""
     meta = report.meta
     record = {
-        "meta": meta.to_dict() | {"blocks": len(report.blocks), "size": report.size},
+        "meta": meta.to_dict()
+        | {
+            "blocks": len(report.blocks),
+            "size": report.size,
+            "file": report.file,
+            "media_type": report.media_type,
+        },
         "content_hash": report.content_hash,
         "lineage": lineage or {},
     }
@@ -165,7 +172,9 @@ def block_documents(report: Report, lineage: dict[str, str] | None = None) -> It
     stories = meta.stories or [{}]
     places = report.places or [[] for _ in report.blocks]
     story = 0
-    for (n, block), mentioned in zip(iter_blocks(report), places, strict=True):
+    pages = report.pages or [None] * len(report.blocks)
+    blocks = zip(iter_blocks(report), places, pages, strict=True)
+    for (n, block), mentioned, page in blocks:
         while story + 1 < len(stories) and stories[story + 1].get("first", 0) <= n:
             story += 1
         facts = stories[story]
@@ -190,6 +199,7 @@ def block_documents(report: Report, lineage: dict[str, str] | None = None) -> It
             "facts": facts,
             "places": place_tokens(mentioned),
             "fp": fingerprint(block.text),
+            "page": page,
         }
 
 
@@ -510,7 +520,7 @@ def _init_worker(catalogue: Catalogue, settings: str, userdict: str, home: str =
 
 
 def _load_in_worker(file: ReportFile) -> Report | ReportError:
-    name = file.doc_id + REPORT_SUFFIX
+    name = file.name or file.doc_id + REPORT_SUFFIX
     try:
         return load_report(
             file,

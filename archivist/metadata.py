@@ -25,13 +25,19 @@ empty.
 - city and county: set only when one place clearly dominates the text
   (:meth:`Gazetteer.locate`, with the archive's home region); a catalogue county also gives its
   city;
-- url: the catalogue, or a line of the text holding nothing but an address.
+- url: the catalogue, or a line of the text holding nothing but an address;
+- edition: the 版次 of an e-paper page (``第A03版：要闻``), as the original states it.
 
 A page may hold several stories (blocks of one ``story``): each gets its own title, authors,
 dateline, date, year, city and county (:class:`StoryMeta`). A story's date comes from the page
 when the page's date is certain, else from its own dateline; its place from its own mentions,
 or from the page when it names no place at all. On a one-story report the story's facts are the
 report's.
+
+Values an original states about itself (``stated``: a web page's ``<meta>`` tags, a Word
+document's or a PDF's properties, see :mod:`archivist.formats`) come in with their provenance
+(``html``, ``docx``, ``pdf``): they replace what the text and the file name suggest, and the
+catalogue replaces them.
 """
 
 from __future__ import annotations
@@ -44,9 +50,31 @@ from .catalogue import CatalogueRow
 from .gazetteer import Gazetteer
 from .segment import Block, parse_byline, parse_lead
 
-FIELDS = ("title", "subtitle", "authors", "source", "date", "year", "city", "county", "url")
+FIELDS = (
+    "title",
+    "subtitle",
+    "authors",
+    "source",
+    "date",
+    "year",
+    "city",
+    "county",
+    "url",
+    "edition",
+)
 STORY_FIELDS = ("title", "authors", "source", "date", "year", "city", "county")
-PROVENANCES = ("catalogue", "filename", "header", "dateline", "text", "page", "")
+STATED_PROVENANCES = ("html", "docx", "pdf")  # metadata the original file states about itself
+PROVENANCES = (
+    "catalogue",
+    *STATED_PROVENANCES,
+    "filename",
+    "header",
+    "dateline",
+    "text",
+    "page",
+    "",
+)
+STATED_FIELDS = ("title", "authors", "source", "date", "url", "edition")
 EARLIEST_YEAR = 1900
 DATELINE_WINDOW_DAYS = 62  # a month-day dateline is at most this long after the latest full date
 
@@ -116,6 +144,7 @@ class DocMeta:
     city: str = ""
     county: str = ""
     url: str = ""
+    edition: str = ""
     provenance: dict[str, str] = field(default_factory=lambda: dict.fromkeys(FIELDS, ""))
     stories: list[dict] = field(default_factory=list)
 
@@ -469,20 +498,36 @@ def _dateline_day(story: StoryMeta) -> None:
         story.provenance["date"] = "dateline"
 
 
+def _stated_fields(meta: DocMeta, stated: dict[str, tuple[object, str]]) -> None:
+    """Values the original states about itself replace those of the text and the file name."""
+    for name, (value, origin) in stated.items():
+        if name not in STATED_FIELDS or not value:
+            continue
+        if name == "date":
+            meta.year, meta.year_inferred = int(str(value)[:4]), False
+            meta.date_inferred = False
+            meta.provenance["year"] = origin
+        setattr(meta, name, list(value) if name == "authors" else value)
+        meta.provenance[name] = origin
+
+
 def infer_metadata(
     doc_id: str,
     blocks: list[Block],
     row: CatalogueRow | None,
     gazetteer: Gazetteer,
     home: str = "",
+    stated: dict[str, tuple[object, str]] | None = None,
 ) -> DocMeta:
-    """Metadata for a report and its stories from its catalogue row (if any), its file name
-    and its blocks; ``home`` is the archive's home region (see :mod:`archivist.settings`)."""
+    """Metadata for a report and its stories from its catalogue row (if any), what the original
+    states about itself (``stated``: field -> (value, provenance)), its file name and its blocks;
+    ``home`` is the archive's home region (see :mod:`archivist.settings`)."""
     meta = DocMeta(doc_id=doc_id)
     _text_fields(meta, blocks, gazetteer, home)
     page = page_date(doc_id, blocks)
     stories = [_story(blocks, span, page, gazetteer, home) for span in story_spans(blocks)]
     _report_date(meta, page, stories)
+    _stated_fields(meta, stated or {})
     if row is not None:
         _catalogue_fields(meta, row, gazetteer)
     single = len(stories) == 1

@@ -15,6 +15,7 @@ from whoosh.searching import Searcher
 from .browse import home_page, report_list
 from .citations import citations, document_url, permalink_url, quote_doc_id, resolve
 from .explain import explain
+from .formats import DOCX_MEDIA_TYPE
 from .metadata import FIELDS
 from .query import MAX_PER_PAGE, SORTS, DocsQuery, SearchQuery
 from .reprints import reprints_for
@@ -55,6 +56,9 @@ KIND_LABELS = {
 # Said as a source ("据…"), so that the chip does not read like a block kind (正文 = body text).
 PROVENANCE_LABELS = {
     "catalogue": "据编目",
+    "html": "据网页元数据",
+    "docx": "据 Word 文档属性",
+    "pdf": "据 PDF 文档信息",
     "filename": "据文件名",
     "header": "据报头日期",
     "dateline": "据电头/导语",
@@ -73,6 +77,7 @@ FIELD_LABELS = {
     "city": "城市",
     "county": "区县",
     "url": "原文链接",
+    "edition": "版次",
 }
 
 
@@ -416,6 +421,30 @@ def _provenance(meta: dict) -> list[dict]:
     return rows
 
 
+RAW_LABELS = {
+    "text/html": "查看原网页",
+    "application/pdf": "查看原件（PDF）",
+    DOCX_MEDIA_TYPE: "下载原件（Word）",
+}
+
+
+def raw_link(doc_id: str, meta: dict) -> dict:
+    """The link to the original file: its address and what it is."""
+    media_type = meta.get("media_type") or "text/plain"
+    return {
+        "url": f"/raw/{quote_doc_id(doc_id)}",
+        "label": RAW_LABELS.get(media_type, "查看原始文本"),
+        "media_type": media_type,
+    }
+
+
+def page_link(raw: dict, page: int | None) -> str:
+    """The original opened at a page (PDF viewers read ``#page=N``), or "" when unknown."""
+    if not page:
+        return ""
+    return f"{raw['url']}#page={page}" if raw["media_type"] == "application/pdf" else raw["url"]
+
+
 def document_page(
     searcher: Searcher, doc_id: str, state: SearchQuery | None = None, hit: int | None = None
 ) -> dict:
@@ -426,6 +455,7 @@ def document_page(
     view = get_document(searcher, doc_id, q)
     hit_blocks = view.hit_blocks
     found = reprints_for(searcher)
+    raw = raw_link(doc_id, view.meta)
     blocks = [
         b.to_dict()
         | {
@@ -435,6 +465,8 @@ def document_page(
             "story_starts": b.story != (view.blocks[i - 1].story if i else view.meta["title"]),
             "story_line": story_line(b.facts),
             "also_in": len(found.others(doc_id, b.n)) if found else 0,
+            "page_url": page_link(raw, b.page),
+            "page_starts": bool(b.page) and b.page != (view.blocks[i - 1].page if i else None),
         }
         for i, b in enumerate(view.blocks)
     ]
@@ -450,7 +482,8 @@ def document_page(
         "blocks": blocks,
         "head": _head_blocks(blocks, view.meta),
         "reprints": _reprints(searcher, found.for_document(doc_id) if found else []),
-        "raw_url": f"/raw/{quote_doc_id(doc_id)}",
+        "raw_url": raw["url"],
+        "raw_label": raw["label"],
         "search_url": search_url(state),
         "from_search": not state.is_blank,
         "api_url": f"/api/documents/{quote_doc_id(doc_id)}",
@@ -531,6 +564,7 @@ def paragraph_page(
     block = by_n[resolution.n]
     state = state or SearchQuery()
     permalink = base_url.rstrip("/") + permalink_url(doc_id, block.n, block.fp)
+    raw = raw_link(doc_id, view.meta)
     context = [by_n[k].to_dict() for k in (block.n - 1, block.n, block.n + 1) if k in by_n]
     for item in context:
         item["kind_label"] = KIND_LABELS.get(item["kind"], item["kind"])
@@ -542,7 +576,11 @@ def paragraph_page(
         "n": block.n,
         "requested_n": n,
         "status": resolution.status,
-        "paragraph": block.to_dict() | {"kind_label": KIND_LABELS.get(block.kind, block.kind)},
+        "paragraph": block.to_dict()
+        | {
+            "kind_label": KIND_LABELS.get(block.kind, block.kind),
+            "page_url": page_link(raw, block.page),
+        },
         "story": block.story if block.story != view.meta.get("title") else "",
         "context": context,
         "meta": view.meta,
@@ -553,7 +591,8 @@ def paragraph_page(
         ),
         "search_url": search_url(state),
         "from_search": not state.is_blank,
-        "raw_url": f"/raw/{quote_doc_id(doc_id)}",
+        "raw_url": raw["url"],
+        "raw_label": raw["label"],
         "citations": citations(_cited_meta(view.meta, block.facts), block.n, permalink, today),
     }
 

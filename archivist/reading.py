@@ -79,6 +79,11 @@ def read_report(path: Path) -> str:
         raise ReportError(path, "empty file")
     if len(data) > MAX_REPORT_BYTES:
         raise ReportError(path, "larger than 16 MiB")
+    return report_text(data, path)
+
+
+def report_text(data: bytes, path: Path | str = "<bytes>") -> str:
+    """The text of a report's bytes, BOM removed, line endings normalised to newlines."""
     text = decode_report(data, path)
     if text.startswith("\ufeff"):
         text = text[1:]

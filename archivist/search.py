@@ -782,6 +782,7 @@ class BlockView:
     hits: int = 0
     facts: dict = field(default_factory=dict)  # the facts of its story (metadata.StoryMeta)
     places: list[str] = field(default_factory=list)  # places it mentions
+    page: int | None = None  # the page of the original it starts on, when known
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -836,6 +837,7 @@ def get_document(searcher: Searcher, doc_id: str, q: str = "") -> DocumentView:
                 hits=len(spans),
                 facts=fields.get("facts") or {},
                 places=mentioned_names(fields.get("places", "")),
+                page=fields.get("page"),
             )
         )
     return DocumentView(doc_id, meta, blocks, total)

@@ -11,6 +11,7 @@ import io
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -26,6 +27,7 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 
 from . import analysis
+from .formats import DOCX_MEDIA_TYPE
 from .indexing import IndexError_, IndexStore
 from .pages import (
     Moved,
@@ -75,6 +77,12 @@ CSP = (
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
+# Originals served by /raw: a saved web page is shown, never run (no scripts, no requests to
+# other sites); a PDF may be shown by the browser's own viewer (which 'object-src none' blocks).
+RAW_CSP = {
+    "text/html": "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'",
+    "application/pdf": "default-src 'none'; object-src 'self'; frame-ancestors 'none'",
+}
 log = logging.getLogger(__name__)
 bp = Blueprint("archive", __name__)
 
@@ -193,7 +201,7 @@ def _internal_error(exc: Exception) -> Response:
 
 
 def _security_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
+    response.headers.setdefault("Content-Security-Policy", CSP)  # /raw sets its own
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
@@ -357,18 +365,24 @@ def archive_root() -> Path:
 
 @bp.get("/raw/<path:doc_id>")
 def raw_view(doc_id: str) -> Response:
-    """The report's file exactly as archived (only files the index knows)."""
+    """The report's original file exactly as archived, with its media type (only files the
+    index knows): a PDF opens in the browser's viewer, a web page is shown as saved."""
     from .search import document_meta
 
-    document_meta(get_searcher(), doc_id)  # NotFound unless indexed
+    meta = document_meta(get_searcher(), doc_id)  # NotFound unless indexed
     root = archive_root()
-    path = (root / f"{doc_id}.txt").resolve()
+    path = (root / (meta.get("file") or f"{doc_id}.txt")).resolve()
     if root not in path.parents or not path.is_file():
         raise NotFound(f"找不到报道 {doc_id} 的原始文件")
     data = path.read_bytes()
-    try:
-        data.decode("utf-8")
-        mimetype = "text/plain"  # Werkzeug adds "; charset=utf-8"
-    except UnicodeDecodeError:
-        mimetype = "application/octet-stream"
-    return Response(data, mimetype=mimetype)
+    mimetype = meta.get("media_type") or "text/plain"
+    if mimetype == "text/plain":
+        try:
+            data.decode("utf-8")  # Werkzeug adds "; charset=utf-8"
+        except UnicodeDecodeError:
+            mimetype = "application/octet-stream"
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Security-Policy"] = RAW_CSP.get(mimetype, CSP)
+    disposition = "attachment" if mimetype == DOCX_MEDIA_TYPE else "inline"
+    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(path.name)}"
+    return response

@@ -163,8 +163,8 @@ def naive_ingest(archive: Path, index: Path) -> dict:
     from whoosh.fields import ID, TEXT, Schema
 
     from archivist.archive import list_reports, open_catalogue
+    from archivist.formats import extract
     from archivist.metadata import infer_metadata
-    from archivist.reading import read_report
     from archivist.segment import segment
 
     shutil.rmtree(index, ignore_errors=True)
@@ -185,7 +185,7 @@ def naive_ingest(archive: Path, index: Path) -> dict:
 
     count = 0
     for file in files:
-        text = read_report(file.path)
+        text = extract(file.path, file.path.read_bytes()).text
         blocks = segment(text)  # same metadata work as ours, so the comparison is fair
         meta = infer_metadata(
             file.doc_id, blocks, catalogue.rows.get(file.doc_id), default_gazetteer()

@@ -101,3 +101,19 @@ def make_archive(tmp_path):
         return root
 
     return make
+
+
+def _skipped_lines(output: str) -> dict[str, str]:
+    """file name -> reason, from an ingest's 'skipped <name>: <reason>' lines."""
+    found = {}
+    for line in output.splitlines():
+        if line.startswith("skipped "):
+            name, _, reason = line[len("skipped ") :].partition(": ")
+            found[name] = reason
+    return found
+
+
+@pytest.fixture
+def skipped_files():
+    """Reads an ingest's output: file name -> the reason it was skipped."""
+    return _skipped_lines

@@ -102,20 +102,10 @@ def hostile(tmp_path_factory):
         (root / name).unlink()
 
 
-def _skipped(output: str) -> dict[str, str]:
-    """file name -> reason, from the ingest's 'skipped <name>: <reason>' lines."""
-    found = {}
-    for line in output.splitlines():
-        if line.startswith("skipped "):
-            name, _, reason = line[len("skipped ") :].partition(": ")
-            found[name] = reason
-    return found
-
-
-def test_ingest_finishes_and_names_every_skipped_file(hostile):
+def test_ingest_finishes_and_names_every_skipped_file(hostile, skipped_files):
     for result in (hostile["first"], hostile["second"]):
         assert result.exit_code == 1, result.output  # 1: some reports were skipped, no crash
-        skipped = _skipped(result.output)
+        skipped = skipped_files(result.output)
         for name, (_, words) in HOSTILE_BYTES.items():
             assert name in skipped, (name, result.output)
             assert any(word in skipped[name] for word in words), (name, skipped[name])
