@@ -16,7 +16,9 @@ field nobody states stays empty.
   else the latest plausible year written ``YYYY年`` in the text, marked ``year_inferred`` (the
   date then stays empty);
 - city and county: :meth:`Gazetteer.locate` on the text; a catalogue county also gives its city;
-- url: the catalogue, or a line of the text holding nothing but an address.
+- url: the catalogue, or a line of the text holding nothing but an address;
+- page (版次, the newspaper page or section): the catalogue, the file name (``第3版``), or an
+  e-paper header or page label (``株洲日报 2023年1月11日 第3版``, ``第A3版：要闻``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,18 @@ from .catalogue import CatalogueRow
 from .gazetteer import Gazetteer
 from .segment import Block, parse_byline, parse_lead
 
-FIELDS = ("title", "subtitle", "authors", "source", "date", "year", "city", "county", "url")
+FIELDS = (
+    "title",
+    "subtitle",
+    "authors",
+    "source",
+    "date",
+    "year",
+    "page",
+    "city",
+    "county",
+    "url",
+)
 PROVENANCES = ("catalogue", "filename", "text", "")
 EARLIEST_YEAR = 1900
 
@@ -42,6 +55,7 @@ _TEXT_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{
 _TEXT_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})\s*年(?!代)")
 _PAPER = re.compile(r"[\u4e00-\u9fff]{2,10}?(?:日报|晚报|早报|时报|商报|报)")
 _URL_LINE = re.compile(r"^(?:[\u4e00-\u9fffA-Za-z]{0,6}\s*[:：]\s*)?(https?://\S+)$", re.I)
+_PAGE = re.compile(r"(?<![\w])第\s*([A-Za-z]?\d{1,3})\s*版(?!\w*[本权])")
 _DASHES = "—-–－ "
 
 
@@ -57,6 +71,7 @@ class DocMeta:
     date: str = ""
     year: int | None = None
     year_inferred: bool = False
+    page: str = ""
     city: str = ""
     county: str = ""
     url: str = ""
@@ -148,6 +163,22 @@ def url_of(blocks: list[Block]) -> str:
     return ""
 
 
+def page_in(text: str) -> str:
+    """The page (版次) a file name or an e-paper header names: ``第3版`` -> ``3``; else ""."""
+    match = _PAGE.search(text)
+    return match.group(1).upper() if match else ""
+
+
+def page_of(blocks: list[Block]) -> str:
+    """The page (版次) of the first e-paper header or page label that names one, or ""."""
+    for block in blocks:
+        if block.kind in ("dateline", "boilerplate"):
+            page = page_in(block.text)
+            if page:
+                return page
+    return ""
+
+
 def _first(blocks: list[Block], kind: str) -> str:
     """The text of the first block of a kind, or ""."""
     return next((block.text for block in blocks if block.kind == kind), "")
@@ -202,9 +233,17 @@ def _date_fields(meta: DocMeta, blocks: list[Block]) -> None:
         meta.provenance["year"] = "text"
 
 
+def _page_field(meta: DocMeta, blocks: list[Block]) -> None:
+    """The page (版次) from the file name, else from an e-paper header or page label."""
+    from_name = page_in(meta.doc_id.rsplit("/", 1)[-1])
+    page, origin = (from_name, "filename") if from_name else (page_of(blocks), "text")
+    if page:
+        meta.page, meta.provenance["page"] = page, origin
+
+
 def _catalogue_fields(meta: DocMeta, row: CatalogueRow, gazetteer: Gazetteer) -> None:
     """Every value the catalogue gives replaces the inferred one."""
-    for name in ("title", "source", "url"):
+    for name in ("title", "source", "url", "page"):
         value = getattr(row, name)
         if value:
             setattr(meta, name, value)
@@ -237,6 +276,7 @@ def infer_metadata(
     meta = DocMeta(doc_id=doc_id)
     _text_fields(meta, blocks, gazetteer)
     _date_fields(meta, blocks)
+    _page_field(meta, blocks)
     if row is not None:
         _catalogue_fields(meta, row, gazetteer)
     return meta

@@ -11,9 +11,11 @@ from urllib.parse import urlencode
 
 from whoosh.searching import Searcher
 
-from .citations import citations, document_url, permalink_url, quote_doc_id, resolve
+from . import bibfiles, cslstyles
+from .citations import document_url, permalink_url, quote_doc_id, resolve
 from .metadata import FIELDS
-from .query import SORTS, SearchQuery
+from .query import SORTS, CiteQuery, SearchQuery
+from .references import citations, csl_item, zotero_tags
 from .search import (
     NotFound,
     SearchResults,
@@ -41,6 +43,13 @@ KIND_LABELS = {
     "boilerplate": "版面信息",
 }
 PROVENANCE_LABELS = {"catalogue": "编目", "filename": "文件名", "text": "正文", "": "未知"}
+CITE_FORMAT_OPTIONS = [
+    {"value": name, "label": label} for name, label in cslstyles.STYLE_LABELS.items()
+] + [
+    {"value": "ris", "label": "RIS 文件（EndNote、Zotero、NoteExpress）"},
+    {"value": "bib", "label": "BibTeX 文件"},
+    {"value": "json", "label": "CSL-JSON 文件"},
+]
 FIELD_LABELS = {
     "title": "标题",
     "subtitle": "副标题",
@@ -48,6 +57,7 @@ FIELD_LABELS = {
     "source": "来源",
     "date": "日期",
     "year": "年份",
+    "page": "版次",
     "city": "城市",
     "county": "区县",
     "url": "原文链接",
@@ -92,6 +102,7 @@ def search_page(searcher: Searcher, query: SearchQuery) -> dict:
             "search": _hidden_fields(query, "q", "page"),
             "years": _hidden_fields(query, "year_from", "year_to", "page"),
         },
+        "cite": {"action": "/cite", "formats": CITE_FORMAT_OPTIONS},
         "exports": {
             "csv": _with_format("/export.csv", query, page=1),
             "json": _with_format("/export.json", query, page=1),
@@ -267,10 +278,19 @@ def _provenance(meta: dict) -> list[dict]:
     return rows
 
 
-def document_page(searcher: Searcher, doc_id: str, q: str = "", hit: int | None = None) -> dict:
-    """The document page: metadata with provenance, numbered blocks, matches of ``q``."""
+def document_page(
+    searcher: Searcher,
+    doc_id: str,
+    q: str = "",
+    hit: int | None = None,
+    base_url: str = "",
+    today: date | None = None,
+) -> dict:
+    """The document page: metadata with provenance, numbered blocks, matches of ``q``, and
+    the tags reference managers read (``base_url`` makes its canonical address)."""
     view = get_document(searcher, doc_id, q)
     hit_blocks = view.hit_blocks
+    canonical = base_url.rstrip("/") + document_url(doc_id)
     return {
         "doc_id": doc_id,
         "meta": view.meta,
@@ -293,6 +313,8 @@ def document_page(searcher: Searcher, doc_id: str, q: str = "", hit: int | None 
         "raw_url": f"/raw/{quote_doc_id(doc_id)}",
         "search_url": "/?" + urlencode({"q": q}) if q else "/",
         "api_url": f"/api/documents/{quote_doc_id(doc_id)}",
+        "canonical": canonical,
+        "citation_meta": zotero_tags(csl_item(view.meta, canonical, today or date.today())),
     }
 
 
@@ -316,10 +338,8 @@ class Moved(Exception):
         self.url = url
 
 
-def paragraph_page(
-    searcher: Searcher, doc_id: str, n: int, v: str, base_url: str, today: date | None = None
-) -> dict:
-    """The permalink page: the paragraph, one paragraph of context each side, citations.
+def _cited_block(searcher: Searcher, doc_id: str, n: int, v: str):
+    """The document and the block a permalink lands on, with the resolution's status.
 
     Raises Moved when the cited text is now at another number, NotFound when there is no such
     document or paragraph.
@@ -334,8 +354,28 @@ def paragraph_page(
         raise NotFound(f"no paragraph {n} in {doc_id!r}")
     if resolution.status == "moved":
         raise Moved(permalink_url(doc_id, resolution.n, v))
-    block = by_n[resolution.n]
+    return view, by_n[resolution.n], resolution.status
+
+
+def paragraph_page(
+    searcher: Searcher,
+    doc_id: str,
+    n: int,
+    v: str,
+    base_url: str,
+    today: date | None = None,
+    local: bool = False,
+) -> dict:
+    """The permalink page: the paragraph, one paragraph of context each side, citations.
+    ``local`` says the address is this machine's own (no public address is configured).
+
+    Raises Moved when the cited text is now at another number, NotFound when there is no such
+    document or paragraph.
+    """
+    view, block, status = _cited_block(searcher, doc_id, n, v)
+    by_n = {b.n: b for b in view.blocks}
     permalink = base_url.rstrip("/") + permalink_url(doc_id, block.n, block.fp)
+    cited = citations(_cited_meta(view.meta, block.story), block.n, permalink, today)
     context = [by_n[k].to_dict() for k in (block.n - 1, block.n, block.n + 1) if k in by_n]
     for item in context:
         item["kind_label"] = KIND_LABELS.get(item["kind"], item["kind"])
@@ -346,7 +386,7 @@ def paragraph_page(
         "doc_id": doc_id,
         "n": block.n,
         "requested_n": n,
-        "status": resolution.status,
+        "status": status,
         "paragraph": block.to_dict() | {"kind_label": KIND_LABELS.get(block.kind, block.kind)},
         "story": block.story if block.story != view.meta.get("title") else "",
         "context": context,
@@ -355,7 +395,61 @@ def paragraph_page(
         "permalink": permalink,
         "document_url": document_url(doc_id, n=block.n),
         "raw_url": f"/raw/{quote_doc_id(doc_id)}",
-        "citations": citations(_cited_meta(view.meta, block.story), block.n, permalink, today),
+        "local_address": local,
+        "citations": cited,
+        "styles": [
+            {"name": name, "label": label, "text": cited[name]}
+            for name, label in cslstyles.STYLE_LABELS.items()
+        ],
+        "downloads": _downloads([f"{doc_id}/{block.n}"]),
+        "citation_meta": zotero_tags(cited["csl"]),
+    }
+
+
+def _downloads(ids: list[str]) -> list[dict]:
+    """Links to the citation files (RIS, BibTeX, CSL-JSON) of some paragraphs."""
+    labels = {"ris": "RIS", "bib": "BibTeX", "json": "CSL-JSON"}
+    return [
+        {
+            "format": fmt,
+            "label": label,
+            "url": _cite_url(ids, fmt),
+            "type": bibfiles.MEDIA_TYPES[fmt],
+        }
+        for fmt, label in labels.items()
+    ]
+
+
+def _cite_url(ids: list[str], fmt: str) -> str:
+    return "/cite?" + urlencode([("p", i) for i in ids] + [("format", fmt)], safe="/")
+
+
+def cite_page(
+    searcher: Searcher, query: CiteQuery, base_url: str, today: date | None = None
+) -> dict:
+    """Several paragraphs cited at once: their CSL items, and the bibliography in the chosen
+    style (numbered for GB/T) or the file of the chosen format."""
+    items = []
+    for doc_id, n in query.paragraphs:
+        view, block, _status = _cited_block(searcher, doc_id, n, "")
+        permalink = base_url.rstrip("/") + permalink_url(doc_id, block.n, block.fp)
+        meta = _cited_meta(view.meta, block.story)
+        items.append(csl_item(meta, permalink, today or date.today()))
+    items = bibfiles.unique_keys(items)
+    ids = [f"{doc_id}/{n}" for doc_id, n in query.paragraphs]
+    style = query.format if query.format in cslstyles.STYLES else ""
+    entries = cslstyles.bibliography(items, style) if style else []
+    return {
+        "format": query.format,
+        "style": style,
+        "total": len(items),
+        "items": items,
+        "bibliography": [{"label": e.label, "text": e.text} for e in entries],
+        "styles": [
+            {"name": name, "label": label, "url": _cite_url(ids, name), "selected": name == style}
+            for name, label in cslstyles.STYLE_LABELS.items()
+        ],
+        "downloads": _downloads(ids),
     }
 
 
@@ -377,9 +471,9 @@ def documents_page(searcher: Searcher) -> dict:
     return {"total": len(documents), "documents": documents}
 
 
-def document_api(searcher: Searcher, doc_id: str) -> dict:
+def document_api(searcher: Searcher, doc_id: str, base_url: str = "") -> dict:
     """A document's metadata with all its blocks, for the JSON API."""
-    page = document_page(searcher, doc_id)
+    page = document_page(searcher, doc_id, base_url=base_url)
     return {"doc_id": doc_id, "meta": page["meta"], "blocks": page["blocks"]}
 
 

@@ -163,6 +163,7 @@ def test_nothing_is_invented():
         "date": "",
         "year": None,
         "year_inferred": False,
+        "page": "",
         "city": "",
         "county": "",
         "url": "",
