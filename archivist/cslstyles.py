@@ -13,7 +13,13 @@ as the CSL specification says is corrected on our side, never by writing a refer
   estimated year written ``[2021]`` is passed as an uncertain year (APA: ``ca. 2021``);
 - a ``cs:label`` whose variable is empty is printed all the same (GB/T 7714-2025 writes a
   stray ``V.`` for a version nobody gave): :class:`Label` prints nothing then, as the
-  specification says.
+  specification says;
+- variables a ``cs:substitute`` rendered through a macro are not suppressed in the rest of the
+  entry (APA and MLA print an author-less item's title twice): :class:`Substitute` suppresses
+  them, as the specification says.
+
+:class:`Label`, :class:`Text` and :class:`Substitute` replace citeproc-py's elements of those
+names when a style is parsed (citeproc-py looks its element classes up by name).
 """
 
 from __future__ import annotations
@@ -72,6 +78,39 @@ def _has_variable(item, name: str) -> bool:
         return bool(item.reference.get(name.replace("-", "_")))
     except (AttributeError, KeyError, TypeError):
         return True  # not an item we can look into: leave the decision to citeproc-py
+
+
+_substituted = threading.local()  # the variables the current cs:substitute has rendered
+
+
+class Text(csl_model.Text, csl_model.CitationStylesElement):
+    """``cs:text``, noting the variables it renders while a ``cs:substitute`` is at work."""
+
+    def _variable(self, item, context):
+        text = super()._variable(item, context)
+        rendered = getattr(_substituted, "variables", None)
+        if text and rendered is not None:
+            rendered.append((self.tag, self.get("variable")))
+        return text
+
+
+class Substitute(csl_model.Substitute, csl_model.CitationStylesElement):
+    """``cs:substitute``: what it rendered is suppressed in the rest of the entry (CSL 1.0.2,
+    "Substitute")."""
+
+    def render(self, item, context=None, **kwargs):
+        outer = getattr(_substituted, "variables", None)
+        _substituted.variables = []
+        try:
+            text = super().render(item, context=context, **kwargs)
+            rendered = _substituted.variables
+        finally:
+            _substituted.variables = outer
+        if text and context is not None:
+            repressed = context.get_layout().repressed
+            for tag, variable in rendered:
+                repressed.setdefault(tag, []).append(variable)
+        return text
 
 
 @dataclass(frozen=True)

@@ -303,6 +303,27 @@ def test_our_references_equal_the_reference_processor(our_citations, style):
         assert forms[style] == expected[case], case
 
 
+# citeproc-py writes two whole names "甲, & 乙" where citeproc-js writes "甲 & 乙", and APA gets
+# an estimated year as "ca. 2021" (see cslstyles): the cases below have neither.
+APA_CASES = ("many authors", "no author", "no source", "website")
+
+
+def test_apa_equals_the_reference_processor(our_citations):
+    expected = oracle([our_citations[case]["csl"] for case in APA_CASES], "apa")
+    for case in APA_CASES:
+        assert our_citations[case]["apa"] == expected[case], case
+
+
+def test_an_item_without_authors_names_its_title_once():
+    cited = citations(META | {"authors": []}, 5, URL, ACCESSED)
+    for name in ("apa", "mla"):
+        assert cited[name].count("茶陵交警守护道路交通安全") == 1, cited[name]
+    assert (
+        cited["in_text"]["mla"]
+        == "(“茶陵交警守护道路交通安全: 茶陵县公安局交警大队工作纪实”, par. 5)"
+    )
+
+
 def test_the_standards_examples_by_the_reference_processor():
     examples = standard_examples()
     rendered = oracle([item for item, _ in examples], "gbt7714")
