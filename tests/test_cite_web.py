@@ -7,6 +7,7 @@ import re
 import shutil
 from datetime import date
 from html import unescape
+from pathlib import Path
 from urllib.parse import quote
 
 import bibtexparser
@@ -17,6 +18,7 @@ from archivist.address import AddressError, base_url, public_url, trusted_host
 from archivist.indexing import ingest
 from archivist.web import create_app
 
+ARCHIVE = Path(__file__).resolve().parent.parent / "archive"
 SEED = "000_1393866c2a5a9400"
 HOSTILE = "evil.example"
 PUBLIC = "https://archive.example.org"
@@ -25,8 +27,6 @@ PUBLIC = "https://archive.example.org"
 @pytest.fixture(scope="module")
 def catalogued_seed(tmp_path_factory):
     """The seed report with a catalogue row giving 株洲日报, a date and a page (版次)."""
-    from conftest import ARCHIVE
-
     archive = tmp_path_factory.mktemp("seed-archive")
     shutil.copy(ARCHIVE / f"{SEED}.txt", archive)
     (archive / "catalog.csv").write_text(
