@@ -19,6 +19,7 @@ DEFAULT_ARCHIVE = PROJECT_ROOT / "archive"
 DEFAULT_INDEX = PROJECT_ROOT / "index"
 EXIT_SKIPPED = 1
 EXIT_INDEX = 3
+EXIT_PORT = 4
 
 archive_option = click.option(
     "--archive",
@@ -112,15 +113,53 @@ def serve(
         if code not in (0, EXIT_SKIPPED):
             sys.exit(code)
     app = create_app(_serve_config(index_dir, host, port, public))
-    click.echo(f"serving on http://{host}:{port}/")
+    problem = port_problem(host, port)
+    if problem:
+        _port_taken(host, port, problem)
     if not public:
         click.echo("no --public-url: links in citations and feeds are local to this machine")
     if debug:
+        click.echo(f"serving on http://{host}:{port}/")
         app.run(host=host, port=port, debug=True)
         return
-    from waitress import serve as waitress_serve
+    from waitress import create_server
 
-    waitress_serve(app, host=host, port=port, threads=threads, ident="")
+    try:
+        server = create_server(app, host=host, port=port, threads=threads, ident="")
+    except OSError as exc:  # taken between the check and now
+        _port_taken(host, port, exc.strerror or str(exc))
+    click.echo(f"serving on http://{host}:{port}/")
+    server.run()
+
+
+def port_problem(host: str, port: int) -> str:
+    """Why the server could not listen on host:port (in use, not allowed), or ""."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        return f"cannot resolve {host!r}: {exc.strerror or exc}"
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return ""
+
+
+def _port_taken(host: str, port: int, reason: str) -> None:
+    other = 5001 if port != 5001 else 5002
+    click.echo(
+        f"error: cannot serve on http://{host}:{port}/: {reason}.\n"
+        f"Another server is probably using port {port}. Pick another port:\n"
+        f"  make run PORT={other}\n"
+        f"  python manage.py serve --port {other}",
+        err=True,
+    )
+    sys.exit(EXIT_PORT)
 
 
 def _serve_config(index_dir: Path, host: str, port: int, public: str) -> dict:
