@@ -37,7 +37,8 @@ from .folding import FOLDING_VERSION, fold, fold_with_offsets
 # The index's format: 2 lone spaces indexed in ``grams``; 3 ``kind`` a column; 4 date sort keys;
 # 5 report records keep the lineage of corrected text; 6 layout repair on evidence (other blocks);
 # 7 story facts, mentioned places and inferred years per paragraph (metadata from evidence only);
-# 8 blocks keep their page, report records the original's file name and media type
+# 8 blocks keep their page, report records the original's file name and media type, and their
+# newspaper page (版次)
 ANALYSIS_VERSION = "8"
 USERDICT_NAME = "userdict.txt"
 PLACE_WORD_FREQ = 2000

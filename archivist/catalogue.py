@@ -1,11 +1,13 @@
 """The archive's catalogue, ``archive/catalog.csv``: metadata that overrides what the text says.
 
-Format: UTF-8 CSV (a BOM is accepted), header ``file,title,source,date,city,county,authors,url``
-(columns may come in any order; only ``file`` is required). ``file`` is the report's path under
-``archive/`` with ``/`` separators (``001_x.txt`` or ``2024/report.txt``); every other column may
-be blank. ``date`` is ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ``authors`` are separated by ``;``;
-``city`` and ``county`` are full or short names, Simplified or Traditional (``株洲``, ``茶陵縣``),
-stored as full names; ``url`` is an ``http(s)://`` address.
+Format: UTF-8 CSV (a BOM is accepted), header
+``file,title,source,date,page,city,county,authors,url`` (columns may come in any order; only
+``file`` is required). ``file`` is the report's path under ``archive/`` with ``/`` separators
+(``001_x.txt`` or ``2024/report.txt``); every other column may be blank. ``date`` is ``YYYY``,
+``YYYY-MM`` or ``YYYY-MM-DD``; ``page`` is the newspaper page or section (版次: ``3``, ``A3`` or
+``第3版``, stored as ``3``/``A3``); ``authors`` are separated by ``;``; ``city`` and ``county``
+are full or short names, Simplified or Traditional (``株洲``, ``茶陵縣``), stored as full names;
+``url`` is an ``http(s)://`` address.
 
 A row with a problem is ignored, with one message per problem naming the line
 (``catalog.csv line 4: bad date '2024-13-01' (use YYYY, YYYY-MM or YYYY-MM-DD)``); the ingest
@@ -24,10 +26,11 @@ from pathlib import Path, PurePosixPath
 from .gazetteer import Gazetteer, default_gazetteer
 
 CATALOGUE_NAME = "catalog.csv"
-COLUMNS = ("file", "title", "source", "date", "city", "county", "authors", "url")
+COLUMNS = ("file", "title", "source", "date", "page", "city", "county", "authors", "url")
 AUTHOR_SEPARATORS = re.compile(r"[;；]")
 DATE_HELP = "(use YYYY, YYYY-MM or YYYY-MM-DD)"
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_PAGE = re.compile(r"^(?:第\s*)?([A-Za-z]?\d{1,3})(?:\s*版)?$")
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
 
@@ -40,6 +43,7 @@ class CatalogueRow:
     title: str = ""
     source: str = ""
     date: str = ""
+    page: str = ""
     city: str = ""
     county: str = ""
     authors: tuple[str, ...] = ()
@@ -131,6 +135,10 @@ class _RowReader:
         if date and not valid_date(date):
             self.error(line, f"bad date '{date}' {DATE_HELP}")
             ok = False
+        page = _PAGE.match(values.get("page", ""))
+        if values.get("page") and not page:
+            self.error(line, f"bad page '{values['page']}' (use 3, A3 or 第3版)")
+            ok = False
         url = values.get("url", "")
         if url and not _URL.match(url):
             self.error(line, f"bad url '{url}' (use an http:// or https:// address)")
@@ -147,6 +155,7 @@ class _RowReader:
             title=values.get("title", ""),
             source=values.get("source", ""),
             date=date,
+            page=page.group(1).upper() if page else "",
             city=place[0],
             county=place[1],
             authors=authors,

@@ -85,20 +85,39 @@ def ingest(archive_dir: Path, index_dir: Path, rebuild: bool, jobs: int | None) 
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
 @click.option("--debug", is_flag=True, help="Flask's development server with the debugger.")
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
-def serve(index_dir: Path, host: str, port: int, debug: bool, threads: int) -> None:
+@click.option(
+    "--public-url",
+    envvar="ARCHIVIST_PUBLIC_URL",
+    default="",
+    help="The archive's public address (https://archive.example.org): scheme and host of "
+    "every absolute URL in citations, exports, feeds and canonical links. Without it links "
+    "are local. Also read from ARCHIVIST_PUBLIC_URL.",
+)
+def serve(
+    index_dir: Path, host: str, port: int, debug: bool, threads: int, public_url: str
+) -> None:
     """Serve the web pages and the JSON API (ingests the default archive first if needed)."""
+    from .address import AddressError
+    from .address import public_url as checked_url
     from .indexing import IndexStore
     from .web import create_app
+
+    try:
+        public = checked_url(public_url) if public_url else ""
+    except AddressError as exc:
+        raise click.BadParameter(str(exc), param_hint="--public-url") from exc
 
     if not IndexStore(index_dir).exists():
         click.echo(f"no index in {index_dir}: ingesting {DEFAULT_ARCHIVE} first", err=True)
         code = run_ingest(DEFAULT_ARCHIVE, index_dir, rebuild=False, jobs=None)
         if code not in (0, EXIT_SKIPPED):
             sys.exit(code)
-    app = create_app({"INDEX_DIR": str(index_dir)})
+    app = create_app(_serve_config(index_dir, host, port, public))
     problem = port_problem(host, port)
     if problem:
         _port_taken(host, port, problem)
+    if not public:
+        click.echo("no --public-url: links in citations and feeds are local to this machine")
     if debug:
         click.echo(f"serving on http://{host}:{port}/")
         app.run(host=host, port=port, debug=True)
@@ -141,6 +160,18 @@ def _port_taken(host: str, port: int, reason: str) -> None:
         err=True,
     )
     sys.exit(EXIT_PORT)
+
+
+def _serve_config(index_dir: Path, host: str, port: int, public: str) -> dict:
+    """The app's settings for ``serve``: the public address, else the names it answers to."""
+    wildcard = host in ("", "0.0.0.0", "::")
+    local_host = "127.0.0.1" if wildcard else (f"[{host}]" if ":" in host else host)
+    return {
+        "INDEX_DIR": str(index_dir),
+        "PUBLIC_URL": public,
+        "ALLOWED_HOSTS": () if wildcard else (host.lower(), local_host.lower()),
+        "LOCAL_URL": f"http://{local_host}:{port}",
+    }
 
 
 def _open_searcher(index_dir: Path):

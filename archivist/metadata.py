@@ -26,7 +26,9 @@ empty.
   (:meth:`Gazetteer.locate`, with the archive's home region); a catalogue county also gives its
   city;
 - url: the catalogue, or a line of the text holding nothing but an address;
-- edition: the 版次 of an e-paper page (``第A03版：要闻``), as the original states it.
+- page (版次, the newspaper page or section): the catalogue, what the original states (an
+  e-paper web page's ``第A03版：要闻``), the file name (``第3版``), or an e-paper header or page
+  label (``株洲日报 2023年1月11日 第3版``, ``第A3版：要闻``), stored as ``3``/``A3``.
 
 A page may hold several stories (blocks of one ``story``): each gets its own title, authors,
 dateline, date, year, city and county (:class:`StoryMeta`). A story's date comes from the page
@@ -57,10 +59,10 @@ FIELDS = (
     "source",
     "date",
     "year",
+    "page",
     "city",
     "county",
     "url",
-    "edition",
 )
 STORY_FIELDS = ("title", "authors", "source", "date", "year", "city", "county")
 STATED_PROVENANCES = ("html", "docx", "pdf")  # metadata the original file states about itself
@@ -74,7 +76,7 @@ PROVENANCES = (
     "page",
     "",
 )
-STATED_FIELDS = ("title", "authors", "source", "date", "url", "edition")
+STATED_FIELDS = ("title", "authors", "source", "date", "url", "page")
 EARLIEST_YEAR = 1900
 DATELINE_WINDOW_DAYS = 62  # a month-day dateline is at most this long after the latest full date
 
@@ -96,6 +98,7 @@ _AGENCY_DATE = re.compile(
 _LEAD_NOTE = re.compile(r"^\s*[（(][^（）()]{0,60}[）)]")
 _PAPER = re.compile(r"[\u4e00-\u9fff]{2,10}?(?:日报|晚报|早报|时报|商报|报)")
 _URL_LINE = re.compile(r"^(?:[\u4e00-\u9fffA-Za-z]{0,6}\s*[:：]\s*)?(https?://\S+)$", re.I)
+_PAGE = re.compile(r"(?<![\w])第\s*([A-Za-z]?\d{1,3})\s*版(?!\w*[本权])")
 _DASHES = "—-–－ "
 
 
@@ -141,10 +144,10 @@ class DocMeta:
     year: int | None = None
     date_inferred: bool = False
     year_inferred: bool = False
+    page: str = ""
     city: str = ""
     county: str = ""
     url: str = ""
-    edition: str = ""
     provenance: dict[str, str] = field(default_factory=lambda: dict.fromkeys(FIELDS, ""))
     stories: list[dict] = field(default_factory=list)
 
@@ -279,6 +282,22 @@ def url_of(blocks: list[Block]) -> str:
         match = _URL_LINE.match(block.text)
         if match:
             return match.group(1)
+    return ""
+
+
+def page_in(text: str) -> str:
+    """The page (版次) a file name or an e-paper header names: ``第3版`` -> ``3``; else ""."""
+    match = _PAGE.search(text)
+    return match.group(1).upper() if match else ""
+
+
+def page_of(blocks: list[Block]) -> str:
+    """The page (版次) of the first e-paper header or page label that names one, or ""."""
+    for block in blocks:
+        if block.kind in ("dateline", "boilerplate"):
+            page = page_in(block.text)
+            if page:
+                return page
     return ""
 
 
@@ -439,9 +458,17 @@ def _report_date(meta: DocMeta, page: Evidence, stories: list[StoryMeta]) -> Non
     _date_into(meta, Evidence(date, first.year, first.provenance["year"], inferred))
 
 
+def _page_field(meta: DocMeta, blocks: list[Block]) -> None:
+    """The page (版次) from the file name, else from an e-paper header or page label."""
+    from_name = page_in(meta.doc_id.rsplit("/", 1)[-1])
+    page, origin = (from_name, "filename") if from_name else (page_of(blocks), "text")
+    if page:
+        meta.page, meta.provenance["page"] = page, origin
+
+
 def _catalogue_fields(meta: DocMeta, row: CatalogueRow, gazetteer: Gazetteer) -> None:
     """Every value the catalogue gives replaces the inferred one."""
-    for name in ("title", "source", "url"):
+    for name in ("title", "source", "url", "page"):
         _set(meta, name, getattr(row, name), "catalogue")
     _set(meta, "authors", list(row.authors), "catalogue")
     if row.date:
@@ -501,6 +528,8 @@ def _dateline_day(story: StoryMeta) -> None:
 def _stated_fields(meta: DocMeta, stated: dict[str, tuple[object, str]]) -> None:
     """Values the original states about itself replace those of the text and the file name."""
     for name, (value, origin) in stated.items():
+        if name == "edition":  # an e-paper page's 版次 as printed (第A03版：要闻) is its page
+            name, value = "page", page_in(str(value)) or value
         if name not in STATED_FIELDS or not value:
             continue
         if name == "date":
@@ -527,6 +556,7 @@ def infer_metadata(
     page = page_date(doc_id, blocks)
     stories = [_story(blocks, span, page, gazetteer, home) for span in story_spans(blocks)]
     _report_date(meta, page, stories)
+    _page_field(meta, blocks)
     _stated_fields(meta, stated or {})
     if row is not None:
         _catalogue_fields(meta, row, gazetteer)

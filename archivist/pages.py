@@ -12,12 +12,14 @@ from urllib.parse import urlencode
 
 from whoosh.searching import Searcher
 
+from . import bibfiles, cslstyles
 from .browse import home_page, report_list
-from .citations import citations, document_url, permalink_url, quote_doc_id, resolve
+from .citations import document_url, permalink_url, quote_doc_id, resolve
 from .explain import explain
 from .formats import DOCX_MEDIA_TYPE
 from .metadata import FIELDS
-from .query import MAX_PER_PAGE, SORTS, DocsQuery, SearchQuery
+from .query import MAX_PER_PAGE, SORTS, CiteQuery, DocsQuery, SearchQuery
+from .references import citations, csl_item, zotero_tags
 from .reprints import reprints_for
 from .search import (
     NotFound,
@@ -67,6 +69,13 @@ PROVENANCE_LABELS = {
     "": "未知",
 }
 INFERRED_MARK = "（推断）"
+CITE_FORMAT_OPTIONS = [
+    {"value": name, "label": label} for name, label in cslstyles.STYLE_LABELS.items()
+] + [
+    {"value": "ris", "label": "RIS 文件（EndNote、Zotero、NoteExpress）"},
+    {"value": "bib", "label": "BibTeX 文件"},
+    {"value": "json", "label": "CSL-JSON 文件"},
+]
 FIELD_LABELS = {
     "title": "标题",
     "subtitle": "副标题",
@@ -74,10 +83,10 @@ FIELD_LABELS = {
     "source": "来源",
     "date": "日期",
     "year": "年份",
+    "page": "版次",
     "city": "城市",
     "county": "区县",
     "url": "原文链接",
-    "edition": "版次",
 }
 
 
@@ -149,6 +158,7 @@ def search_page(searcher: Searcher, query: SearchQuery) -> dict:
             "within": _hidden_fields(query, "page"),
             "advanced": _hidden_fields(query, "q", "date_from", "date_to", "page"),
         },
+        "cite": {"action": "/cite", "formats": CITE_FORMAT_OPTIONS},
         "exports": {
             "csv": _with_format("/export.csv", query, page=1),
             "json": _with_format("/export.json", query, page=1),
@@ -446,11 +456,18 @@ def page_link(raw: dict, page: int | None) -> str:
 
 
 def document_page(
-    searcher: Searcher, doc_id: str, state: SearchQuery | None = None, hit: int | None = None
+    searcher: Searcher,
+    doc_id: str,
+    state: SearchQuery | None = None,
+    hit: int | None = None,
+    base_url: str = "",
+    today: date | None = None,
 ) -> dict:
     """The document page: metadata with provenance, numbered blocks, matches of the query of
-    ``state`` (the search it was reached from, which its links carry along)."""
+    ``state`` (the search it was reached from, which its links carry along), and the tags
+    reference managers read (``base_url`` makes its canonical address)."""
     state = state or SearchQuery()
+    canonical = base_url.rstrip("/") + document_url(doc_id)
     q = state.q
     view = get_document(searcher, doc_id, q)
     hit_blocks = view.hit_blocks
@@ -487,6 +504,8 @@ def document_page(
         "search_url": search_url(state),
         "from_search": not state.is_blank,
         "api_url": f"/api/documents/{quote_doc_id(doc_id)}",
+        "canonical": canonical,
+        "citation_meta": zotero_tags(csl_item(view.meta, canonical, today or date.today())),
     }
 
 
@@ -537,16 +556,8 @@ class Moved(Exception):
         self.url = url
 
 
-def paragraph_page(
-    searcher: Searcher,
-    doc_id: str,
-    n: int,
-    v: str,
-    base_url: str,
-    today: date | None = None,
-    state: SearchQuery | None = None,
-) -> dict:
-    """The permalink page: the paragraph, one paragraph of context each side, citations.
+def _cited_block(searcher: Searcher, doc_id: str, n: int, v: str):
+    """The document and the block a permalink lands on, with the resolution's status.
 
     Raises Moved when the cited text is now at another number, NotFound when there is no such
     document or paragraph.
@@ -561,10 +572,31 @@ def paragraph_page(
         raise NotFound(f"报道 {doc_id} 没有第 {n} 段")
     if resolution.status == "moved":
         raise Moved(permalink_url(doc_id, resolution.n, v))
-    block = by_n[resolution.n]
+    return view, by_n[resolution.n], resolution.status
+
+
+def paragraph_page(
+    searcher: Searcher,
+    doc_id: str,
+    n: int,
+    v: str,
+    base_url: str,
+    today: date | None = None,
+    state: SearchQuery | None = None,
+    local: bool = False,
+) -> dict:
+    """The permalink page: the paragraph, one paragraph of context each side, citations.
+    ``local`` says the address is this machine's own (no public address is configured).
+
+    Raises Moved when the cited text is now at another number, NotFound when there is no such
+    document or paragraph.
+    """
+    view, block, status = _cited_block(searcher, doc_id, n, v)
+    by_n = {b.n: b for b in view.blocks}
     state = state or SearchQuery()
     permalink = base_url.rstrip("/") + permalink_url(doc_id, block.n, block.fp)
     raw = raw_link(doc_id, view.meta)
+    cited = citations(_cited_meta(view.meta, block.facts), block.n, permalink, today)
     context = [by_n[k].to_dict() for k in (block.n - 1, block.n, block.n + 1) if k in by_n]
     for item in context:
         item["kind_label"] = KIND_LABELS.get(item["kind"], item["kind"])
@@ -575,7 +607,7 @@ def paragraph_page(
         "doc_id": doc_id,
         "n": block.n,
         "requested_n": n,
-        "status": resolution.status,
+        "status": status,
         "paragraph": block.to_dict()
         | {
             "kind_label": KIND_LABELS.get(block.kind, block.kind),
@@ -593,7 +625,61 @@ def paragraph_page(
         "from_search": not state.is_blank,
         "raw_url": raw["url"],
         "raw_label": raw["label"],
-        "citations": citations(_cited_meta(view.meta, block.facts), block.n, permalink, today),
+        "local_address": local,
+        "citations": cited,
+        "styles": [
+            {"name": name, "label": label, "text": cited[name]}
+            for name, label in cslstyles.STYLE_LABELS.items()
+        ],
+        "downloads": _downloads([f"{doc_id}/{block.n}"]),
+        "citation_meta": zotero_tags(cited["csl"]),
+    }
+
+
+def _downloads(ids: list[str]) -> list[dict]:
+    """Links to the citation files (RIS, BibTeX, CSL-JSON) of some paragraphs."""
+    labels = {"ris": "RIS", "bib": "BibTeX", "json": "CSL-JSON"}
+    return [
+        {
+            "format": fmt,
+            "label": label,
+            "url": _cite_url(ids, fmt),
+            "type": bibfiles.MEDIA_TYPES[fmt],
+        }
+        for fmt, label in labels.items()
+    ]
+
+
+def _cite_url(ids: list[str], fmt: str) -> str:
+    return "/cite?" + urlencode([("p", i) for i in ids] + [("format", fmt)], safe="/")
+
+
+def cite_page(
+    searcher: Searcher, query: CiteQuery, base_url: str, today: date | None = None
+) -> dict:
+    """Several paragraphs cited at once: their CSL items, and the bibliography in the chosen
+    style (numbered for GB/T) or the file of the chosen format."""
+    items = []
+    for doc_id, n in query.paragraphs:
+        view, block, _status = _cited_block(searcher, doc_id, n, "")
+        permalink = base_url.rstrip("/") + permalink_url(doc_id, block.n, block.fp)
+        meta = _cited_meta(view.meta, block.facts)
+        items.append(csl_item(meta, permalink, today or date.today()))
+    items = bibfiles.unique_keys(items)
+    ids = [f"{doc_id}/{n}" for doc_id, n in query.paragraphs]
+    style = query.format if query.format in cslstyles.STYLES else ""
+    entries = cslstyles.bibliography(items, style) if style else []
+    return {
+        "format": query.format,
+        "style": style,
+        "total": len(items),
+        "items": items,
+        "bibliography": [{"label": e.label, "text": e.text} for e in entries],
+        "styles": [
+            {"name": name, "label": label, "url": _cite_url(ids, name), "selected": name == style}
+            for name, label in cslstyles.STYLE_LABELS.items()
+        ],
+        "downloads": _downloads(ids),
     }
 
 
@@ -626,9 +712,9 @@ def documents_page(searcher: Searcher, query: DocsQuery | None = None) -> dict:
     return report_list(searcher, query or DocsQuery(), _pager)
 
 
-def document_api(searcher: Searcher, doc_id: str) -> dict:
+def document_api(searcher: Searcher, doc_id: str, base_url: str = "") -> dict:
     """A document's metadata with all its blocks, for the JSON API."""
-    page = document_page(searcher, doc_id)
+    page = document_page(searcher, doc_id, base_url=base_url)
     reprints = [{"doc_id": r["doc_id"], "shared": r["shared"]} for r in page["reprints"]]
     return {"doc_id": doc_id, "meta": page["meta"], "blocks": page["blocks"], "reprints": reprints}
 

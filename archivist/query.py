@@ -305,6 +305,42 @@ def parse_search_args(args: Mapping) -> SearchQuery:
     return query
 
 
+# Citing several paragraphs at once -----------------------------------------------------------
+
+CITE_FORMATS = ("gbt7714", "gbt7714_2025", "apa", "mla", "ris", "bib", "json")
+MAX_CITED = 100
+_PARAGRAPH_ID = re.compile(r"^(?P<doc_id>[^\x00-\x1f]{1,500})/(?P<n>[1-9]\d{0,6})$")
+
+
+@dataclass(frozen=True)
+class CiteQuery:
+    """Paragraphs to cite (``doc_id``, number), in the order given, and the output format."""
+
+    paragraphs: tuple[tuple[str, int], ...]
+    format: str = "gbt7714"
+
+
+def parse_cite_args(args: Mapping) -> CiteQuery:
+    """``p=<doc_id>/<n>`` (repeated, at most MAX_CITED) and ``format`` (a style or a file)."""
+    fmt = _one(args, "format", "gbt7714") or "gbt7714"
+    if fmt not in CITE_FORMATS:
+        raise ParamError("format", f"未知格式 '{fmt}'（可用：{'、'.join(CITE_FORMATS)}）")
+    wanted = [p.strip() for p in _many(args, "p") if p.strip()]
+    if not wanted:
+        raise ParamError("p", "请至少选择一段（p=<doc_id>/<段号>）")
+    paragraphs: list[tuple[str, int]] = []
+    for value in wanted:
+        match = _PARAGRAPH_ID.match(value)
+        if not match:
+            raise ParamError("p", f"'{value[:80]}' 不是段落编号（<doc_id>/<段号>）")
+        paragraph = (match.group("doc_id"), int(match.group("n")))
+        if paragraph not in paragraphs:
+            paragraphs.append(paragraph)
+    if len(paragraphs) > MAX_CITED:
+        raise ParamError("p", f"一次最多引用 {MAX_CITED} 段（{len(paragraphs)}）")
+    return CiteQuery(tuple(paragraphs), fmt)
+
+
 @dataclass(frozen=True)
 class DocsQuery:
     """What the report list shows: filters by newspaper, place and date, a sort, a page."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -26,11 +27,12 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
-from . import analysis
+from . import address, analysis, bibfiles
 from .formats import DOCX_MEDIA_TYPE
 from .indexing import IndexError_, IndexStore
 from .pages import (
     Moved,
+    cite_page,
     document_api,
     document_page,
     documents_page,
@@ -45,6 +47,7 @@ from .query import (
     FOLDED_PARAMS,
     ParamError,
     SearchQuery,
+    parse_cite_args,
     parse_docs_args,
     parse_search_args,
 )
@@ -83,6 +86,19 @@ RAW_CSP = {
     "text/html": "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'",
     "application/pdf": "default-src 'none'; object-src 'self'; frame-ancestors 'none'",
 }
+
+CACHEABLE = "public, max-age=3600"  # permalinks, documents, raw files: stable between ingests
+NOT_CACHEABLE = "no-store"  # searches, exports, feeds, citations of a selection, errors
+CACHEABLE_VIEWS = {
+    "archive.paragraph_view",
+    "archive.paragraph_api",
+    "archive.document_view",
+    "archive.document_json",
+    "archive.raw_view",
+    "archive.opensearch",
+}
+LOCAL_URL = "http://127.0.0.1:5000"
+
 log = logging.getLogger(__name__)
 bp = Blueprint("archive", __name__)
 
@@ -104,9 +120,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         ARCHIVE_DIR=None,  # None: the archive the index was built from (its settings say)
         JSON_AS_ASCII=False,
         MAX_CONTENT_LENGTH=1024,
+        PUBLIC_URL=os.environ.get(address.ENV_PUBLIC_URL, ""),  # "": none, links are local
+        ALLOWED_HOSTS=(),  # Host names trusted besides loopback ones, without a public address
+        LOCAL_URL=LOCAL_URL,  # the address links use when the Host header is not trusted
     )
     if test_config:
         app.config.update(test_config)
+    public = app.config["PUBLIC_URL"]
+    app.config["PUBLIC_URL"] = address.public_url(public) if public else ""  # AddressError
     app.json.ensure_ascii = False
     init_app(app)
     app.register_blueprint(bp)
@@ -121,6 +142,7 @@ def init_app(app: Flask) -> None:
     app.extensions["archivist"] = IndexStore(Path(app.config["INDEX_DIR"]))
     app.teardown_appcontext(_close_searcher)
     app.after_request(_security_headers)
+    app.after_request(_cache_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(ParamError, _param_error)
     app.register_error_handler(NotFound, _not_found)
@@ -131,6 +153,18 @@ def init_app(app: Flask) -> None:
 
 def store() -> IndexStore:
     return current_app.extensions["archivist"]
+
+
+def base_url() -> str:
+    """Scheme and host of the absolute URLs of this response (see :mod:`address`)."""
+    config = current_app.config
+    return address.base_url(
+        config["PUBLIC_URL"],
+        request.scheme,
+        request.headers.get("Host", ""),
+        tuple(config["ALLOWED_HOSTS"]),
+        config["LOCAL_URL"],
+    )
 
 
 def get_searcher():
@@ -209,6 +243,18 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+def _cache_headers(response: Response) -> Response:
+    """Permalinks, documents and raw files may be cached; searches and errors may not. Without
+    a public address the links in a page follow the Host header: ``Vary: Host`` says so."""
+    if request.endpoint == "static":
+        return response  # Flask's own validators (ETag, Last-Modified) apply
+    cacheable = response.status_code == 200 and request.endpoint in CACHEABLE_VIEWS
+    response.headers["Cache-Control"] = CACHEABLE if cacheable else NOT_CACHEABLE
+    if cacheable and not current_app.config["PUBLIC_URL"]:
+        response.headers["Vary"] = "Host"
+    return response
+
+
 # Search --------------------------------------------------------------------------------------
 
 
@@ -249,7 +295,7 @@ def export_csv() -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    base = request.host_url.rstrip("/")
+    base = base_url()
     for row in rows:
         lists = {name: "；".join(row.get(name) or []) for name in ("authors", "places")}
         row = row | lists | {"permalink": base + row["permalink"]}
@@ -263,7 +309,7 @@ def export_csv() -> Response:
 def export_json() -> Response:
     """The whole current result list (up to EXPORT_LIMIT rows) with full texts, as JSON."""
     query = parse_search_args(request.args)
-    base = request.host_url.rstrip("/")
+    base = base_url()
     rows = [
         {key: row.get(key) for key in CSV_COLUMNS} | {"permalink": base + row["permalink"]}
         for row in export_rows(get_searcher(), query, EXPORT_LIMIT)
@@ -275,7 +321,7 @@ def export_json() -> Response:
 
 @bp.get("/opensearch.xml")
 def opensearch() -> Response:
-    xml = render_template("opensearch.xml", base=request.host_url.rstrip("/"))
+    xml = render_template("opensearch.xml", base=base_url())
     return Response(xml, mimetype="application/opensearchdescription+xml")
 
 
@@ -283,9 +329,7 @@ def opensearch() -> Response:
 def feed() -> Response:
     query = parse_search_args(request.args)
     page = feed_page(get_searcher(), query)
-    xml = render_template(
-        "feed.atom.xml", page=page, base=request.host_url.rstrip("/"), updated=page["updated"]
-    )
+    xml = render_template("feed.atom.xml", page=page, base=base_url(), updated=page["updated"])
     return Response(xml, mimetype="application/atom+xml")
 
 
@@ -319,7 +363,7 @@ def _search_state() -> SearchQuery:
 
 @bp.get("/doc/<path:doc_id>")
 def document_view(doc_id: str) -> str:
-    page = document_page(get_searcher(), doc_id, _search_state(), _hit_param())
+    page = document_page(get_searcher(), doc_id, _search_state(), _hit_param(), base_url())
     return render_template("document.html", page=page)
 
 
@@ -330,13 +374,15 @@ def documents_api() -> Response:
 
 @bp.get("/api/documents/<path:doc_id>")
 def document_json(doc_id: str) -> Response:
-    return jsonify(document_api(get_searcher(), doc_id))
+    return jsonify(document_api(get_searcher(), doc_id, base_url()))
 
 
 def _paragraph(doc_id: str, n: int) -> dict | Response:
     v = request.args.get("v", "")[:40]
     try:
-        return paragraph_page(get_searcher(), doc_id, n, v, request.host_url, state=_search_state())
+        local = not current_app.config["PUBLIC_URL"]
+        state = _search_state()
+        return paragraph_page(get_searcher(), doc_id, n, v, base_url(), state=state, local=local)
     except Moved as moved:
         return redirect(("/api/paragraphs" + moved.url[2:]) if wants_json() else moved.url, 302)
 
@@ -353,6 +399,30 @@ def paragraph_view(doc_id: str, n: int):
 def paragraph_api(doc_id: str, n: int):
     page = _paragraph(doc_id, n)
     return page if isinstance(page, Response) else jsonify(page)
+
+
+@bp.get("/cite")
+def cite_view() -> Response | str:
+    """Several paragraphs (``p``, repeated) as one bibliography, or as one file to import."""
+    query = parse_cite_args(request.args)
+    page = cite_page(get_searcher(), query, base_url())
+    if not page["style"]:
+        return _citation_file(page["items"], query.format)
+    return render_template("cite.html", page=page)
+
+
+@bp.get("/api/cite")
+def cite_api() -> Response:
+    return jsonify(cite_page(get_searcher(), parse_cite_args(request.args), base_url()))
+
+
+def _citation_file(items: list[dict], fmt: str) -> Response:
+    """A .ris, .bib or CSL .json download of CSL items."""
+    writers = {"ris": bibfiles.ris, "bib": bibfiles.bibtex, "json": bibfiles.csl_json}
+    charset = "" if fmt == "json" else "; charset=utf-8"  # JSON is UTF-8 by definition
+    response = Response(writers[fmt](items), content_type=bibfiles.MEDIA_TYPES[fmt] + charset)
+    response.headers["Content-Disposition"] = f"attachment; filename=citations.{fmt}"
+    return response
 
 
 def archive_root() -> Path:

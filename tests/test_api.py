@@ -119,8 +119,14 @@ def test_paragraph_with_citations(client):
     assert data["id"] == f"{SEED}/1"
     assert data["paragraph"]["text"] == "撑起一方晴朗的天"
     assert data["permalink"].startswith(f"http://localhost/p/{SEED}/1?v=")
-    assert "[N/OL]" in data["citations"]["gbt7714"]
-    assert data["citations"]["bibtex"].startswith("@")
+    cited = data["citations"]
+    assert set(cited) == {"csl", "gbt7714", "gbt7714_2025", "apa", "mla", "in_text", "bibtex"} | {
+        "ris",
+        "url",
+    }
+    assert cited["csl"]["type"] == "document"  # no source named: not asserted a newspaper
+    assert "[Z/OL]. ([2021])[" in cited["gbt7714"]  # the year is only inferred: an estimate
+    assert cited["bibtex"].startswith("@misc{daipeng2021chengqi,")
     assert client.get(f"/api/paragraphs/{SEED}/9999").status_code == 404
 
 

@@ -160,6 +160,7 @@ def test_nothing_is_invented():
         "year": None,
         "date_inferred": False,
         "year_inferred": False,
+        "page": "",
         "city": "",
         "county": "",
         "url": "",

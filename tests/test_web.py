@@ -23,7 +23,7 @@ def test_document_page_anchors_and_hits(client):
 def test_permalink_page(client):
     html = client.get(f"/p/{SEED}/1").get_data(as_text=True)
     assert '<link rel="canonical" href="http://localhost/p/' in html
-    assert "[N/OL]" in html
+    assert "[Z/OL]" in html  # the sample names no newspaper: a document, not [N]
 
 
 def test_bad_parameters_give_an_error_page_not_a_500(client):

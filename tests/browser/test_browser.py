@@ -166,12 +166,12 @@ def test_permalink_and_copying_the_citation(page: Page, screenshot):
     canonical = page.locator('link[rel="canonical"]').get_attribute("href")
     assert canonical == page.url
     expect(page.locator(".ctx")).to_have_count(3)
-    citation = page.locator("#cite-gbt").inner_text()
+    citation = page.locator("#cite-gbt7714").inner_text()
     assert citation.startswith("戴鹏, 周志军. 茶陵交警守护道路交通安全")
-    assert "[N/OL]. 株洲日报, 2019-10-08: 第5段[" in citation
+    assert "[N/OL]. 株洲日报, 2019-10-08[" in citation
     assert citation.endswith(f"{canonical}.")
 
-    page.click('button[data-copy="cite-gbt"]')
+    page.click('button[data-copy="cite-gbt7714"]')
     expect(page.locator("#copy-status")).to_contain_text("已复制")
     assert page.evaluate("navigator.clipboard.readText()") == citation
 
@@ -206,8 +206,23 @@ def test_pages_work_without_javascript(page_without_js: Page):
     assert int(params(page)["hit"][0]) > n
     expect(page.locator(".block.target")).to_be_in_viewport()
     page.goto(f"/p/{CHALING}/5")
-    expect(page.locator("#cite-gbt")).to_contain_text("[N/OL]")
+    expect(page.locator("#cite-gbt7714")).to_contain_text("[N/OL]")
     expect(page.locator("button[data-copy]").first).to_be_hidden()
+
+
+def test_ticked_hits_make_one_bibliography_without_javascript(page_without_js: Page):
+    page = page_without_js
+    page.goto(f"/?q={quote(QUERY)}&city=株洲市")
+    boxes = page.locator('input[type="checkbox"][form="cite-form"]')
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.select_option("#cite-format", "gbt7714")
+    page.click("#cite-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/cite\?"))
+    entries = page.locator("#bibliography li")
+    expect(entries).to_have_count(2)
+    expect(entries.nth(0)).to_contain_text("[1]")
+    expect(entries.nth(1)).to_contain_text("[N/OL]. 株洲日报")
 
 
 @pytest.mark.parametrize(
