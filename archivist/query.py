@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from .gazetteer import default_gazetteer
-from .querylang import ParsedQuery, QuerySyntaxError, parse
+from .querylang import MAX_QUERY_CHARS, ParsedQuery, QuerySyntaxError, parse
 
 SORTS = ("relevance", "date_desc", "date_asc")
 MAX_PAGE = 1000
@@ -16,7 +16,9 @@ MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 MAX_FACET_VALUES = 20
 FACETS = ("city", "county", "year")
-_YEAR = re.compile(r"^\d{4}$")
+_YEAR = re.compile(r"[0-9]{4}")  # ASCII digits only: ``\d`` would take ٢٠١٩ (and ``$`` a newline)
+_INTEGER = re.compile(r"[+-]?[0-9]{1,12}")
+MAX_HIT = 10**9
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -137,7 +139,7 @@ def _int(args: Mapping, name: str, default: int, low: int, high: int) -> int:
     raw = _one(args, name).strip()
     if not raw:
         return default
-    if not re.fullmatch(r"[+-]?\d{1,12}", raw):
+    if not _INTEGER.fullmatch(raw):
         raise ParamError(name, f"不是整数：{raw[:40]!r}")
     value = int(raw)
     if not low <= value <= high:
@@ -149,7 +151,7 @@ def _year_bound(args: Mapping, name: str) -> int | None:
     raw = _one(args, name).strip()
     if not raw:
         return None
-    if not _YEAR.match(raw):
+    if not _YEAR.fullmatch(raw):
         raise ParamError(name, f"不是年份（应为四位数字）：{raw[:40]!r}")
     return int(raw)
 
@@ -168,7 +170,7 @@ def _places(args: Mapping, name: str, canonical) -> tuple[str, ...]:
 def _years(args: Mapping) -> tuple[str, ...]:
     values = []
     for raw in _many(args, "year")[:MAX_FACET_VALUES]:
-        if not _YEAR.match(raw):
+        if not _YEAR.fullmatch(raw):
             raise ParamError("year", f"不是年份（应为四位数字）：{raw[:40]!r}")
         if raw not in values:
             values.append(raw)
@@ -204,3 +206,21 @@ def parse_search_args(args: Mapping) -> SearchQuery:
     if query.year_from and query.year_to and query.year_from > query.year_to:
         query = replace(query, year_from=query.year_to, year_to=query.year_from)  # typed reversed
     return query
+
+
+@dataclass(frozen=True)
+class DocumentQuery:
+    """The parameters of a document page: the query whose matches are marked, the paragraph
+    to open at, and the page of paragraphs."""
+
+    q: str = ""
+    hit: int | None = None
+
+
+def parse_document_args(args: Mapping) -> DocumentQuery:
+    """Build a DocumentQuery; the query is only marked, so syntax errors are not refused."""
+    q = _one(args, "q")
+    if len(q) > MAX_QUERY_CHARS:
+        raise ParamError("q", f"检索式超过 {MAX_QUERY_CHARS} 个字符（{len(q)}）")
+    hit = _int(args, "hit", 0, 1, MAX_HIT) if _one(args, "hit").strip() else None
+    return DocumentQuery(q=q, hit=hit)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -37,8 +38,7 @@ from .pages import (
     paragraph_page,
     search_page,
 )
-from .query import ParamError, parse_search_args
-from .querylang import MAX_QUERY_CHARS
+from .query import ParamError, parse_document_args, parse_search_args
 from .search import NotFound
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +62,10 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+# Characters XML 1.0 forbids (C0 controls but tab and line breaks, lone surrogates, U+FFFE and
+# U+FFFF): a query or a report may hold them, an XML document may not.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 log = logging.getLogger(__name__)
 bp = Blueprint("archive", __name__)
@@ -237,10 +241,15 @@ def export_json() -> Response:
     return response
 
 
+def xml_response(xml: str, mimetype: str) -> Response:
+    """An XML answer, well-formed whatever the data: forbidden characters become U+FFFD."""
+    return Response(XML_ILLEGAL.sub("\ufffd", xml), mimetype=mimetype)
+
+
 @bp.get("/opensearch.xml")
 def opensearch() -> Response:
     xml = render_template("opensearch.xml", base=request.host_url.rstrip("/"))
-    return Response(xml, mimetype="application/opensearchdescription+xml")
+    return xml_response(xml, "application/opensearchdescription+xml")
 
 
 @bp.get("/feed.atom")
@@ -251,27 +260,16 @@ def feed() -> Response:
     xml = render_template(
         "feed.atom.xml", page=page, base=request.host_url.rstrip("/"), updated=updated
     )
-    return Response(xml, mimetype="application/atom+xml")
+    return xml_response(xml, "application/atom+xml")
 
 
 # Documents and paragraphs --------------------------------------------------------------------
 
 
-def _hit_param() -> int | None:
-    raw = request.args.get("hit", "")
-    return int(raw) if raw.isdigit() and len(raw) < 9 else None
-
-
-def _q_param() -> str:
-    q = request.args.get("q", "")
-    if len(q) > MAX_QUERY_CHARS:
-        raise ParamError("q", f"检索式超过 {MAX_QUERY_CHARS} 个字符（{len(q)}）")
-    return q
-
-
 @bp.get("/doc/<path:doc_id>")
 def document_view(doc_id: str) -> str:
-    page = document_page(get_searcher(), doc_id, _q_param(), _hit_param())
+    args = parse_document_args(request.args)
+    page = document_page(get_searcher(), doc_id, args.q, args.hit)
     return render_template("document.html", page=page)
 
 
