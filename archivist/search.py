@@ -18,9 +18,10 @@ match a paragraph: its whole string where the paragraph contains it, else its wo
 from __future__ import annotations
 
 import heapq
+import threading
 import time
 from bisect import bisect_left
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
@@ -320,9 +321,10 @@ class FacetColumns:
 
     def lengths(self, searcher: Searcher, name: str) -> list[int]:
         """Every paragraph's length in a text field, read once per index version."""
-        if name not in self.field_lengths:
-            self.field_lengths[name] = _field_lengths(searcher.reader(), name)
-        return self.field_lengths[name]
+        found = self.field_lengths.get(name)
+        if found is None:  # two threads may both read it: the same list, assigned whole
+            found = self.field_lengths[name] = _field_lengths(searcher.reader(), name)
+        return found
 
 
 _BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
@@ -342,28 +344,34 @@ def _field_lengths(reader, name: str) -> list[int]:
     return lengths
 
 
-_COLUMN_CACHE: dict[tuple, FacetColumns] = {}
+COLUMN_VERSIONS_KEPT = 2
+_COLUMN_CACHE: OrderedDict[tuple, FacetColumns] = OrderedDict()
+_COLUMN_LOCK = threading.Lock()  # the server's threads share the cache
 
 
 def facet_columns(searcher: Searcher) -> FacetColumns:
-    """The facet columns of the searcher's index version (cached; two versions kept)."""
+    """The facet columns of the searcher's index version, read once per version; the last
+    COLUMN_VERSIONS_KEPT versions are kept."""
     reader = searcher.reader()
     key = (id(searcher._ix) if getattr(searcher, "_ix", None) else 0, _reader_key(reader))
-    cached = _COLUMN_CACHE.get(key)
-    if cached is None:
-        interned: dict[str, str] = {}
+    with _COLUMN_LOCK:
+        cached = _COLUMN_CACHE.get(key)
+        if cached is None:
+            cached = _COLUMN_CACHE[key] = _read_columns(reader)
+            while len(_COLUMN_CACHE) > COLUMN_VERSIONS_KEPT:
+                _COLUMN_CACHE.popitem(last=False)
+        _COLUMN_CACHE.move_to_end(key)
+        return cached
 
-        def column(name: str) -> list[str]:
-            return [interned.setdefault(v, v) for v in reader.column_reader(name)]
 
-        weights = [KIND_WEIGHT.get(kind, 1.0) for kind in reader.column_reader("kind")]
-        cached = FacetColumns(
-            column("city"), column("county"), column("year"), column("doc_id"), weights
-        )
-        while len(_COLUMN_CACHE) >= 2:
-            _COLUMN_CACHE.pop(next(iter(_COLUMN_CACHE)))
-        _COLUMN_CACHE[key] = cached
-    return cached
+def _read_columns(reader) -> FacetColumns:
+    interned: dict[str, str] = {}
+
+    def column(name: str) -> list[str]:
+        return [interned.setdefault(v, v) for v in reader.column_reader(name)]
+
+    weights = [KIND_WEIGHT.get(kind, 1.0) for kind in reader.column_reader("kind")]
+    return FacetColumns(column("city"), column("county"), column("year"), column("doc_id"), weights)
 
 
 def _reader_key(reader) -> tuple:

@@ -121,7 +121,7 @@ def get_searcher():
             searcher, userdict = store().searcher()  # the live generation, swapped or committed
         except (IndexError_, OSError, ValueError) as exc:
             raise Unavailable(str(exc)) from exc
-        analysis.use_user_dictionary(userdict)
+        analysis.use_user_dictionary_in_thread(userdict)  # this request's, no other thread's
         g.searcher = searcher
     return g.searcher
 
@@ -130,6 +130,7 @@ def _close_searcher(_exc: BaseException | None = None) -> None:
     searcher = g.pop("searcher", None)
     if searcher is not None:
         searcher.close()
+        analysis.use_user_dictionary_in_thread(None)
 
 
 # Responses -----------------------------------------------------------------------------------

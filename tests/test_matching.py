@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections import OrderedDict
 from pathlib import Path
 
 import opencc
@@ -245,7 +246,7 @@ def test_kind_boosts_weigh_in_bm25(make_archive, tmp_path, monkeypatch):
     boosted = kind_scores(make_archive, tmp_path / "boosted")
     assert boosted["title"] > boosted["heading"] and boosted["body"] > boosted["caption"]
     monkeypatch.setattr(search_module, "KIND_WEIGHT", {})
-    monkeypatch.setattr(search_module, "_COLUMN_CACHE", {})
+    monkeypatch.setattr(search_module, "_COLUMN_CACHE", OrderedDict())
     plain = kind_scores(make_archive, tmp_path / "plain")
     assert plain["title"] == pytest.approx(plain["heading"])
     assert plain["body"] == pytest.approx(plain["caption"])
