@@ -40,7 +40,7 @@ def run_threads(work, count: int = THREADS) -> list[BaseException]:
         start.wait(30)
         try:
             work(i)
-        except BaseException as exc:  # noqa: BLE001 - collected and reported by the test
+        except BaseException as exc:  # collected and reported by the test
             errors.append(exc)
 
     threads = [threading.Thread(target=target, args=(i,), daemon=True) for i in range(count)]
