@@ -316,6 +316,7 @@ class FacetColumns:
     county: list[str]
     year: list[str]
     doc_id: list[str]
+    n: list[int]
     kind_weight: list[float]
     field_lengths: dict[str, list[int]] = field(default_factory=dict)
 
@@ -371,7 +372,10 @@ def _read_columns(reader) -> FacetColumns:
         return [interned.setdefault(v, v) for v in reader.column_reader(name)]
 
     weights = [KIND_WEIGHT.get(kind, 1.0) for kind in reader.column_reader("kind")]
-    return FacetColumns(column("city"), column("county"), column("year"), column("doc_id"), weights)
+    numbers = list(reader.column_reader("n"))
+    return FacetColumns(
+        column("city"), column("county"), column("year"), column("doc_id"), numbers, weights
+    )
 
 
 def _reader_key(reader) -> tuple:
@@ -532,9 +536,10 @@ def _in_order(
         return []
     if parsed.groups and query.sort == "relevance":
         scores = rank(searcher, parsed, passed, exact, columns)
+        doc_ids, numbers = columns.doc_id, columns.n
 
-        def key(doc: int) -> tuple[float, int]:
-            return (-scores[doc], doc)
+        def key(doc: int) -> tuple[float, str, int]:
+            return (-scores[doc], doc_ids[doc], numbers[doc])  # ties: a key no build changes
 
         docs = sorted(scores, key=key) if needed is None else heapq.nsmallest(needed, scores, key)
         return [(doc, scores[doc]) for doc in docs]
@@ -600,7 +605,7 @@ def query_spans(text: str, parsed: ParsedQuery) -> tuple[list[Span], bool]:
     if not parsed.groups:
         return [], True
     folded, offsets = fold_with_offsets(text)
-    return folded_spans(offsets, folded, parsed.needles(folded)), parsed.is_exact(folded)
+    return folded_spans(text, offsets, folded, parsed.needles(folded)), parsed.is_exact(folded)
 
 
 def _hit(fields: dict, parsed: ParsedQuery, query: SearchQuery, score, more: int = 0) -> Hit:
