@@ -99,9 +99,12 @@ def serve(index_dir: Path, host: str, port: int, debug: bool, threads: int) -> N
     if debug:
         app.run(host=host, port=port, debug=True)
         return
-    from waitress import serve as waitress_serve
+    import logging
 
-    waitress_serve(app, host=host, port=port, threads=threads, ident="")
+    from .serving import make_server
+
+    logging.basicConfig()  # errors of the application and the server go to stderr
+    make_server(app, host, port, threads).run()
 
 
 def _open_searcher(index_dir: Path):

@@ -63,6 +63,13 @@ CSP = (
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
+# On every answer, the server's own error answers too (``serving.py``).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
 # Characters XML 1.0 forbids (C0 controls but tab and line breaks, lone surrogates, U+FFFE and
 # U+FFFF): a query or a report may hold them, an XML document may not.
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -183,10 +190,7 @@ def _internal_error(exc: Exception) -> Response:
 
 
 def _security_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Frame-Options"] = "DENY"
+    response.headers.update(SECURITY_HEADERS)
     response.headers.pop("Server", None)
     return response
 
