@@ -6,24 +6,38 @@ templates only loop and print.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import date
 from urllib.parse import urlencode
 
 from whoosh.searching import Searcher
 
-from .citations import citations, document_url, permalink_url, quote_doc_id, resolve
+from .citations import (
+    Resolution,
+    citations,
+    document_url,
+    permalink_url,
+    quote_doc_id,
+    resolve,
+)
 from .metadata import FIELDS
-from .query import SORTS, SearchQuery
+from .query import DEFAULT_LIST_PER_PAGE, SORTS, SearchQuery
 from .search import (
+    BlockView,
     NotFound,
     SearchResults,
+    block_numbers,
+    document_blocks,
     document_lineage,
     document_meta,
+    document_records,
     export_hits,
     get_document,
+    matching_blocks,
     search,
 )
 
+DOC_PAGE_BLOCKS = 500  # a longer document is shown this many blocks at a time
 SORT_LABELS = {"relevance": "相关度", "date_desc": "最新", "date_asc": "最早"}
 HISTOGRAM_FILL_SPAN = 80  # missing years get an empty bar when the years span at most this
 HISTOGRAM_LABELS = 8  # about this many year labels under the histogram
@@ -267,18 +281,37 @@ def _provenance(meta: dict) -> list[dict]:
     return rows
 
 
-def document_page(searcher: Searcher, doc_id: str, q: str = "", hit: int | None = None) -> dict:
-    """The document page: metadata with provenance, numbered blocks, matches of ``q``."""
-    view = get_document(searcher, doc_id, q)
-    hit_blocks = view.hit_blocks
+def document_page(
+    searcher: Searcher, doc_id: str, q: str = "", hit: int | None = None, page: int | None = None
+) -> dict:
+    """The document page: metadata with provenance, numbered blocks, matches of ``q``.
+
+    A document of more than DOC_PAGE_BLOCKS blocks is shown a page of blocks at a time (the
+    page holding paragraph ``hit`` unless ``page`` says otherwise); its matches are counted
+    over the whole document from the matching blocks alone.
+    """
+    numbers = block_numbers(searcher, doc_id)
+    pages = max(1, -(-len(numbers) // DOC_PAGE_BLOCKS))
+    if page is None:
+        page = bisect_left(numbers, hit) // DOC_PAGE_BLOCKS + 1 if hit is not None else 1
+    page = min(page, pages)
+    if pages == 1:
+        view = get_document(searcher, doc_id, q)
+        hits = {b.n: b.hits for b in view.blocks if b.hits}
+    else:
+        window = numbers[(page - 1) * DOC_PAGE_BLOCKS : page * DOC_PAGE_BLOCKS]
+        view = get_document(searcher, doc_id, q, (window[0], window[-1]))
+        hits = matching_blocks(searcher, doc_id, q)
+    hit_blocks = list(hits)
     return {
         "doc_id": doc_id,
         "meta": view.meta,
         "metadata": _provenance(view.meta),
         "q": q,
         "target": hit,
-        "hit_count": view.hit_count,
+        "hit_count": sum(hits.values()),
         "hit_blocks": hit_blocks,
+        "pages": _document_pages(doc_id, q, page, pages, len(numbers), hit_blocks),
         "hit_nav": _hit_nav(doc_id, q, hit_blocks, hit),
         "blocks": [
             b.to_dict()
@@ -293,6 +326,41 @@ def document_page(searcher: Searcher, doc_id: str, q: str = "", hit: int | None 
         "raw_url": f"/raw/{quote_doc_id(doc_id)}",
         "search_url": "/?" + urlencode({"q": q}) if q else "/",
         "api_url": f"/api/documents/{quote_doc_id(doc_id)}",
+    }
+
+
+def document_at(doc_id: str, n: int) -> str:
+    """The document page opened at paragraph ``n`` (on its page, for a long document)."""
+    page = (n - 1) // DOC_PAGE_BLOCKS + 1
+    if page == 1:
+        return document_url(doc_id, n=n)
+    return f"/doc/{quote_doc_id(doc_id)}?page={page}#p{n}"
+
+
+def _document_pages(
+    doc_id: str, q: str, page: int, pages: int, blocks: int, hit_blocks: list[int]
+) -> dict:
+    """Paging of a long document: which blocks this page shows, links to the pages around it
+    and to the nearest matches off this page."""
+
+    def url(number: int) -> str:
+        params = ([("q", q)] if q else []) + ([("page", str(number))] if number > 1 else [])
+        return f"/doc/{quote_doc_id(doc_id)}" + ("?" + urlencode(params) if params else "")
+
+    first = (page - 1) * DOC_PAGE_BLOCKS + 1 if blocks else 0
+    last = min(blocks, page * DOC_PAGE_BLOCKS)
+    before = [n for n in hit_blocks if n < first]
+    after = [n for n in hit_blocks if n > last]
+    return {
+        "page": page,
+        "pages": pages,
+        "blocks": blocks,
+        "first": first,
+        "last": last,
+        "prev_url": url(page - 1) if page > 1 else "",
+        "next_url": url(page + 1) if page < pages else "",
+        "prev_hit_url": document_url(doc_id, q, before[-1]) if before else "",
+        "next_hit_url": document_url(doc_id, q, after[0]) if after else "",
     }
 
 
@@ -324,16 +392,20 @@ def paragraph_page(
     Raises Moved when the cited text is now at another number, NotFound when there is no such
     document or paragraph.
     """
-    view = get_document(searcher, doc_id)
-    by_n = {b.n: b for b in view.blocks}
-    lineage = document_lineage(searcher, doc_id) if v else {}
-    resolution = resolve({b.n: b.fp for b in view.blocks}, n, v, lineage)
-    if resolution is None or (resolution.status == "ok" and n not in by_n):
-        raise NotFound(f"no paragraph {n} in {doc_id!r}")
-    if not v and n not in by_n:
+    meta, by_n = _blocks_around(searcher, doc_id, n)  # three blocks read, not the document
+    if not v or (n in by_n and by_n[n].fp == v):
+        if n not in by_n:
+            raise NotFound(f"no paragraph {n} in {doc_id!r}")
+        resolution: Resolution | None = Resolution(n, "ok")
+    else:  # the cited text moved or changed: every fingerprint is needed
+        fingerprints = {f["n"]: f.get("fp", "") for f in document_blocks(searcher, doc_id)}
+        resolution = resolve(fingerprints, n, v, document_lineage(searcher, doc_id))
+    if resolution is None:
         raise NotFound(f"no paragraph {n} in {doc_id!r}")
     if resolution.status == "moved":
         raise Moved(permalink_url(doc_id, resolution.n, v))
+    if resolution.n not in by_n:
+        meta, by_n = _blocks_around(searcher, doc_id, resolution.n)
     block = by_n[resolution.n]
     permalink = base_url.rstrip("/") + permalink_url(doc_id, block.n, block.fp)
     context = [by_n[k].to_dict() for k in (block.n - 1, block.n, block.n + 1) if k in by_n]
@@ -348,15 +420,21 @@ def paragraph_page(
         "requested_n": n,
         "status": resolution.status,
         "paragraph": block.to_dict() | {"kind_label": KIND_LABELS.get(block.kind, block.kind)},
-        "story": block.story if block.story != view.meta.get("title") else "",
+        "story": block.story if block.story != meta.get("title") else "",
         "context": context,
-        "meta": view.meta,
-        "metadata": _provenance(view.meta),
+        "meta": meta,
+        "metadata": _provenance(meta),
         "permalink": permalink,
-        "document_url": document_url(doc_id, n=block.n),
+        "document_url": document_at(doc_id, block.n),
         "raw_url": f"/raw/{quote_doc_id(doc_id)}",
-        "citations": citations(_cited_meta(view.meta, block.story), block.n, permalink, today),
+        "citations": citations(_cited_meta(meta, block.story), block.n, permalink, today),
     }
+
+
+def _blocks_around(searcher: Searcher, doc_id: str, n: int) -> tuple[dict, dict[int, BlockView]]:
+    """A document's metadata and its blocks n - 1, n and n + 1 (those that exist)."""
+    view = get_document(searcher, doc_id, numbers=(n - 1, n + 1))
+    return view.meta, {b.n: b for b in view.blocks}
 
 
 def _cited_meta(meta: dict, story: str) -> dict:
@@ -367,20 +445,39 @@ def _cited_meta(meta: dict, story: str) -> dict:
     return meta | {"title": story, "subtitle": "", "authors": []}
 
 
-def documents_page(searcher: Searcher) -> dict:
-    """Every document's metadata."""
-    from .search import list_documents
-
-    documents = list_documents(searcher)
+def documents_page(
+    searcher: Searcher, page: int = 1, per_page: int = DEFAULT_LIST_PER_PAGE
+) -> dict:
+    """A page of the documents' metadata, by doc_id, with the total and links to the pages
+    around it."""
+    total, documents = document_records(searcher, (page - 1) * per_page, per_page)
     for meta in documents:
         meta["document_url"] = document_url(meta["doc_id"])  # "url" is the source's
-    return {"total": len(documents), "documents": documents}
+    pages = max(1, -(-total // per_page))
+
+    def url(number: int) -> str:
+        return "/api/documents?" + urlencode({"page": number, "per_page": per_page})
+
+    return {
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+        "pages": pages,
+        "prev_url": url(page - 1) if 1 < page <= pages + 1 else "",
+        "next_url": url(page + 1) if page < pages else "",
+        "documents": documents,
+    }
 
 
-def document_api(searcher: Searcher, doc_id: str) -> dict:
-    """A document's metadata with all its blocks, for the JSON API."""
-    page = document_page(searcher, doc_id)
-    return {"doc_id": doc_id, "meta": page["meta"], "blocks": page["blocks"]}
+def document_api(searcher: Searcher, doc_id: str, page: int | None = None) -> dict:
+    """A document's metadata with its blocks (a page of them for a long document)."""
+    data = document_page(searcher, doc_id, page=page)
+    return {
+        "doc_id": doc_id,
+        "meta": data["meta"],
+        "pages": data["pages"],
+        "blocks": data["blocks"],
+    }
 
 
 def export_rows(searcher: Searcher, query: SearchQuery, limit: int) -> list[dict]:

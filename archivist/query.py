@@ -19,6 +19,8 @@ FACETS = ("city", "county", "year")
 _YEAR = re.compile(r"[0-9]{4}")  # ASCII digits only: ``\d`` would take ٢٠١٩ (and ``$`` a newline)
 _INTEGER = re.compile(r"[+-]?[0-9]{1,12}")
 MAX_HIT = 10**9
+DEFAULT_LIST_PER_PAGE = 100
+MAX_LIST_PER_PAGE = 1000
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -215,6 +217,11 @@ class DocumentQuery:
 
     q: str = ""
     hit: int | None = None
+    page: int | None = None  # None: the page holding ``hit``
+
+
+def _optional_int(args: Mapping, name: str, high: int) -> int | None:
+    return _int(args, name, 1, 1, high) if _one(args, name).strip() else None
 
 
 def parse_document_args(args: Mapping) -> DocumentQuery:
@@ -222,5 +229,21 @@ def parse_document_args(args: Mapping) -> DocumentQuery:
     q = _one(args, "q")
     if len(q) > MAX_QUERY_CHARS:
         raise ParamError("q", f"检索式超过 {MAX_QUERY_CHARS} 个字符（{len(q)}）")
-    hit = _int(args, "hit", 0, 1, MAX_HIT) if _one(args, "hit").strip() else None
-    return DocumentQuery(q=q, hit=hit)
+    hit = _optional_int(args, "hit", MAX_HIT)
+    return DocumentQuery(q=q, hit=hit, page=_optional_int(args, "page", MAX_HIT))
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """A page of a plain list (``/api/documents``)."""
+
+    page: int = 1
+    per_page: int = DEFAULT_LIST_PER_PAGE
+
+
+def parse_list_args(args: Mapping) -> ListQuery:
+    """Build a ListQuery: ``page`` from 1, ``per_page`` 1..MAX_LIST_PER_PAGE."""
+    return ListQuery(
+        page=_int(args, "page", 1, 1, MAX_HIT),
+        per_page=_int(args, "per_page", DEFAULT_LIST_PER_PAGE, 1, MAX_LIST_PER_PAGE),
+    )

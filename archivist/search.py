@@ -29,7 +29,7 @@ from markupsafe import Markup
 from whoosh import sorting
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.matching import ListMatcher
-from whoosh.query import Query, Term
+from whoosh.query import And, NumericRange, Query, Term
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
@@ -681,28 +681,67 @@ def document_lineage(searcher: Searcher, doc_id: str) -> dict[str, str]:
     return fields.get("lineage") or {}
 
 
-def get_document(searcher: Searcher, doc_id: str, q: str = "") -> DocumentView:
-    """A document with all its blocks in order; with ``q``, every match marked and counted."""
+def get_document(
+    searcher: Searcher, doc_id: str, q: str = "", numbers: tuple[int, int] | None = None
+) -> DocumentView:
+    """A document with its blocks in order (only those numbered ``numbers[0]..numbers[1]``
+    when given); with ``q``, every match in them marked and counted."""
     meta = document_meta(searcher, doc_id)
     parsed = _parse_quietly(q)
-    blocks = []
-    total = 0
-    stored = sorted(searcher.documents(rec="block", doc_id=doc_id), key=lambda f: f["n"])
-    for fields in stored:
+    blocks = [_block_view(fields, parsed) for fields in document_blocks(searcher, doc_id, numbers)]
+    return DocumentView(doc_id, meta, blocks, sum(b.hits for b in blocks))
+
+
+def _block_view(fields: dict, parsed: ParsedQuery) -> BlockView:
+    spans, _ = query_spans(fields["text"], parsed)
+    return BlockView(
+        n=fields["n"],
+        kind=fields["kind"],
+        text=fields["text"],
+        story=fields.get("story", ""),
+        fp=fields.get("fp", ""),
+        html=mark(fields["text"], spans),
+        hits=len(spans),
+    )
+
+
+def _blocks_query(doc_id: str, numbers: tuple[int, int] | None = None) -> Query:
+    terms: list[Query] = [BLOCKS, Term("doc_id", doc_id)]
+    if numbers is not None:
+        terms.append(NumericRange("n", numbers[0], numbers[1]))
+    return And(terms)
+
+
+def document_blocks(
+    searcher: Searcher, doc_id: str, numbers: tuple[int, int] | None = None
+) -> list[dict]:
+    """The stored fields of a document's blocks in order: all, or those numbered
+    ``numbers[0]..numbers[1]`` (read without touching the others)."""
+    docnums = searcher.docs_for_query(_blocks_query(doc_id, numbers))
+    return sorted((searcher.stored_fields(d) for d in docnums), key=lambda f: f["n"])
+
+
+def block_numbers(searcher: Searcher, doc_id: str) -> list[int]:
+    """The numbers of a document's blocks, in order, from the index's columns (no text read)."""
+    numbers = facet_columns(searcher).n
+    return sorted(numbers[d] for d in searcher.docs_for_query(_blocks_query(doc_id)))
+
+
+def matching_blocks(searcher: Searcher, doc_id: str, q: str) -> dict[int, int]:
+    """Block number -> matches marked in it, for every block of the document matching ``q``;
+    reads only the matching blocks."""
+    parsed = _parse_quietly(q)
+    if not parsed.groups:
+        return {}
+    matching, _exact = Finder(searcher).query(parsed)
+    mine = matching & set(searcher.docs_for_query(_blocks_query(doc_id)))
+    counts = {}
+    for docnum in mine:
+        fields = searcher.stored_fields(docnum)
         spans, _ = query_spans(fields["text"], parsed)
-        total += len(spans)
-        blocks.append(
-            BlockView(
-                n=fields["n"],
-                kind=fields["kind"],
-                text=fields["text"],
-                story=fields.get("story", ""),
-                fp=fields.get("fp", ""),
-                html=mark(fields["text"], spans),
-                hits=len(spans),
-            )
-        )
-    return DocumentView(doc_id, meta, blocks, total)
+        if spans:
+            counts[fields["n"]] = len(spans)
+    return dict(sorted(counts.items()))
 
 
 def _parse_quietly(q: str) -> ParsedQuery:
@@ -711,6 +750,16 @@ def _parse_quietly(q: str) -> ParsedQuery:
         return parse(q)
     except QuerySyntaxError:
         return ParsedQuery()
+
+
+def document_records(searcher: Searcher, start: int, count: int) -> tuple[int, list[dict]]:
+    """(how many documents there are, the metadata of ``count`` of them from ``start``, by
+    doc_id); only those are read."""
+    records = searcher.search(
+        Term("rec", "doc"), limit=start + count, sortedby=sorting.FieldFacet("doc_id")
+    )
+    shown = range(start, min(start + count, records.scored_length()))
+    return len(records), [records[i]["meta"] for i in shown]
 
 
 def list_documents(searcher: Searcher) -> list[dict]:

@@ -38,7 +38,7 @@ from .pages import (
     paragraph_page,
     search_page,
 )
-from .query import ParamError, parse_document_args, parse_search_args
+from .query import ParamError, parse_document_args, parse_list_args, parse_search_args
 from .search import NotFound
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -274,18 +274,20 @@ def feed() -> Response:
 @bp.get("/doc/<path:doc_id>")
 def document_view(doc_id: str) -> str:
     args = parse_document_args(request.args)
-    page = document_page(get_searcher(), doc_id, args.q, args.hit)
+    page = document_page(get_searcher(), doc_id, args.q, args.hit, args.page)
     return render_template("document.html", page=page)
 
 
 @bp.get("/api/documents")
 def documents_api() -> Response:
-    return jsonify(documents_page(get_searcher()))
+    listing = parse_list_args(request.args)
+    return jsonify(documents_page(get_searcher(), listing.page, listing.per_page))
 
 
 @bp.get("/api/documents/<path:doc_id>")
 def document_json(doc_id: str) -> Response:
-    return jsonify(document_api(get_searcher(), doc_id))
+    args = parse_document_args(request.args)
+    return jsonify(document_api(get_searcher(), doc_id, args.page))
 
 
 def _paragraph(doc_id: str, n: int) -> dict | Response:
