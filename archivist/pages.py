@@ -1,7 +1,8 @@
 """One plain data structure per page: built here, rendered as HTML or serialised as JSON.
 
-Every URL a template needs (facet toggles, chips, pages, sorts, exports) is made here, so
-templates only loop and print.
+Every URL a template needs (facet toggles, chips, pages, sorts, exports, hits' document pages
+and permalinks) is made here, none in the search layer or the templates; templates loop, pick
+labels and tags, and print.
 """
 
 from __future__ import annotations
@@ -130,9 +131,10 @@ def _sorts(query: SearchQuery) -> list[dict]:
 
 
 def _hit(hit: dict, query: SearchQuery) -> dict:
-    """A hit with its kind's label and, when grouped, the link to the rest of its document."""
+    """A hit with its links, its kind's label and, when grouped, the link to the rest of its
+    document."""
     more = hit.get("group_more") or 0
-    return hit | {
+    return _hit_links(hit, query) | {
         "kind_label": KIND_LABELS.get(hit["kind"], hit["kind"]),
         "story_differs": bool(hit["story"]) and hit["story"] != hit["title"],
         "more_url": document_url(hit["doc_id"], query.q) if more else "",
@@ -480,9 +482,18 @@ def document_api(searcher: Searcher, doc_id: str, page: int | None = None) -> di
     }
 
 
+def _hit_links(hit: dict, query: SearchQuery) -> dict:
+    """A hit with its document page (opened at it, its matches marked) and its permalink."""
+    return hit | {
+        "url": document_url(hit["doc_id"], query.q, hit["n"]),
+        "permalink": permalink_url(hit["doc_id"], hit["n"], hit["fp"]),
+    }
+
+
 def export_rows(searcher: Searcher, query: SearchQuery, limit: int) -> list[dict]:
     """The current result list for export (every page, up to ``limit`` rows), with full text."""
-    return [hit.to_dict(include_text=True) for hit in export_hits(searcher, query, limit)]
+    hits = export_hits(searcher, query, limit)
+    return [_hit_links(hit.to_dict(include_text=True), query) for hit in hits]
 
 
 __all__ = ["Moved", "NotFound", "document_meta"]

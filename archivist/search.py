@@ -6,13 +6,18 @@ Matching (the contract, see ``docs/architecture.md``):
   in the ``grams`` field), or contains each of its jieba words somewhere (ranked lower);
 - a quoted term matches exactly the paragraphs containing the string;
 - exact matches rank above scattered ones (a constant bonus far above any BM25 score), then BM25
-  over jieba words and grams, weighted by block kind at index time;
+  over jieba words and grams, multiplied by the block kind's weight at query time; equal scores
+  are ordered by doc_id and paragraph number;
 - a query of exclusions alone lists every paragraph but the excluded ones.
 
 Each distinct string is looked up once per search (:class:`Finder`); the sets of paragraphs are
-combined in Python, and only the paragraphs that pass are scored (:class:`DocSet`), so the cost
-of a query grows with its matches, not with its length. Highlights mark what made each term
-match a paragraph: its whole string where the paragraph contains it, else its words.
+combined in Python, and only the paragraphs that pass are scored (:func:`rank`, straight from the
+posting lists), so the cost of a query grows with its matches, not with its length. Date sorts
+hand the passed set to Whoosh's sortable columns as a :class:`DocSet`. Highlights mark what made
+each term match a paragraph: its whole string where the paragraph contains it, else its words.
+
+This layer builds no URLs: links are made by ``pages.py``. Its only markup is the highlighted
+snippets and blocks, made by ``highlight.py`` from escaped text.
 """
 
 from __future__ import annotations
@@ -34,7 +39,6 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from .analysis import query_grams
-from .citations import document_url, permalink_url
 from .folding import fold, fold_with_offsets
 from .highlight import Span, folded_spans, mark, snippet
 from .query import SearchQuery
@@ -81,7 +85,8 @@ def _offset(searcher: Searcher) -> int:
 
 
 class DocSet(Query):
-    """A Whoosh query matching a fixed set of (top-level) document numbers, all scored 1."""
+    """A Whoosh query matching a fixed set of (top-level) document numbers, for sorting them
+    by a column (every weight is 1: nothing is ranked by it)."""
 
     def __init__(self, docnums: Iterable[int]) -> None:
         self.docnums = sorted(set(docnums))
@@ -475,8 +480,6 @@ class Hit:
     year: str
     date: str
     snippet_html: Markup
-    url: str
-    permalink: str
     fp: str
     score: float | None = None
     exact: bool = True  # False when only the query's words matched, apart
@@ -562,8 +565,7 @@ def search(searcher: Searcher, query: SearchQuery) -> SearchResults:
         ordered = _in_order(searcher, query, parsed, matches, start + query.per_page)
         page = [(doc, score, 0) for doc, score in ordered[start:]]
     results.hits = [
-        _hit(searcher.stored_fields(docnum), parsed, query, score, more)
-        for docnum, score, more in page
+        _hit(searcher.stored_fields(docnum), parsed, score, more) for docnum, score, more in page
     ]
     results.took_ms = (time.perf_counter() - started) * 1000
     return results
@@ -573,7 +575,7 @@ def export_hits(searcher: Searcher, query: SearchQuery, limit: int) -> list[Hit]
     """The whole result list, in order, up to ``limit`` hits (page and grouping ignored)."""
     parsed = query.parsed
     ordered = _in_order(searcher, query, parsed, _matches(searcher, query, parsed), limit)
-    return [_hit(searcher.stored_fields(doc), parsed, query, score) for doc, score in ordered]
+    return [_hit(searcher.stored_fields(doc), parsed, score) for doc, score in ordered]
 
 
 def _grouped_page(ordered: list[tuple[int, float | None]], columns, query) -> tuple:
@@ -594,12 +596,6 @@ def _grouped_page(ordered: list[tuple[int, float | None]], columns, query) -> tu
     return page, len(groups)
 
 
-def is_exact(text: str, groups: Iterable[Iterable[QueryTerm]]) -> bool:
-    """Whether the text contains, for every group of the query, one term's whole string."""
-    folded = fold(text)
-    return all(any(term.folded in folded for term in group) for group in groups)
-
-
 def query_spans(text: str, parsed: ParsedQuery) -> tuple[list[Span], bool]:
     """The spans to mark in a text for a query, and whether it matches every group exactly."""
     if not parsed.groups:
@@ -608,7 +604,7 @@ def query_spans(text: str, parsed: ParsedQuery) -> tuple[list[Span], bool]:
     return folded_spans(text, offsets, folded, parsed.needles(folded)), parsed.is_exact(folded)
 
 
-def _hit(fields: dict, parsed: ParsedQuery, query: SearchQuery, score, more: int = 0) -> Hit:
+def _hit(fields: dict, parsed: ParsedQuery, score, more: int = 0) -> Hit:
     text = fields.get("text", "")
     spans, exact = query_spans(text, parsed)
     doc_id, n = fields["doc_id"], fields["n"]
@@ -624,8 +620,6 @@ def _hit(fields: dict, parsed: ParsedQuery, query: SearchQuery, score, more: int
         year=fields.get("year", ""),
         date=fields.get("date", ""),
         snippet_html=snippet(text, spans),
-        url=document_url(doc_id, query.q, n),
-        permalink=permalink_url(doc_id, n, fields.get("fp", "")),
         fp=fields.get("fp", ""),
         score=round(score % EXACT_BONUS, 4) if isinstance(score, float) else None,
         exact=exact,

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import archivist.search as search_module
 from archivist import analysis
 from archivist.indexing import IndexStore, ingest
+from archivist.pages import search_page
 from archivist.query import SearchQuery
 from archivist.querylang import QuerySyntaxError, parse
 from archivist.search import GROUP_LIMIT, PHRASE_CHARS, search
@@ -332,9 +333,9 @@ def test_invalid_utf8_in_the_url_is_harmless(client):
 
 def test_lone_surrogates_from_a_command_line_are_harmless(sample, sample_index, runner):
     """Undecodable bytes in argv reach Python as lone surrogates; a URL cannot carry them."""
-    results = search(sample, SearchQuery(q="\udcff治安"))
-    assert results.total == len(brute(sample, "治安"))
-    assert all(hit.url.encode("utf-8") for hit in results.hits)
+    page = search_page(sample, SearchQuery(q="\udcff治安"))
+    assert page["total"] == len(brute(sample, "治安"))
+    assert all(hit["url"].encode("utf-8") for hit in page["hits"])
     result = runner.invoke("search", "\udcff治安", "--index", str(sample_index), "--json")
     assert result.exit_code == 0
 
