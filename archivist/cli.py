@@ -19,6 +19,7 @@ DEFAULT_ARCHIVE = PROJECT_ROOT / "archive"
 DEFAULT_INDEX = PROJECT_ROOT / "index"
 EXIT_SKIPPED = 1
 EXIT_INDEX = 3
+EXIT_PORT = 4
 
 archive_option = click.option(
     "--archive",
@@ -95,8 +96,11 @@ def serve(index_dir: Path, host: str, port: int, debug: bool, threads: int) -> N
         if code not in (0, EXIT_SKIPPED):
             sys.exit(code)
     app = create_app({"INDEX_DIR": str(index_dir)})
-    click.echo(f"serving on http://{host}:{port}/")
+    problem = port_problem(host, port)
+    if problem:
+        _port_taken(host, port, problem)
     if debug:
+        click.echo(f"serving on http://{host}:{port}/")
         app.run(host=host, port=port, debug=True)
         return
     import logging
@@ -104,7 +108,42 @@ def serve(index_dir: Path, host: str, port: int, debug: bool, threads: int) -> N
     from .serving import make_server
 
     logging.basicConfig()  # errors of the application and the server go to stderr
-    make_server(app, host, port, threads).run()
+    try:
+        server = make_server(app, host, port, threads)
+    except OSError as exc:  # taken between the check and now
+        _port_taken(host, port, exc.strerror or str(exc))
+    click.echo(f"serving on http://{host}:{port}/")
+    server.run()
+
+
+def port_problem(host: str, port: int) -> str:
+    """Why the server could not listen on host:port (in use, not allowed), or ""."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        return f"cannot resolve {host!r}: {exc.strerror or exc}"
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return ""
+
+
+def _port_taken(host: str, port: int, reason: str) -> None:
+    other = 5001 if port != 5001 else 5002
+    click.echo(
+        f"error: cannot serve on http://{host}:{port}/: {reason}.\n"
+        f"Another server is probably using port {port}. Pick another port:\n"
+        f"  make run PORT={other}\n"
+        f"  python manage.py serve --port {other}",
+        err=True,
+    )
+    sys.exit(EXIT_PORT)
 
 
 def _open_searcher(index_dir: Path):
