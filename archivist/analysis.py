@@ -25,7 +25,6 @@ import hashlib
 import logging
 import threading
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +32,7 @@ from pathlib import Path
 import jieba
 from whoosh.analysis import Composable, Filter, Token, Tokenizer
 
+from .caching import RecentCache
 from .folding import FOLDING_VERSION, fold, fold_with_offsets
 
 # The index's format: 2 lone spaces indexed in ``grams``; 3 ``kind`` a column; 4 date sort keys;
@@ -45,10 +45,10 @@ jieba.setLogLevel(logging.WARNING)
 
 SEGMENTERS_KEPT = 3  # the live generation's dictionary, the one before it, and one more
 
-_lock = threading.Lock()  # guards _segmenters and the process-wide dictionary
+_lock = threading.Lock()  # guards the process-wide dictionary
 _default = {"userdict": ""}  # the process's dictionary (ingest, command line)
 _thread = threading.local()  # a server thread's dictionary: the one of its request's index
-_segmenters: OrderedDict[str, jieba.Tokenizer] = OrderedDict()  # by dictionary text
+_segmenters: RecentCache[jieba.Tokenizer] = RecentCache(SEGMENTERS_KEPT)  # by dictionary
 
 
 def use_user_dictionary(text: str) -> None:
@@ -113,14 +113,7 @@ def segmenter() -> jieba.Tokenizer:
     """The jieba tokenizer with the gazetteer's place names and the user dictionary in force:
     built once per dictionary (the last SEGMENTERS_KEPT kept), shared by every thread."""
     text = user_dictionary()
-    with _lock:
-        found = _segmenters.get(text)
-        if found is None:
-            found = _segmenters[text] = _build_segmenter(text)
-            while len(_segmenters) > SEGMENTERS_KEPT:
-                _segmenters.popitem(last=False)
-        _segmenters.move_to_end(text)
-        return found
+    return _segmenters.get(text, lambda: _build_segmenter(text))
 
 
 def _build_segmenter(userdict_text: str) -> jieba.Tokenizer:

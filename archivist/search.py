@@ -23,10 +23,9 @@ snippets and blocks, made by ``highlight.py`` from escaped text.
 from __future__ import annotations
 
 import heapq
-import threading
 import time
 from bisect import bisect_left
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
@@ -39,6 +38,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from .analysis import query_grams
+from .caching import RecentCache
 from .folding import fold, fold_with_offsets
 from .highlight import Span, folded_spans, mark, snippet
 from .query import SearchQuery
@@ -380,8 +380,7 @@ def _field_lengths(reader, name: str) -> list[int]:
 
 
 COLUMN_VERSIONS_KEPT = 2
-_COLUMN_CACHE: OrderedDict[tuple, FacetColumns] = OrderedDict()
-_COLUMN_LOCK = threading.Lock()  # the server's threads share the cache
+_COLUMN_CACHE: RecentCache[FacetColumns] = RecentCache(COLUMN_VERSIONS_KEPT)
 
 
 def facet_columns(searcher: Searcher) -> FacetColumns:
@@ -389,14 +388,7 @@ def facet_columns(searcher: Searcher) -> FacetColumns:
     COLUMN_VERSIONS_KEPT versions are kept."""
     reader = searcher.reader()
     key = (id(searcher._ix) if getattr(searcher, "_ix", None) else 0, _reader_key(reader))
-    with _COLUMN_LOCK:
-        cached = _COLUMN_CACHE.get(key)
-        if cached is None:
-            cached = _COLUMN_CACHE[key] = _read_columns(reader)
-            while len(_COLUMN_CACHE) > COLUMN_VERSIONS_KEPT:
-                _COLUMN_CACHE.popitem(last=False)
-        _COLUMN_CACHE.move_to_end(key)
-        return cached
+    return _COLUMN_CACHE.get(key, lambda: _read_columns(reader))
 
 
 def _read_columns(reader) -> FacetColumns:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections import OrderedDict
 from pathlib import Path
 
 import opencc
@@ -18,6 +17,7 @@ from hypothesis import strategies as st
 
 import archivist.search as search_module
 from archivist import analysis
+from archivist.caching import RecentCache
 from archivist.indexing import IndexStore, ingest
 from archivist.pages import search_page
 from archivist.query import SearchQuery
@@ -248,7 +248,7 @@ def test_kind_boosts_weigh_in_bm25(make_archive, tmp_path, monkeypatch):
     boosted = kind_scores(make_archive, tmp_path / "boosted")
     assert boosted["title"] > boosted["heading"] and boosted["body"] > boosted["caption"]
     monkeypatch.setattr(search_module, "KIND_WEIGHT", {})
-    monkeypatch.setattr(search_module, "_COLUMN_CACHE", OrderedDict())
+    monkeypatch.setattr(search_module, "_COLUMN_CACHE", RecentCache(2))
     plain = kind_scores(make_archive, tmp_path / "plain")
     assert plain["title"] == pytest.approx(plain["heading"])
     assert plain["body"] == pytest.approx(plain["caption"])
