@@ -32,6 +32,7 @@ from pathlib import Path
 import jieba
 from whoosh.analysis import Composable, Filter, Token, Tokenizer
 
+from .caching import RecentCache
 from .folding import FOLDING_VERSION, fold, fold_with_offsets
 
 # The index's format: 2 lone spaces indexed in ``grams``; 3 ``kind`` a column; 4 date sort keys;
@@ -45,27 +46,36 @@ PLACE_WORD_FREQ = 2000
 
 jieba.setLogLevel(logging.WARNING)
 
-_lock = threading.Lock()
-_state: dict[str, object] = {"segmenter": None, "userdict": "", "generation": 0}
+SEGMENTERS_KEPT = 3  # the live generation's dictionary, the one before it, and one more
+
+_lock = threading.Lock()  # guards the process-wide dictionary
+_default = {"userdict": ""}  # the process's dictionary (ingest, command line)
+_thread = threading.local()  # a server thread's dictionary: the one of its request's index
+_segmenters: RecentCache[jieba.Tokenizer] = RecentCache(SEGMENTERS_KEPT)  # by dictionary
 
 
 def use_user_dictionary(text: str) -> None:
-    """Set the user dictionary (jieba format) for this process; takes effect before first use."""
+    """Set the user dictionary (jieba format) of this process (threads that chose none)."""
     with _lock:
-        if text != _state["userdict"]:
-            _state["userdict"] = text
-            _state["segmenter"] = None
-            _state["generation"] = int(_state["generation"]) + 1  # type: ignore[call-overload]
+        _default["userdict"] = text
+
+
+def use_user_dictionary_in_thread(text: str | None) -> None:
+    """Set the user dictionary of this thread only (None: the process's again): a request
+    segments its query with the dictionary of the index generation it searches, whatever
+    other threads search."""
+    _thread.userdict = text
 
 
 def user_dictionary() -> str:
-    """The user dictionary text in force in this process."""
-    return str(_state["userdict"])
+    """The user dictionary text in force in this thread."""
+    text = getattr(_thread, "userdict", None)
+    return _default["userdict"] if text is None else text
 
 
 def dictionary_generation() -> int:
-    """A number that changes whenever the user dictionary in force changes (for caches)."""
-    return int(_state["generation"])  # type: ignore[call-overload]
+    """A number that differs between the user dictionaries in force (for caches)."""
+    return hash(user_dictionary())
 
 
 def user_dictionary_entries(text: str) -> list[tuple[str, int | None, str | None]]:
@@ -103,14 +113,10 @@ def settings_fingerprint(userdict_text: str) -> str:
 
 
 def segmenter() -> jieba.Tokenizer:
-    """The process's jieba tokenizer with the gazetteer's place names and the user dictionary."""
-    current = _state["segmenter"]
-    if current is not None:
-        return current  # type: ignore[return-value]
-    with _lock:
-        if _state["segmenter"] is None:
-            _state["segmenter"] = _build_segmenter(str(_state["userdict"]))
-        return _state["segmenter"]  # type: ignore[return-value]
+    """The jieba tokenizer with the gazetteer's place names and the user dictionary in force:
+    built once per dictionary (the last SEGMENTERS_KEPT kept), shared by every thread."""
+    text = user_dictionary()
+    return _segmenters.get(text, lambda: _build_segmenter(text))
 
 
 def _build_segmenter(userdict_text: str) -> jieba.Tokenizer:

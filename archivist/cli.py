@@ -122,10 +122,13 @@ def serve(
         click.echo(f"serving on http://{host}:{port}/")
         app.run(host=host, port=port, debug=True)
         return
-    from waitress import create_server
+    import logging
 
+    from .serving import make_server
+
+    logging.basicConfig()  # errors of the application and the server go to stderr
     try:
-        server = create_server(app, host=host, port=port, threads=threads, ident="")
+        server = make_server(app, host, port, threads)
     except OSError as exc:  # taken between the check and now
         _port_taken(host, port, exc.strerror or str(exc))
     click.echo(f"serving on http://{host}:{port}/")

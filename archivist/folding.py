@@ -1,4 +1,5 @@
-"""Folding for matching: NFKC, lower case, Traditional to Simplified, collapsed white space.
+"""Folding for matching: NFKC, marks and variation selectors dropped, lower case, Traditional
+to Simplified, collapsed white space.
 
 Folding is for indexing and queries only, never for display. It works character by character,
 so every folded character can be traced back to the original character it came from; that map
@@ -15,19 +16,26 @@ from functools import lru_cache
 
 import opencc
 
-FOLDING_VERSION = "2"  # part of the index settings: change it when folding changes
+FOLDING_VERSION = "3"  # part of the index settings: change it when folding changes
+# 3: combining marks (accents) and variation selectors dropped
 
 _t2s = opencc.OpenCC("t2s")
 _SPACES = re.compile(" {2,}")
 _DROPPED_CATEGORIES = ("Cc", "Cf", "Cs")  # controls, format characters, lone surrogates
 _REPLACEMENT = "\ufffd"  # what undecodable bytes become: noise, like a control character
 _CJK_FROM = 0x2E80  # OpenCC is only asked about characters from the CJK radicals on
+# Non-spacing and enclosing marks: accents (é = e + U+0301), variation selectors (U+FE00-FE0F,
+# U+E0100-E01EF, which pick a glyph of the same character). Kana voicing marks stay: they make
+# another letter (か, が).
+_MARKS = ("Mn", "Me")
+_KEPT_MARKS = ("゙", "゚")
 
 
 @lru_cache(maxsize=1 << 16)
 def fold_char(char: str) -> str:
     """Fold one character; white space becomes a single space; control and format characters,
-    lone surrogates and the replacement character vanish."""
+    combining marks, variation selectors, lone surrogates and the replacement character
+    vanish."""
     if char.isspace():
         return " "
     if char == _REPLACEMENT or unicodedata.category(char) in _DROPPED_CATEGORIES:
@@ -43,9 +51,17 @@ def fold_char(char: str) -> str:
 
 def _fold_once(text: str) -> str:
     normal = "".join(c for c in unicodedata.normalize("NFKC", text) if not c.isspace())
+    normal = _without_marks(normal)
     if any(ord(c) >= _CJK_FROM for c in normal):
         normal = _t2s.convert(normal)
     return normal.lower()
+
+
+def _without_marks(text: str) -> str:
+    """The text with its combining marks and variation selectors removed (é -> e)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    kept = [c for c in decomposed if c in _KEPT_MARKS or unicodedata.category(c) not in _MARKS]
+    return unicodedata.normalize("NFC", "".join(kept)) if len(kept) < len(decomposed) else text
 
 
 class _FoldTable(dict):

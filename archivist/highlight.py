@@ -6,6 +6,7 @@ through ``escape``, and the only tags added are ``<mark>``.
 
 from __future__ import annotations
 
+import unicodedata
 from bisect import bisect_left, bisect_right
 
 from markupsafe import Markup, escape
@@ -23,11 +24,12 @@ def find_spans(text: str, needles: list[str]) -> list[Span]:
     if not needles:
         return []
     folded, offsets = fold_with_offsets(text)
-    return folded_spans(offsets, folded, needles)
+    return folded_spans(text, offsets, folded, needles)
 
 
-def folded_spans(offsets: list[int], folded: str, needles: list[str]) -> list[Span]:
-    """Original spans of the needles' occurrences in a folded text (``fold_with_offsets``)."""
+def folded_spans(text: str, offsets: list[int], folded: str, needles: list[str]) -> list[Span]:
+    """Original spans of the needles' occurrences in a folded text (``fold_with_offsets``);
+    a span takes in the marks and variation selectors of its last character."""
     spans: list[Span] = []
     for needle in needles:
         if not needle:
@@ -35,9 +37,16 @@ def folded_spans(offsets: list[int], folded: str, needles: list[str]) -> list[Sp
         start = folded.find(needle)
         while start != -1:
             end = start + len(needle)
-            spans.append((offsets[start], offsets[end - 1] + 1))
+            spans.append((offsets[start], past_marks(text, offsets[end - 1] + 1)))
             start = folded.find(needle, start + 1)
     return merge(spans)
+
+
+def past_marks(text: str, end: int) -> int:
+    """``end`` moved past the combining marks and variation selectors that follow it."""
+    while end < len(text) and unicodedata.category(text[end]) in ("Mn", "Me"):
+        end += 1
+    return end
 
 
 def merge(spans: list[Span]) -> list[Span]:

@@ -1,11 +1,13 @@
 """One plain data structure per page: built here, rendered as HTML or serialised as JSON.
 
-Every URL a template needs (facet toggles, chips, pages, sorts, exports) is made here, so
-templates only loop and print.
+Every URL a template needs (facet toggles, chips, pages, sorts, exports, hits' document pages
+and permalinks) is made here, none in the search layer or the templates; templates loop, pick
+labels and tags, and print.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import replace
 from datetime import date
 from urllib.parse import urlencode
@@ -14,7 +16,7 @@ from whoosh.searching import Searcher
 
 from . import bibfiles, cslstyles
 from .browse import home_page, report_list
-from .citations import document_url, permalink_url, quote_doc_id, resolve
+from .citations import Resolution, document_url, permalink_url, quote_doc_id, resolve
 from .explain import explain
 from .formats import DOCX_MEDIA_TYPE
 from .metadata import FIELDS
@@ -22,17 +24,22 @@ from .query import MAX_PER_PAGE, SORTS, CiteQuery, DocsQuery, SearchQuery
 from .references import citations, csl_item, zotero_tags
 from .reprints import reprints_for
 from .search import (
+    BlockView,
     NotFound,
     SearchResults,
+    block_numbers,
     count,
+    document_blocks,
     document_lineage,
     document_meta,
     export_hits,
     get_document,
+    matching_blocks,
     search,
 )
 from .suggest import suggestions
 
+DOC_PAGE_BLOCKS = 500  # a longer document is shown in parts of this many blocks
 SORT_LABELS = {"relevance": "相关度", "date_desc": "最新", "date_asc": "最早"}
 HISTOGRAM_FILL_SPAN = 80  # missing years get an empty bar when the years span at most this
 HISTOGRAM_LABELS = 8  # about this many year labels under the histogram
@@ -250,6 +257,7 @@ def _hit(hit: dict, query: SearchQuery) -> dict:
         "kind_label": KIND_LABELS.get(hit["kind"], hit["kind"]),
         "story_differs": bool(hit["story"]) and hit["story"] != hit["title"],
         "url": doc_link(hit["doc_id"], query, hit["n"]),
+        "permalink": permalink_url(hit["doc_id"], hit["n"], hit["fp"]),
         "cite_url": cite_link(hit["doc_id"], hit["n"], hit["fp"], query),
         "more_url": doc_link(hit["doc_id"], query) if more else "",
         "also_in_url": document_url(hit["doc_id"]) + "#reprints" if hit.get("also_in") else "",
@@ -460,17 +468,34 @@ def document_page(
     doc_id: str,
     state: SearchQuery | None = None,
     hit: int | None = None,
+    part: int | None = None,
     base_url: str = "",
     today: date | None = None,
 ) -> dict:
     """The document page: metadata with provenance, numbered blocks, matches of the query of
     ``state`` (the search it was reached from, which its links carry along), and the tags
-    reference managers read (``base_url`` makes its canonical address)."""
+    reference managers read (``base_url`` makes its canonical address).
+
+    A document of more than DOC_PAGE_BLOCKS blocks is shown in parts of that many blocks (the
+    part holding paragraph ``hit`` unless ``part`` says otherwise); its matches are counted
+    over the whole document from the matching blocks alone.
+    """
     state = state or SearchQuery()
     canonical = base_url.rstrip("/") + document_url(doc_id)
     q = state.q
-    view = get_document(searcher, doc_id, q)
-    hit_blocks = view.hit_blocks
+    numbers = block_numbers(searcher, doc_id)
+    parts = max(1, -(-len(numbers) // DOC_PAGE_BLOCKS))
+    if part is None:
+        part = bisect_left(numbers, hit) // DOC_PAGE_BLOCKS + 1 if hit is not None else 1
+    part = min(part, parts)
+    if parts == 1:
+        view = get_document(searcher, doc_id, q)
+        hits = {b.n: b.hits for b in view.blocks if b.hits}
+    else:
+        window = numbers[(part - 1) * DOC_PAGE_BLOCKS : part * DOC_PAGE_BLOCKS]
+        view = get_document(searcher, doc_id, q, (window[0], window[-1]))
+        hits = matching_blocks(searcher, doc_id, q)
+    hit_blocks = list(hits)
     found = reprints_for(searcher)
     raw = raw_link(doc_id, view.meta)
     blocks = [
@@ -493,8 +518,9 @@ def document_page(
         "metadata": _provenance(view.meta),
         "q": q,
         "target": hit,
-        "hit_count": view.hit_count,
+        "hit_count": sum(hits.values()),
         "hit_blocks": hit_blocks,
+        "pages": _document_parts(doc_id, state, part, parts, len(numbers), hit_blocks),
         "hit_nav": _hit_nav(doc_id, state, hit_blocks, hit),
         "blocks": blocks,
         "head": _head_blocks(blocks, view.meta),
@@ -521,6 +547,41 @@ def _reprints(searcher: Searcher, shared: list[tuple[str, int]]) -> list[dict]:
             {"doc_id": other, "shared": carried, "title": title, "url": document_url(other)}
         )
     return rows
+
+
+def document_at(doc_id: str, n: int) -> str:
+    """The document page opened at paragraph ``n`` (in its part, for a long document)."""
+    part = (n - 1) // DOC_PAGE_BLOCKS + 1
+    if part == 1:
+        return document_url(doc_id, n=n)
+    return f"/doc/{quote_doc_id(doc_id)}?part={part}#p{n}"
+
+
+def _document_parts(
+    doc_id: str, state: SearchQuery, part: int, parts: int, blocks: int, hit_blocks: list[int]
+) -> dict:
+    """The parts of a long document: which blocks this one shows, links to the parts around
+    it and to the nearest matches outside it (the search state carried along)."""
+
+    def url(number: int) -> str:
+        params = state.params() + ([("part", str(number))] if number > 1 else [])
+        return f"/doc/{quote_doc_id(doc_id)}" + ("?" + urlencode(params) if params else "")
+
+    first = (part - 1) * DOC_PAGE_BLOCKS + 1 if blocks else 0
+    last = min(blocks, part * DOC_PAGE_BLOCKS)
+    before = [n for n in hit_blocks if n < first]
+    after = [n for n in hit_blocks if n > last]
+    return {
+        "page": part,
+        "pages": parts,
+        "blocks": blocks,
+        "first": first,
+        "last": last,
+        "prev_url": url(part - 1) if part > 1 else "",
+        "next_url": url(part + 1) if part < parts else "",
+        "prev_hit_url": doc_link(doc_id, state, before[-1]) if before else "",
+        "next_hit_url": doc_link(doc_id, state, after[0]) if after else "",
+    }
 
 
 def _head_blocks(blocks: list[dict], meta: dict) -> dict:
@@ -556,23 +617,37 @@ class Moved(Exception):
         self.url = url
 
 
-def _cited_block(searcher: Searcher, doc_id: str, n: int, v: str):
-    """The document and the block a permalink lands on, with the resolution's status.
+def _cited_block(
+    searcher: Searcher, doc_id: str, n: int, v: str
+) -> tuple[dict, dict[int, BlockView], BlockView, str]:
+    """The document's metadata, the blocks around the one a permalink lands on, that block and
+    the resolution's status; three blocks are read, not the whole document, unless the cited
+    text moved or changed.
 
     Raises Moved when the cited text is now at another number, NotFound when there is no such
     document or paragraph.
     """
-    view = get_document(searcher, doc_id)
-    by_n = {b.n: b for b in view.blocks}
-    lineage = document_lineage(searcher, doc_id) if v else {}
-    resolution = resolve({b.n: b.fp for b in view.blocks}, n, v, lineage)
-    if resolution is None or (resolution.status == "ok" and n not in by_n):
-        raise NotFound(f"报道 {doc_id} 没有第 {n} 段")
-    if not v and n not in by_n:
+    meta, by_n = _blocks_around(searcher, doc_id, n)
+    if not v or (n in by_n and by_n[n].fp == v):
+        if n not in by_n:
+            raise NotFound(f"报道 {doc_id} 没有第 {n} 段")
+        resolution: Resolution | None = Resolution(n, "ok")
+    else:  # the cited text moved or changed: every fingerprint is needed
+        fingerprints = {f["n"]: f.get("fp", "") for f in document_blocks(searcher, doc_id)}
+        resolution = resolve(fingerprints, n, v, document_lineage(searcher, doc_id))
+    if resolution is None:
         raise NotFound(f"报道 {doc_id} 没有第 {n} 段")
     if resolution.status == "moved":
         raise Moved(permalink_url(doc_id, resolution.n, v))
-    return view, by_n[resolution.n], resolution.status
+    if resolution.n not in by_n:
+        meta, by_n = _blocks_around(searcher, doc_id, resolution.n)
+    return meta, by_n, by_n[resolution.n], resolution.status
+
+
+def _blocks_around(searcher: Searcher, doc_id: str, n: int) -> tuple[dict, dict[int, BlockView]]:
+    """A document's metadata and its blocks n - 1, n and n + 1 (those that exist)."""
+    view = get_document(searcher, doc_id, numbers=(n - 1, n + 1))
+    return view.meta, {b.n: b for b in view.blocks}
 
 
 def paragraph_page(
@@ -591,12 +666,11 @@ def paragraph_page(
     Raises Moved when the cited text is now at another number, NotFound when there is no such
     document or paragraph.
     """
-    view, block, status = _cited_block(searcher, doc_id, n, v)
-    by_n = {b.n: b for b in view.blocks}
+    meta, by_n, block, status = _cited_block(searcher, doc_id, n, v)
     state = state or SearchQuery()
     permalink = base_url.rstrip("/") + permalink_url(doc_id, block.n, block.fp)
-    raw = raw_link(doc_id, view.meta)
-    cited = citations(_cited_meta(view.meta, block.facts), block.n, permalink, today)
+    raw = raw_link(doc_id, meta)
+    cited = citations(_cited_meta(meta, block.facts), block.n, permalink, today)
     context = [by_n[k].to_dict() for k in (block.n - 1, block.n, block.n + 1) if k in by_n]
     for item in context:
         item["kind_label"] = KIND_LABELS.get(item["kind"], item["kind"])
@@ -613,13 +687,13 @@ def paragraph_page(
             "kind_label": KIND_LABELS.get(block.kind, block.kind),
             "page_url": page_link(raw, block.page),
         },
-        "story": block.story if block.story != view.meta.get("title") else "",
+        "story": block.story if block.story != meta.get("title") else "",
         "context": context,
-        "meta": view.meta,
-        "metadata": _provenance(view.meta),
+        "meta": meta,
+        "metadata": _provenance(meta),
         "permalink": permalink,
         "document_url": (
-            document_url(doc_id, n=block.n) if state.is_blank else doc_link(doc_id, state, block.n)
+            document_at(doc_id, block.n) if state.is_blank else doc_link(doc_id, state, block.n)
         ),
         "search_url": search_url(state),
         "from_search": not state.is_blank,
@@ -661,10 +735,9 @@ def cite_page(
     style (numbered for GB/T) or the file of the chosen format."""
     items = []
     for doc_id, n in query.paragraphs:
-        view, block, _status = _cited_block(searcher, doc_id, n, "")
+        meta, _, block, _status = _cited_block(searcher, doc_id, n, "")
         permalink = base_url.rstrip("/") + permalink_url(doc_id, block.n, block.fp)
-        meta = _cited_meta(view.meta, block.facts)
-        items.append(csl_item(meta, permalink, today or date.today()))
+        items.append(csl_item(_cited_meta(meta, block.facts), permalink, today or date.today()))
     items = bibfiles.unique_keys(items)
     ids = [f"{doc_id}/{n}" for doc_id, n in query.paragraphs]
     style = query.format if query.format in cslstyles.STYLES else ""
@@ -712,16 +785,33 @@ def documents_page(searcher: Searcher, query: DocsQuery | None = None) -> dict:
     return report_list(searcher, query or DocsQuery(), _pager)
 
 
-def document_api(searcher: Searcher, doc_id: str, base_url: str = "") -> dict:
-    """A document's metadata with all its blocks, for the JSON API."""
-    page = document_page(searcher, doc_id, base_url=base_url)
-    reprints = [{"doc_id": r["doc_id"], "shared": r["shared"]} for r in page["reprints"]]
-    return {"doc_id": doc_id, "meta": page["meta"], "blocks": page["blocks"], "reprints": reprints}
+def document_api(
+    searcher: Searcher, doc_id: str, part: int | None = None, base_url: str = ""
+) -> dict:
+    """A document's metadata with its blocks (a part of them for a long document) and the other
+    reports that carry some of its paragraphs."""
+    data = document_page(searcher, doc_id, part=part, base_url=base_url)
+    reprints = [{"doc_id": r["doc_id"], "shared": r["shared"]} for r in data["reprints"]]
+    return {
+        "doc_id": doc_id,
+        "meta": data["meta"],
+        "pages": data["pages"],
+        "blocks": data["blocks"],
+        "reprints": reprints,
+    }
 
 
 def export_rows(searcher: Searcher, query: SearchQuery, limit: int) -> list[dict]:
-    """The current result list for export (every page, up to ``limit`` rows), with full text."""
-    return [hit.to_dict(include_text=True) for hit in export_hits(searcher, query, limit)]
+    """The current result list for export (every page, up to ``limit`` rows), with full text
+    and each paragraph's document link and permalink."""
+    return [
+        hit.to_dict(include_text=True)
+        | {
+            "url": document_url(hit.doc_id, query.q, hit.n),
+            "permalink": permalink_url(hit.doc_id, hit.n, hit.fp),
+        }
+        for hit in export_hits(searcher, query, limit)
+    ]
 
 
 __all__ = ["Moved", "NotFound", "document_meta", "home_page"]

@@ -9,7 +9,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from .gazetteer import default_gazetteer
-from .querylang import ParsedQuery, QuerySyntaxError, parse
+from .querylang import MAX_QUERY_CHARS, ParsedQuery, QuerySyntaxError, parse
 
 SORTS = ("relevance", "date_desc", "date_asc")
 MAX_PAGE = 1000
@@ -18,9 +18,11 @@ DEFAULT_PER_PAGE = 20
 MAX_FACET_VALUES = 20
 FACETS = ("city", "county", "place", "year")
 REPORT_FACETS = ("city", "county", "year")  # the report list has no mentioned-place facet
+_YEAR = re.compile(r"[0-9]{4}")  # ASCII digits only: ``\d`` would take ٢٠١٩ (and ``$`` a newline)
+_INTEGER = re.compile(r"[+-]?[0-9]{1,12}")
+MAX_HIT = 10**9
 DOC_SORTS = ("date_desc", "date_asc", "title")
-_YEAR = re.compile(r"^\d{4}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -182,7 +184,7 @@ def _int(args: Mapping, name: str, default: int, low: int, high: int) -> int:
     raw = _one(args, name).strip()
     if not raw:
         return default
-    if not re.fullmatch(r"[+-]?\d{1,12}", raw):
+    if not _INTEGER.fullmatch(raw):
         raise ParamError(name, f"不是整数：{raw[:40]!r}")
     value = int(raw)
     if not low <= value <= high:
@@ -194,7 +196,7 @@ def _year_bound(args: Mapping, name: str) -> int | None:
     raw = _one(args, name).strip()
     if not raw:
         return None
-    if not _YEAR.match(raw):
+    if not _YEAR.fullmatch(raw):
         raise ParamError(name, f"不是年份（应为四位数字）：{raw[:40]!r}")
     return int(raw)
 
@@ -204,7 +206,7 @@ def _date_bound(args: Mapping, name: str) -> str:
     if not raw:
         return ""
     try:
-        if not _DATE.match(raw):
+        if not _DATE.fullmatch(raw):
             raise ValueError(raw)
         return date.fromisoformat(raw).isoformat()
     except ValueError:
@@ -238,7 +240,7 @@ def _canonical_place(gazetteer, name: str) -> str | None:
 def _years(args: Mapping) -> tuple[str, ...]:
     values = []
     for raw in _many(args, "year")[:MAX_FACET_VALUES]:
-        if not _YEAR.match(raw):
+        if not _YEAR.fullmatch(raw):
             raise ParamError("year", f"不是年份（应为四位数字）：{raw[:40]!r}")
         if raw not in values:
             values.append(raw)
@@ -339,6 +341,30 @@ def parse_cite_args(args: Mapping) -> CiteQuery:
     if len(paragraphs) > MAX_CITED:
         raise ParamError("p", f"一次最多引用 {MAX_CITED} 段（{len(paragraphs)}）")
     return CiteQuery(tuple(paragraphs), fmt)
+
+
+@dataclass(frozen=True)
+class DocumentQuery:
+    """The parameters of a document page of its own (the search it was reached from is a
+    SearchQuery): the query whose matches are marked, the paragraph to open at, and the part
+    of a long document to show."""
+
+    q: str = ""
+    hit: int | None = None
+    part: int | None = None  # None: the part holding ``hit``
+
+
+def _optional_int(args: Mapping, name: str, high: int) -> int | None:
+    return _int(args, name, 1, 1, high) if _one(args, name).strip() else None
+
+
+def parse_document_args(args: Mapping) -> DocumentQuery:
+    """Build a DocumentQuery; the query is only marked, so syntax errors are not refused."""
+    q = _one(args, "q")
+    if len(q) > MAX_QUERY_CHARS:
+        raise ParamError("q", f"检索式超过 {MAX_QUERY_CHARS} 个字符（{len(q)}）")
+    hit = _optional_int(args, "hit", MAX_HIT)
+    return DocumentQuery(q=q, hit=hit, part=_optional_int(args, "part", MAX_HIT))
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,18 @@ Matching (the contract, see ``docs/architecture.md``):
   in the ``grams`` field), or contains each of its jieba words somewhere (ranked lower);
 - a quoted term matches exactly the paragraphs containing the string;
 - exact matches rank above scattered ones (a constant bonus far above any BM25 score), then BM25
-  over jieba words and grams, weighted by block kind at index time;
+  over jieba words and grams, multiplied by the block kind's weight at query time; equal scores
+  are ordered by doc_id and paragraph number;
 - a query of exclusions alone lists every paragraph but the excluded ones.
 
 Each distinct string is looked up once per search (:class:`Finder`); the sets of paragraphs are
-combined in Python, and only the paragraphs that pass are scored (:class:`DocSet`), so the cost
-of a query grows with its matches, not with its length. Highlights mark what made each term
-match a paragraph: its whole string where the paragraph contains it, else its words.
+combined in Python, and only the paragraphs that pass are scored (:func:`rank`, straight from the
+posting lists), so the cost of a query grows with its matches, not with its length. Date sorts
+hand the passed set to Whoosh's sortable columns as a :class:`DocSet`. Highlights mark what made
+each term match a paragraph: its whole string where the paragraph contains it, else its words.
+
+This layer builds no URLs: links are made by ``pages.py``. Its only markup is the highlighted
+snippets and blocks, made by ``highlight.py`` from escaped text.
 """
 
 from __future__ import annotations
@@ -28,12 +33,12 @@ from markupsafe import Markup
 from whoosh import sorting
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.matching import ListMatcher
-from whoosh.query import Query, Term
+from whoosh.query import And, NumericRange, Query, Term
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from .analysis import query_grams
-from .citations import document_url, permalink_url
+from .caching import RecentCache
 from .folding import fold, fold_with_offsets
 from .highlight import Span, folded_spans, mark, snippet
 from .query import SearchQuery
@@ -80,7 +85,8 @@ def _offset(searcher: Searcher) -> int:
 
 
 class DocSet(Query):
-    """A Whoosh query matching a fixed set of (top-level) document numbers, all scored 1."""
+    """A Whoosh query matching a fixed set of (top-level) document numbers, for sorting them
+    by a column (every weight is 1: nothing is ranked by it)."""
 
     def __init__(self, docnums: Iterable[int]) -> None:
         self.docnums = sorted(set(docnums))
@@ -315,6 +321,7 @@ class FacetColumns:
     county: list[str]
     year: list[str]
     doc_id: list[str]
+    n: list[int]
     kind_weight: list[float]
     field_lengths: dict[str, list[int]] = field(default_factory=dict)
     columns: dict[str, list[str]] = field(default_factory=dict)
@@ -325,9 +332,10 @@ class FacetColumns:
 
     def lengths(self, searcher: Searcher, name: str) -> list[int]:
         """Every paragraph's length in a text field, read once per index version."""
-        if name not in self.field_lengths:
-            self.field_lengths[name] = _field_lengths(searcher.reader(), name)
-        return self.field_lengths[name]
+        found = self.field_lengths.get(name)
+        if found is None:  # two threads may both read it: the same list, assigned whole
+            found = self.field_lengths[name] = _field_lengths(searcher.reader(), name)
+        return found
 
     def column(self, searcher: Searcher, name: str) -> list[str]:
         """Another sortable column (``date``, say), read once per index version."""
@@ -373,30 +381,32 @@ def _field_lengths(reader, name: str) -> list[int]:
     return lengths
 
 
-_COLUMN_CACHE: dict[tuple, FacetColumns] = {}
+COLUMN_VERSIONS_KEPT = 2
+_COLUMN_CACHE: RecentCache[FacetColumns] = RecentCache(COLUMN_VERSIONS_KEPT)
 
 
 def facet_columns(searcher: Searcher) -> FacetColumns:
-    """The facet columns of the searcher's index version (cached; two versions kept)."""
+    """The facet columns of the searcher's index version, read once per version; the last
+    COLUMN_VERSIONS_KEPT versions are kept."""
     reader = searcher.reader()
     key = (id(searcher._ix) if getattr(searcher, "_ix", None) else 0, _reader_key(reader))
-    cached = _COLUMN_CACHE.get(key)
-    if cached is None:
-        interned: dict[str, str] = {}
+    return _COLUMN_CACHE.get(key, lambda: _read_columns(reader))
 
-        def column(name: str) -> list[str]:
-            return [interned.setdefault(v, v) for v in reader.column_reader(name)]
 
-        weights = [KIND_WEIGHT.get(kind, 1.0) for kind in reader.column_reader("kind")]
-        cached = FacetColumns(
-            column("city"), column("county"), column("year"), column("doc_id"), weights
-        )
-        cached.places = _place_column(reader)
-        cached.year_inferred = column("year_inferred")
-        while len(_COLUMN_CACHE) >= 2:
-            _COLUMN_CACHE.pop(next(iter(_COLUMN_CACHE)))
-        _COLUMN_CACHE[key] = cached
-    return cached
+def _read_columns(reader) -> FacetColumns:
+    interned: dict[str, str] = {}
+
+    def column(name: str) -> list[str]:
+        return [interned.setdefault(v, v) for v in reader.column_reader(name)]
+
+    weights = [KIND_WEIGHT.get(kind, 1.0) for kind in reader.column_reader("kind")]
+    numbers = list(reader.column_reader("n"))
+    columns = FacetColumns(
+        column("city"), column("county"), column("year"), column("doc_id"), numbers, weights
+    )
+    columns.places = _place_column(reader)
+    columns.year_inferred = column("year_inferred")
+    return columns
 
 
 def place_pairs(tokens: str) -> frozenset[tuple[str, str]]:
@@ -545,8 +555,6 @@ class Hit:
     year: str
     date: str
     snippet_html: Markup
-    url: str
-    permalink: str
     fp: str
     score: float | None = None
     exact: bool = True  # False when only the query's words matched, apart
@@ -640,9 +648,10 @@ def _in_order(
         return []
     if parsed.groups and query.sort == "relevance":
         scores = rank(searcher, parsed, passed, exact, columns)
+        doc_ids, numbers = columns.doc_id, columns.n
 
-        def key(doc: int) -> tuple[float, int]:
-            return (-scores[doc], doc)
+        def key(doc: int) -> tuple[float, str, int]:
+            return (-scores[doc], doc_ids[doc], numbers[doc])  # ties: a key no build changes
 
         docs = sorted(scores, key=key) if needed is None else heapq.nsmallest(needed, scores, key)
         return [(doc, scores[doc]) for doc in docs]
@@ -665,8 +674,7 @@ def search(searcher: Searcher, query: SearchQuery) -> SearchResults:
         ordered = _in_order(searcher, query, parsed, matches, start + query.per_page)
         page = [(doc, score, 0) for doc, score in ordered[start:]]
     results.hits = [
-        _hit(searcher.stored_fields(docnum), parsed, query, score, more)
-        for docnum, score, more in page
+        _hit(searcher.stored_fields(docnum), parsed, score, more) for docnum, score, more in page
     ]
     _count_reprints(searcher, results.hits)
     results.took_ms = (time.perf_counter() - started) * 1000
@@ -690,7 +698,7 @@ def export_hits(searcher: Searcher, query: SearchQuery, limit: int) -> list[Hit]
     """The whole result list, in order, up to ``limit`` hits (page and grouping ignored)."""
     parsed = query.parsed
     ordered = _in_order(searcher, query, parsed, _matches(searcher, query, parsed), limit)
-    return [_hit(searcher.stored_fields(doc), parsed, query, score) for doc, score in ordered]
+    return [_hit(searcher.stored_fields(doc), parsed, score) for doc, score in ordered]
 
 
 def _grouped_page(ordered: list[tuple[int, float | None]], columns, query) -> tuple:
@@ -711,18 +719,12 @@ def _grouped_page(ordered: list[tuple[int, float | None]], columns, query) -> tu
     return page, len(groups)
 
 
-def is_exact(text: str, groups: Iterable[Iterable[QueryTerm]]) -> bool:
-    """Whether the text contains, for every group of the query, one term's whole string."""
-    folded = fold(text)
-    return all(any(term.folded in folded for term in group) for group in groups)
-
-
 def query_spans(text: str, parsed: ParsedQuery) -> tuple[list[Span], bool]:
     """The spans to mark in a text for a query, and whether it matches every group exactly."""
     if not parsed.groups:
         return [], True
     folded, offsets = fold_with_offsets(text)
-    return folded_spans(offsets, folded, parsed.needles(folded)), parsed.is_exact(folded)
+    return folded_spans(text, offsets, folded, parsed.needles(folded)), parsed.is_exact(folded)
 
 
 def mentioned_names(tokens: str) -> list[str]:
@@ -734,7 +736,7 @@ def mentioned_names(tokens: str) -> list[str]:
     return names + sorted(city for city, county in pairs if not county and city not in with_county)
 
 
-def _hit(fields: dict, parsed: ParsedQuery, query: SearchQuery, score, more: int = 0) -> Hit:
+def _hit(fields: dict, parsed: ParsedQuery, score, more: int = 0) -> Hit:
     text = fields.get("text", "")
     spans, exact = query_spans(text, parsed)
     doc_id, n = fields["doc_id"], fields["n"]
@@ -751,8 +753,6 @@ def _hit(fields: dict, parsed: ParsedQuery, query: SearchQuery, score, more: int
         year=fields.get("year", ""),
         date=fields.get("date", ""),
         snippet_html=snippet(text, spans),
-        url=document_url(doc_id, query.q, n),
-        permalink=permalink_url(doc_id, n, fields.get("fp", "")),
         fp=fields.get("fp", ""),
         score=round(score % EXACT_BONUS, 4) if isinstance(score, float) else None,
         exact=exact,
@@ -816,31 +816,70 @@ def document_lineage(searcher: Searcher, doc_id: str) -> dict[str, str]:
     return fields.get("lineage") or {}
 
 
-def get_document(searcher: Searcher, doc_id: str, q: str = "") -> DocumentView:
-    """A document with all its blocks in order; with ``q``, every match marked and counted."""
+def get_document(
+    searcher: Searcher, doc_id: str, q: str = "", numbers: tuple[int, int] | None = None
+) -> DocumentView:
+    """A document with its blocks in order (only those numbered ``numbers[0]..numbers[1]``
+    when given); with ``q``, every match in them marked and counted."""
     meta = document_meta(searcher, doc_id)
     parsed = _parse_quietly(q)
-    blocks = []
-    total = 0
-    stored = sorted(searcher.documents(rec="block", doc_id=doc_id), key=lambda f: f["n"])
-    for fields in stored:
+    blocks = [_block_view(fields, parsed) for fields in document_blocks(searcher, doc_id, numbers)]
+    return DocumentView(doc_id, meta, blocks, sum(b.hits for b in blocks))
+
+
+def _block_view(fields: dict, parsed: ParsedQuery) -> BlockView:
+    spans, _ = query_spans(fields["text"], parsed)
+    return BlockView(
+        n=fields["n"],
+        kind=fields["kind"],
+        text=fields["text"],
+        story=fields.get("story", ""),
+        fp=fields.get("fp", ""),
+        html=mark(fields["text"], spans),
+        hits=len(spans),
+        facts=fields.get("facts") or {},
+        places=mentioned_names(fields.get("places", "")),
+        page=fields.get("page"),
+    )
+
+
+def _blocks_query(doc_id: str, numbers: tuple[int, int] | None = None) -> Query:
+    terms: list[Query] = [BLOCKS, Term("doc_id", doc_id)]
+    if numbers is not None:
+        terms.append(NumericRange("n", numbers[0], numbers[1]))
+    return And(terms)
+
+
+def document_blocks(
+    searcher: Searcher, doc_id: str, numbers: tuple[int, int] | None = None
+) -> list[dict]:
+    """The stored fields of a document's blocks in order: all, or those numbered
+    ``numbers[0]..numbers[1]`` (read without touching the others)."""
+    docnums = searcher.docs_for_query(_blocks_query(doc_id, numbers))
+    return sorted((searcher.stored_fields(d) for d in docnums), key=lambda f: f["n"])
+
+
+def block_numbers(searcher: Searcher, doc_id: str) -> list[int]:
+    """The numbers of a document's blocks, in order, from the index's columns (no text read)."""
+    numbers = facet_columns(searcher).n
+    return sorted(numbers[d] for d in searcher.docs_for_query(_blocks_query(doc_id)))
+
+
+def matching_blocks(searcher: Searcher, doc_id: str, q: str) -> dict[int, int]:
+    """Block number -> matches marked in it, for every block of the document matching ``q``;
+    reads only the matching blocks."""
+    parsed = _parse_quietly(q)
+    if not parsed.groups:
+        return {}
+    matching, _exact = Finder(searcher).query(parsed)
+    mine = matching & set(searcher.docs_for_query(_blocks_query(doc_id)))
+    counts = {}
+    for docnum in mine:
+        fields = searcher.stored_fields(docnum)
         spans, _ = query_spans(fields["text"], parsed)
-        total += len(spans)
-        blocks.append(
-            BlockView(
-                n=fields["n"],
-                kind=fields["kind"],
-                text=fields["text"],
-                story=fields.get("story", ""),
-                fp=fields.get("fp", ""),
-                html=mark(fields["text"], spans),
-                hits=len(spans),
-                facts=fields.get("facts") or {},
-                places=mentioned_names(fields.get("places", "")),
-                page=fields.get("page"),
-            )
-        )
-    return DocumentView(doc_id, meta, blocks, total)
+        if spans:
+            counts[fields["n"]] = len(spans)
+    return dict(sorted(counts.items()))
 
 
 def _parse_quietly(q: str) -> ParsedQuery:

@@ -10,6 +10,7 @@ import csv
 import io
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -49,9 +50,9 @@ from .query import (
     SearchQuery,
     parse_cite_args,
     parse_docs_args,
+    parse_document_args,
     parse_search_args,
 )
-from .querylang import MAX_QUERY_CHARS
 from .search import NotFound
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +80,16 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# On every answer, the server's own error answers too (``serving.py``).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+# Characters XML 1.0 forbids (C0 controls but tab and line breaks, lone surrogates, U+FFFE and
+# U+FFFF): a query or a report may hold them, an XML document may not.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 # Originals served by /raw: a saved web page is shown, never run (no scripts, no requests to
 # other sites); a PDF may be shown by the browser's own viewer (which 'object-src none' blocks).
@@ -174,7 +185,7 @@ def get_searcher():
             searcher, userdict = store().searcher()  # the live generation, swapped or committed
         except (IndexError_, OSError, ValueError) as exc:
             raise Unavailable(str(exc)) from exc
-        analysis.use_user_dictionary(userdict)
+        analysis.use_user_dictionary_in_thread(userdict)  # this request's, no other thread's
         g.searcher = searcher
     return g.searcher
 
@@ -183,6 +194,7 @@ def _close_searcher(_exc: BaseException | None = None) -> None:
     searcher = g.pop("searcher", None)
     if searcher is not None:
         searcher.close()
+        analysis.use_user_dictionary_in_thread(None)
 
 
 # Responses -----------------------------------------------------------------------------------
@@ -235,10 +247,10 @@ def _internal_error(exc: Exception) -> Response:
 
 
 def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CSP)  # /raw sets its own
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Frame-Options"] = "DENY"
+    own_policy = response.headers.get("Content-Security-Policy")  # /raw sets its own
+    response.headers.update(SECURITY_HEADERS)
+    if own_policy:
+        response.headers["Content-Security-Policy"] = own_policy
     response.headers.pop("Server", None)
     return response
 
@@ -319,10 +331,15 @@ def export_json() -> Response:
     return response
 
 
+def xml_response(xml: str, mimetype: str) -> Response:
+    """An XML answer, well-formed whatever the data: forbidden characters become U+FFFD."""
+    return Response(XML_ILLEGAL.sub("\ufffd", xml), mimetype=mimetype)
+
+
 @bp.get("/opensearch.xml")
 def opensearch() -> Response:
     xml = render_template("opensearch.xml", base=base_url())
-    return Response(xml, mimetype="application/opensearchdescription+xml")
+    return xml_response(xml, "application/opensearchdescription+xml")
 
 
 @bp.get("/feed.atom")
@@ -330,22 +347,10 @@ def feed() -> Response:
     query = parse_search_args(request.args)
     page = feed_page(get_searcher(), query)
     xml = render_template("feed.atom.xml", page=page, base=base_url(), updated=page["updated"])
-    return Response(xml, mimetype="application/atom+xml")
+    return xml_response(xml, "application/atom+xml")
 
 
 # Documents and paragraphs --------------------------------------------------------------------
-
-
-def _hit_param() -> int | None:
-    raw = request.args.get("hit", "")
-    return int(raw) if raw.isdigit() and len(raw) < 9 else None
-
-
-def _q_param() -> str:
-    q = request.args.get("q", "")
-    if len(q) > MAX_QUERY_CHARS:
-        raise ParamError("q", f"检索式超过 {MAX_QUERY_CHARS} 个字符（{len(q)}）")
-    return q
 
 
 def _search_state() -> SearchQuery:
@@ -354,7 +359,7 @@ def _search_state() -> SearchQuery:
     try:
         return parse_search_args(request.args)
     except ParamError:
-        q = _q_param()
+        q = parse_document_args(request.args).q  # an overlong q is still refused
         try:
             return parse_search_args({"q": q})
         except ParamError:
@@ -363,7 +368,8 @@ def _search_state() -> SearchQuery:
 
 @bp.get("/doc/<path:doc_id>")
 def document_view(doc_id: str) -> str:
-    page = document_page(get_searcher(), doc_id, _search_state(), _hit_param(), base_url())
+    args = parse_document_args(request.args)
+    page = document_page(get_searcher(), doc_id, _search_state(), args.hit, args.part, base_url())
     return render_template("document.html", page=page)
 
 
@@ -374,7 +380,8 @@ def documents_api() -> Response:
 
 @bp.get("/api/documents/<path:doc_id>")
 def document_json(doc_id: str) -> Response:
-    return jsonify(document_api(get_searcher(), doc_id, base_url()))
+    args = parse_document_args(request.args)
+    return jsonify(document_api(get_searcher(), doc_id, args.part, base_url()))
 
 
 def _paragraph(doc_id: str, n: int) -> dict | Response:

@@ -1,11 +1,17 @@
 """Load test: the real server (waitress) on loopback, a bounded number of mixed requests.
 
     python bench/load.py [--requests 2000] [--concurrency 16] [--index DIR] [--timeout 300]
+                         [--idle 300] [--slow 20] [--slow-interval 1]
 
 Starts ``python manage.py serve`` on 127.0.0.1 and a free port (on ``--index``, or on an index of
 the sample archive built in a temporary folder), then sends ``--requests`` requests from
 ``--concurrency`` threads, each with its own keep-alive connection: searches as HTML and JSON,
 facet searches, document pages and permalinks, in a fixed pseudo-random mix (``--seed``).
+
+While the load runs, ``--idle`` connections that never send a byte stay open (more than
+waitress's default connection limit of 100), and ``--slow`` clients trickle a request head one
+byte every ``--slow-interval`` seconds (slowloris). Prints how long the server let each kind
+hold its connection; a slow client still connected after ``SLOW_BOUND`` seconds is an error.
 
 Prints the throughput, p50/p95/max latency and the error count, overall and per kind of
 request. Exits 1 on any error (a status of 400 or more, a refused or broken connection), 2 when
@@ -34,6 +40,9 @@ from urllib.parse import quote, urlencode
 PROJECT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 REQUEST_TIMEOUT = 30.0
+MAX_IDLE = 5000
+MAX_SLOW = 500
+SLOW_BOUND = 90.0  # seconds: the server must cut a slow client before this
 
 WORDS = [
     "公安",
@@ -234,6 +243,91 @@ class Client(threading.Thread):
         return f"unreachable: {path}"
 
 
+class SlowClient(threading.Thread):
+    """Sends a request head that never ends, a byte at a time, until the server hangs up
+    (or SLOW_BOUND or the deadline passes); ``held`` is how long the connection lasted."""
+
+    def __init__(self, port: int, interval: float, deadline: float) -> None:
+        super().__init__(daemon=True)
+        self.port = port
+        self.interval = interval
+        self.deadline = min(deadline, time.monotonic() + SLOW_BOUND)
+        self.held: float | None = None  # None: never cut
+        self.error = ""
+
+    def run(self) -> None:
+        started = time.monotonic()
+        try:
+            sock = socket.create_connection((HOST, self.port), timeout=REQUEST_TIMEOUT)
+        except OSError as exc:
+            self.error = f"slow client could not connect: {exc}"
+            return
+        with sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+            sock.settimeout(self.interval)
+            while time.monotonic() < self.deadline:
+                try:
+                    sock.sendall(b"a")
+                    if sock.recv(1) == b"":
+                        break
+                except TimeoutError:
+                    continue  # nothing from the server for a while: send the next byte
+                except OSError:
+                    break
+            else:
+                return
+        self.held = time.monotonic() - started
+
+
+def open_idle(port: int, count: int) -> list[socket.socket]:
+    """``count`` connections that will never send a byte."""
+    idle = []
+    for _ in range(count):
+        try:
+            idle.append(socket.create_connection((HOST, port), timeout=REQUEST_TIMEOUT))
+        except OSError as exc:
+            print(f"  idle connection {len(idle) + 1} refused: {exc}", file=sys.stderr)
+            break
+    return idle
+
+
+def closed_by_server(idle: list[socket.socket]) -> int:
+    """How many of the idle connections the server has closed (without waiting)."""
+    closed = 0
+    for sock in idle:
+        sock.setblocking(False)
+        try:
+            closed += sock.recv(1) == b""
+        except BlockingIOError:
+            pass
+        except OSError:
+            closed += 1
+    return closed
+
+
+def attack_lines(idle: list, opened: float, slow: list[SlowClient]) -> tuple[list[str], list]:
+    """The report of the idle and slow connections, and the errors among them."""
+    lines, errors = [], []
+    if idle:
+        closed = closed_by_server(idle)
+        lines.append(
+            f"idle connections: {len(idle)} opened, {closed} closed by the server "
+            f"within {time.monotonic() - opened:.0f} s"
+        )
+    if slow:
+        for client in slow:
+            client.join(SLOW_BOUND + REQUEST_TIMEOUT)
+        held = sorted(c.held for c in slow if c.held is not None)
+        errors += [c.error for c in slow if c.error]
+        errors += [f"slow client not cut within {SLOW_BOUND:.0f} s" for c in slow if c.held is None]
+        if held:
+            lines.append(
+                f"slow clients: {len(held)}/{len(slow)} cut by the server, after "
+                f"{statistics.median(held):.1f} s (median), {held[-1]:.1f} s (max)"
+            )
+    return lines, errors
+
+
 def run_load(port: int, mix: list[tuple[str, str]], concurrency: int, deadline: float) -> dict:
     work = list(reversed(mix))
     lock = threading.Lock()
@@ -262,9 +356,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, help="index to serve (default: the sample's)")
     parser.add_argument("--timeout", type=float, default=300, help="overall seconds (300)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the request mix (7)")
+    parser.add_argument("--idle", type=int, default=300, help="idle connections held (300)")
+    parser.add_argument("--slow", type=int, default=20, help="slowloris clients (20)")
+    parser.add_argument("--slow-interval", type=float, default=1.0, help="seconds a byte (1)")
     args = parser.parse_args(argv)
     if not 1 <= args.requests <= 1_000_000 or not 1 <= args.concurrency <= 256:
         parser.error("--requests must be 1..1000000 and --concurrency 1..256")
+    if not 0 <= args.idle <= MAX_IDLE or not 0 <= args.slow <= MAX_SLOW:
+        parser.error(f"--idle must be 0..{MAX_IDLE} and --slow 0..{MAX_SLOW}")
+    if not 0.05 <= args.slow_interval <= 10:
+        parser.error("--slow-interval must be 0.05..10 seconds")
     deadline = time.monotonic() + args.timeout
     with tempfile.TemporaryDirectory(prefix="archivist-load-") as temporary:
         try:
@@ -275,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         except (TimeoutError, subprocess.TimeoutExpired):
             print("timeout: the overall time ran out before the load started", file=sys.stderr)
             return 2
+        idle: list[socket.socket] = []
         try:
             mix = request_mix(port, args.requests, args.seed)
             print(
@@ -282,19 +384,30 @@ def main(argv: list[str] | None = None) -> int:
                 f"{len(mix)} requests from {args.concurrency} clients",
                 flush=True,
             )
+            opened = time.monotonic()
+            idle = open_idle(port, args.idle)
+            slow = [SlowClient(port, args.slow_interval, deadline) for _ in range(args.slow)]
+            for client in slow:
+                client.start()
+            print(f"holding {len(idle)} idle connections and {len(slow)} slow clients", flush=True)
             outcome = run_load(port, mix, args.concurrency, deadline)
+            attack, attack_errors = attack_lines(idle, opened, slow)
         finally:
+            for sock in idle:
+                sock.close()
             stop_server(server)
     overall: Tally = outcome["overall"]
     for kind, tally in sorted(outcome["kinds"].items()):
         print("  " + tally.line(kind))
     print(overall.line("all", outcome["seconds"]))
-    for error in overall.errors[:10]:
+    for line in attack:
+        print(line)
+    for error in (overall.errors + attack_errors)[:10]:
         print(f"  error: {error}", file=sys.stderr)
     if outcome["left"]:
         print(f"timeout: {outcome['left']} requests never sent", file=sys.stderr)
         return 2
-    return 1 if overall.errors else 0
+    return 1 if overall.errors or attack_errors else 0
 
 
 if __name__ == "__main__":

@@ -109,6 +109,8 @@ for (const button of document.querySelectorAll("button[data-copy]")) {
 // Stepping through the paragraphs with matches on the document page, without reloading.
 const hitbar = document.getElementById("hitbar");
 const hitBlocks = Array.from(document.querySelectorAll(".block.has-hit"));
+// A long document is paged: past this page's matches, a step goes to the nearest one off it.
+const paged = Boolean(hitbar && hitbar.dataset.paged);
 
 function targetBlock() {
   return document.querySelector(".block.target");
@@ -135,6 +137,10 @@ function setStep(link, block) {
     link.href = hitUrl(block);
     link.removeAttribute("aria-disabled");
     link.removeAttribute("role");
+  } else if (paged && link.dataset.pageUrl) {
+    link.href = link.dataset.pageUrl;
+    link.removeAttribute("aria-disabled");
+    link.removeAttribute("role");
   } else {
     link.removeAttribute("href");
     link.setAttribute("role", "link");
@@ -148,7 +154,7 @@ function updateHitbar() {
   setStep(document.getElementById("hit-next"), next);
   const position = document.getElementById("hit-position");
   const index = hitBlocks.indexOf(target);
-  if (position) position.textContent = index >= 0 ? `｜当前 ${index + 1} / ${hitBlocks.length}` : "";
+  if (position && !paged) position.textContent = index >= 0 ? `｜当前 ${index + 1} / ${hitBlocks.length}` : "";
 }
 
 function showBlock(block, updateUrl) {
@@ -168,7 +174,9 @@ function showBlock(block, updateUrl) {
 function step(direction) {
   const { prev, next } = neighbours();
   const block = direction < 0 ? prev : next;
+  const link = document.getElementById(direction < 0 ? "hit-prev" : "hit-next");
   if (block) showBlock(block, true);
+  else if (paged && link && link.dataset.pageUrl) window.location.href = link.dataset.pageUrl;
 }
 
 if (hitbar && hitBlocks.length) {

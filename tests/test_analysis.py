@@ -20,7 +20,7 @@ from archivist.analysis import (
 )
 from archivist.folding import fold
 from archivist.indexing import IndexStore, ingest, make_schema
-from archivist.web import create_app
+from archivist.web import create_app, get_searcher
 
 PROJECT_USERDICT = Path(__file__).resolve().parent.parent / "archive" / "userdict.txt"
 REPORT = "雪亮工程建设推进会\n\n今年以来，全县扎实推进顽瘴痼疾整治，成效明显。\n"
@@ -134,11 +134,14 @@ def test_server_and_cli_use_the_dictionary_stored_with_the_index(
     ingest(archive, index, jobs=1)
     (archive / "userdict.txt").write_text("something else\n", encoding="utf-8")  # not used
     dictionary("")
-    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
-    data = client.get("/api/search?q=顽瘴痼疾").get_json()
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index)})
+    data = app.test_client().get("/api/search?q=顽瘴痼疾").get_json()
     assert data["total"] == 1
-    assert analysis.user_dictionary() == "顽瘴痼疾\n"
-    assert cut("顽瘴痼疾") == ["顽瘴痼疾"]
+    with app.test_request_context("/api/search?q=顽瘴痼疾"):
+        get_searcher()  # a request's dictionary is its index's, in its own thread
+        assert analysis.user_dictionary() == "顽瘴痼疾\n"
+        assert cut("顽瘴痼疾") == ["顽瘴痼疾"]
+    assert analysis.user_dictionary() == ""  # the process's, once the request is over
     dictionary("")
     result = runner.invoke("search", "顽瘴痼疾", "--index", str(index))
     assert result.exit_code == 0

@@ -183,7 +183,7 @@ def test_never_raises_on_any_bytes(tmp_path):
     ]
     for data in samples:
         catalogue = load(write(tmp_path, data))
-        assert isinstance(catalogue.errors, list)
+        assert not catalogue.rows, data[:80]  # none of the garbage becomes metadata
         assert all(message.startswith("catalog.csv") for message in catalogue.errors)
 
 

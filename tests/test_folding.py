@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archivist.folding import fold, fold_char, fold_with_offsets
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def load_reference_fold():
+    """The oracle's folding, from bench/recall.py (bench/ is no package)."""
+    spec = importlib.util.spec_from_file_location("recall_oracle", PROJECT / "bench" / "recall.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("recall_oracle", module)
+    spec.loader.exec_module(module)
+    return module.reference_fold
+
+
+reference_fold = load_reference_fold()
 
 # Any code point, lone surrogates and control characters included.
 ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=60)
@@ -70,3 +88,24 @@ def test_the_fold_of_a_piece_is_a_piece_of_the_fold(text, data):
 @given(ANY_TEXT)
 def test_folding_is_idempotent(text):
     assert fold(fold(text)) == fold(text)
+
+
+def test_variation_selectors_and_combining_marks_fold_away():
+    assert fold("葛\U000e0100洲坝") == fold("葛洲坝") == "葛洲坝"
+    assert fold("葛\ufe00洲坝") == "葛洲坝"
+    assert fold("cafe\u0301") == fold("café") == fold("CAFÉ") == "cafe"
+    assert fold("Ångström") == "angstrom"
+    assert fold("が") == "が" != fold("か")  # kana voicing marks make another letter
+
+
+def test_offsets_of_dropped_marks_point_past_their_base():
+    folded, offsets = fold_with_offsets("e\u0301葛\U000e0100洲")
+    assert folded == "e葛洲"
+    assert offsets == [0, 2, 4, 5]
+
+
+@settings(max_examples=500)
+@given(ANY_TEXT)
+def test_fold_agrees_with_the_reference_written_from_the_definition(text):
+    """The oracle folds with OpenCC and unicodedata directly (bench/recall.py)."""
+    assert fold(text) == reference_fold(text)

@@ -85,6 +85,11 @@ BAD_PARAMETERS = [
     (b"city=" + b"x" * 5000, "city"),
     (b"year=abcd", "year"),
     (b"year=99999", "year"),
+    (b"year=%D9%A2%D9%A0%D9%A1%D9%A9", "year"),  # Arabic-Indic digits
+    (b"year=%EF%BC%92%EF%BC%90%EF%BC%91%EF%BC%99", "year"),
+    (b"year_from=%EF%BC%92%EF%BC%90%EF%BC%91%EF%BC%99", "year_from"),  # full-width digits
+    (b"page=%C2%B2", "page"),
+    (b"per_page=%D9%A2", "per_page"),
     (b"sort=%00", "sort"),
     (b"group=%27", "group"),
 ]
@@ -108,6 +113,13 @@ def test_bad_parameters_are_a_400_naming_the_parameter(client, query, param):
         assert_error_shape(response, path, statuses=(400,))
         if path == "/api/search":
             assert response.get_json()["error"]["param"] == param
+
+
+@pytest.mark.parametrize("hit", ["%C2%B2", "%D9%A2", "-1", "x", "99999999999999"])
+def test_a_bad_hit_parameter_is_a_400_naming_it(client, hit):
+    response = client.get(f"/doc/{SEED}?q=%E5%85%AC%E5%AE%89&hit={hit}")
+    assert_error_shape(response, "/doc", statuses=(400,))
+    assert "hit" in response.get_data(as_text=True)
 
 
 def test_extreme_but_valid_paging_is_an_empty_page(client):

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 import archivist.search as search_module
 from archivist import analysis
-from archivist.folding import fold
+from archivist.caching import RecentCache
 from archivist.indexing import IndexStore, ingest
+from archivist.pages import search_page
 from archivist.query import SearchQuery
 from archivist.querylang import QuerySyntaxError, parse
 from archivist.search import GROUP_LIMIT, PHRASE_CHARS, search
@@ -32,7 +33,9 @@ def texts(searcher) -> dict[str, str]:
 
 
 def brute(searcher, string: str) -> set[str]:
-    """Paragraphs whose folded text contains the folded string."""
+    """Paragraphs whose folded text contains the folded string (folded by the oracle, written
+    with OpenCC and unicodedata, not by the package)."""
+    fold = load_bench().reference_fold
     needle = fold(string)
     return {pid for pid, text in texts(searcher).items() if needle in fold(text)}
 
@@ -245,7 +248,7 @@ def test_kind_boosts_weigh_in_bm25(make_archive, tmp_path, monkeypatch):
     boosted = kind_scores(make_archive, tmp_path / "boosted")
     assert boosted["title"] > boosted["heading"] and boosted["body"] > boosted["caption"]
     monkeypatch.setattr(search_module, "KIND_WEIGHT", {})
-    monkeypatch.setattr(search_module, "_COLUMN_CACHE", {})
+    monkeypatch.setattr(search_module, "_COLUMN_CACHE", RecentCache(2))
     plain = kind_scores(make_archive, tmp_path / "plain")
     assert plain["title"] == pytest.approx(plain["heading"])
     assert plain["body"] == pytest.approx(plain["caption"])
@@ -330,9 +333,9 @@ def test_invalid_utf8_in_the_url_is_harmless(client):
 
 def test_lone_surrogates_from_a_command_line_are_harmless(sample, sample_index, runner):
     """Undecodable bytes in argv reach Python as lone surrogates; a URL cannot carry them."""
-    results = search(sample, SearchQuery(q="\udcff治安"))
-    assert results.total == len(brute(sample, "治安"))
-    assert all(hit.url.encode("utf-8") for hit in results.hits)
+    page = search_page(sample, SearchQuery(q="\udcff治安"))
+    assert page["total"] == len(brute(sample, "治安"))
+    assert all(hit["url"].encode("utf-8") for hit in page["hits"])
     result = runner.invoke("search", "\udcff治安", "--index", str(sample_index), "--json")
     assert result.exit_code == 0
 
@@ -379,3 +382,41 @@ def test_a_word_typed_with_chinese_quotes_or_a_full_stop_is_found(sample, query)
     found = hits(sample, query)
     assert len(found) == len(hits(sample, "道路交通")) == 7
     assert all(h.exact for h in found)
+
+
+def test_variation_selectors_and_combining_marks_are_found_and_marked(make_archive, tmp_path):
+    with index_of(
+        make_archive,
+        tmp_path,
+        {
+            "a.txt": "标题一\n\n葛\U000e0100洲坝水利枢纽今年发电。\n",
+            "b.txt": "标题二\n\n街角的cafe\u0301开业了。\n",
+        },
+    ) as searcher:
+        found = hits(searcher, "葛洲坝")
+        assert [h.id for h in found] == ["a/2"] and found[0].exact
+        assert "<mark>葛\U000e0100洲坝</mark>" in found[0].snippet_html
+        found = hits(searcher, '"café"')
+        assert [h.id for h in found] == ["b/2"]
+        assert "<mark>cafe\u0301</mark>" in found[0].snippet_html
+
+
+def test_equal_scores_keep_their_order_across_rebuilds(make_archive, tmp_path):
+    """Paragraphs of equal score are ordered by doc_id and number, not by where a build put
+    them: an incremental update moves a changed report to the end of the index, a rebuild
+    moves it back, and page 1 stays the same."""
+    reports = {f"r{i:02d}.txt": f"报告{i:02d}\n\n同样的句子：平安建设。\n" for i in range(12)}
+    archive = make_archive(reports)
+    index = tmp_path / "index"
+
+    def first_page() -> list[str]:
+        with IndexStore(index).open().searcher() as searcher:
+            return [h.id for h in search(searcher, SearchQuery(q="平安建设", per_page=5)).hits]
+
+    ingest(archive, index, rebuild=True, jobs=1)
+    built = first_page()
+    (archive / "r00.txt").write_text(reports["r00.txt"] + "\n补充一段。\n", encoding="utf-8")
+    ingest(archive, index, jobs=1)  # r00 re-indexed: its paragraphs get the last numbers
+    updated = first_page()
+    ingest(archive, index, rebuild=True, jobs=1)
+    assert built == updated == first_page() == [f"r{i:02d}/2" for i in range(5)]

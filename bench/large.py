@@ -1,0 +1,123 @@
+"""Large inputs: a legal report of 60,000 paragraphs, and many reports for ``/api/documents``.
+
+    python bench/large.py [--paragraphs 60000] [--reports 2000] [--repeat 5] [--work DIR]
+
+Writes a synthetic archive into a temporary folder (made-up sentences, no corpus text): one
+report of ``--paragraphs`` paragraphs (about 7.5 MB at 60,000) beside ``--reports`` small
+reports, indexes it with the real ingest, then times through the Flask test client (best of
+``--repeat``): a permalink in the middle of the big report, its JSON twin, the document page
+(first page and the page of a paragraph near the end, with and without a query), the JSON
+document, and ``/api/documents`` (the first and the last page). ``--work`` keeps the archive and
+index in a folder and reuses them, so two versions of the code can be timed on the same index.
+Prints sizes and milliseconds; figures, never assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+if str(PROJECT) not in sys.path:
+    sys.path.insert(0, str(PROJECT))
+
+from archivist.indexing import ingest, quiet_progress  # noqa: E402
+from archivist.web import create_app  # noqa: E402
+
+PHRASES = [
+    "根据本条例的规定",
+    "县级以上人民政府",
+    "应当依法履行职责",
+    "公安机关负责本行政区域内",
+    "对违反规定的单位和个人",
+    "由有关主管部门责令改正",
+    "情节严重的",
+    "处以罚款",
+    "道路交通安全管理工作",
+    "社会治安综合治理",
+    "第三条",
+    "乡镇人民政府和街道办事处",
+]
+
+
+def paragraph(rng: random.Random, n: int) -> str:
+    """A made-up legal paragraph of about 40 characters (120 bytes)."""
+    words = "".join(rng.choice(PHRASES) for _ in range(5))
+    return f"第{n}条 {words[:36]}。"
+
+
+def write_archive(root: Path, paragraphs: int, reports: int, seed: int = 3) -> Path:
+    rng = random.Random(seed)
+    archive = root / "archive"
+    archive.mkdir(parents=True)
+    body = "\n\n".join(paragraph(rng, n) for n in range(1, paragraphs + 1))
+    (archive / "big_law.txt").write_text("某某条例\n\n" + body + "\n", encoding="utf-8")
+    for i in range(reports):
+        text = f"报告{i}\n\n" + "\n\n".join(paragraph(rng, n) for n in range(1, 4)) + "\n"
+        (archive / f"r{i:06d}.txt").write_text(text, encoding="utf-8")
+    return archive
+
+
+def best_ms(client, url: str, repeat: int) -> tuple[float, int, int]:
+    """(best milliseconds, status, bytes) of GET url."""
+    best, status, size = float("inf"), 0, 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url)
+        body = response.get_data()
+        best = min(best, (time.perf_counter() - started) * 1000)
+        status, size = response.status_code, len(body)
+    return best, status, size
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--paragraphs", type=int, default=60_000)
+    parser.add_argument("--reports", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--work", type=Path, help="keep (and reuse) archive and index here")
+    args = parser.parse_args(argv)
+    if not 1 <= args.paragraphs <= 200_000 or not 0 <= args.reports <= 200_000:
+        parser.error("--paragraphs must be 1..200000 and --reports 0..200000")
+    with tempfile.TemporaryDirectory(prefix="archivist-large-") as temporary:
+        run(args, args.work or Path(temporary))
+    return 0
+
+
+def run(args: argparse.Namespace, work: Path) -> None:
+    """Build the archive and index in ``work`` unless they are there, then time the pages."""
+    archive, index = work / "archive", work / "index"
+    if not (index / "CURRENT").exists():
+        archive = write_archive(work, args.paragraphs, args.reports)
+        started = time.monotonic()
+        ingest(archive, index, rebuild=True, progress=quiet_progress)
+        print(f"ingest: {time.monotonic() - started:.0f} s", flush=True)
+    text = (archive / "big_law.txt").read_text(encoding="utf-8")
+    paragraphs = text.count("\n\n")
+    reports = sum(1 for _ in archive.glob("r*.txt"))
+    size = len(text.encode("utf-8")) / 1e6
+    print(f"big report: {paragraphs} paragraphs, {size:.1f} MB; {reports} small reports")
+    client = create_app({"INDEX_DIR": str(index), "ARCHIVE_DIR": str(archive)}).test_client()
+    middle, late = paragraphs // 2, paragraphs - 10
+    urls = {
+        "permalink (HTML)": f"/p/big_law/{middle}",
+        "permalink (JSON)": f"/api/paragraphs/big_law/{middle}",
+        "permalink, stale fingerprint": f"/p/big_law/{middle}?v=0000000000",
+        "document page": "/doc/big_law",
+        "document page at a late match": f"/doc/big_law?q=罚款&hit={late}",
+        "document page with a query": "/doc/big_law?q=罚款",
+        "document JSON": "/api/documents/big_law",
+        "/api/documents (first page)": "/api/documents",
+        "/api/documents (last page)": f"/api/documents?per_page=100&page={reports // 100 + 1}",
+    }
+    for label, url in urls.items():
+        ms, status, length = best_ms(client, url, args.repeat)
+        print(f"  {label:32} {ms:9.1f} ms  {status}  {length / 1000:9.1f} kB", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

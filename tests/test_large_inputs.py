@@ -1,0 +1,90 @@
+"""Large inputs are paged: ``/api/documents`` page by page, a long document in parts of
+DOC_PAGE_BLOCKS blocks, with matches counted over the whole document and links that land on the
+right part.
+(Speed is measured by ``bench/large.py``, not here.)"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from archivist.indexing import ingest
+from archivist.pages import DOC_PAGE_BLOCKS
+from archivist.web import create_app
+
+LONG = DOC_PAGE_BLOCKS + 60  # paragraphs of the long report, title included
+
+
+@pytest.fixture(scope="module")
+def long_client(tmp_path_factory):
+    """An archive of one long report (every seventh paragraph mentions 罚款) and three short."""
+    root = tmp_path_factory.mktemp("long")
+    archive = root / "archive"
+    archive.mkdir()
+    paragraphs = [f"第{n}条 本段说明条例的第{n}项内容。" for n in range(2, LONG + 1)]
+    paragraphs = [p + ("违者处以罚款。" if n % 7 == 0 else "") for n, p in enumerate(paragraphs, 2)]
+    (archive / "law.txt").write_text("某某条例\n\n" + "\n\n".join(paragraphs) + "\n", "utf-8")
+    for name in ("a", "b", "c"):
+        (archive / f"{name}.txt").write_text(f"报告{name}\n\n正文{name}。\n", "utf-8")
+    ingest(archive, root / "index", rebuild=True, jobs=1)
+    app = create_app({"TESTING": True, "INDEX_DIR": str(root / "index")})
+    return app.test_client()
+
+
+def anchors(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<[a-z0-9]+ id="p(\d+)"', html)]
+
+
+def test_api_documents_is_paged_with_a_total(long_client):
+    first = long_client.get("/api/documents?per_page=2").get_json()
+    assert first["total"] == 4 and first["pagination"]["pages"] == 2
+    second = long_client.get("/api/documents?per_page=2&page=2").get_json()
+    listed = [d["doc_id"] for d in first["documents"] + second["documents"]]
+    assert sorted(listed) == ["a", "b", "c", "law"]
+    assert long_client.get("/api/documents?page=3&per_page=2").get_json()["documents"] == []
+
+
+@pytest.mark.parametrize("query", ["per_page=0", "per_page=1001", "page=0", "page=%C2%B2"])
+def test_api_documents_refuses_bad_paging(long_client, query):
+    response = long_client.get(f"/api/documents?{query}")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["param"] == query.split("=")[0]
+
+
+def test_a_long_document_is_shown_a_page_of_blocks_at_a_time(long_client):
+    html = long_client.get("/doc/law").get_data(as_text=True)
+    assert anchors(html) == list(range(1, DOC_PAGE_BLOCKS + 1))
+    assert '<a class="button" href="/doc/law?part=2" rel="next">' in html
+    assert f"共 {LONG} 段" in html
+    second = long_client.get("/doc/law?part=2").get_data(as_text=True)
+    assert anchors(second) == list(range(DOC_PAGE_BLOCKS + 1, LONG + 1))
+    api = long_client.get("/api/documents/law?part=2").get_json()
+    assert [b["n"] for b in api["blocks"]] == list(range(DOC_PAGE_BLOCKS + 1, LONG + 1))
+    assert api["pages"]["pages"] == 2
+
+
+def test_a_hit_opens_the_page_holding_it_and_matches_count_over_the_document(long_client):
+    late = LONG - 1 if (LONG - 1) % 7 == 0 else LONG - (LONG % 7)
+    html = long_client.get(f"/doc/law?q=罚款&hit={late}").get_data(as_text=True)
+    assert late in anchors(html) and anchors(html)[0] == DOC_PAGE_BLOCKS + 1
+    expected = [n for n in range(2, LONG + 1) if n % 7 == 0]
+    assert f"共 <strong>{len(expected)}</strong> 处" in html  # over both pages
+    first = long_client.get("/doc/law?q=罚款&hit=7").get_data(as_text=True)
+    step = max(n for n in expected if n <= DOC_PAGE_BLOCKS)
+    nav = long_client.get(f"/doc/law?q=罚款&hit={step}").get_data(as_text=True)
+    following = min(n for n in expected if n > DOC_PAGE_BLOCKS)
+    assert f"hit={following}#p{following}" in nav  # the next match is on the next page
+    assert 7 in anchors(first)
+
+
+def test_a_permalink_deep_in_a_long_document_links_to_its_page(long_client):
+    n = LONG - 3
+    data = long_client.get(f"/api/paragraphs/law/{n}").get_json()
+    assert data["n"] == n and [c["n"] for c in data["context"]] == [n - 1, n, n + 1]
+    assert data["document_url"] == f"/doc/law?part=2#p{n}"
+    assert n in anchors(long_client.get(data["document_url"]).get_data(as_text=True))
+    moved = long_client.get(f"/p/law/{n}?v={data['paragraph']['fp']}")
+    assert moved.status_code == 200
+    stale = long_client.get(f"/api/paragraphs/law/{n}?v=0000000000").get_json()
+    assert stale["status"] == "changed"
