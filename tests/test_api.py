@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 SEED = "000_1393866c2a5a9400"
@@ -125,8 +126,9 @@ def test_paragraph_with_citations(client):
         "url",
     }
     assert cited["csl"]["type"] == "document"  # no source named: not asserted a newspaper
-    assert "[Z/OL]. ([2021])[" in cited["gbt7714"]  # the year is only inferred: an estimate
-    assert cited["bibtex"].startswith("@misc{daipeng2021chengqi,")
+    # The report states no date (a year merely written in its text is not its year): none cited.
+    assert "[Z/OL]. [" in cited["gbt7714"] and "2021" not in cited["gbt7714"]
+    assert re.match(r"@misc\{daipeng[a-z]*chengqi,", cited["bibtex"])
     assert client.get(f"/api/paragraphs/{SEED}/9999").status_code == 404
 
 
