@@ -352,6 +352,7 @@ class DocumentQuery:
     q: str = ""
     hit: int | None = None
     part: int | None = None  # None: the part holding ``hit``
+    back: str = ""  # the report list it was opened from (pages checks it is one of ours)
 
 
 def _optional_int(args: Mapping, name: str, high: int) -> int | None:
@@ -364,7 +365,8 @@ def parse_document_args(args: Mapping) -> DocumentQuery:
     if len(q) > MAX_QUERY_CHARS:
         raise ParamError("q", f"检索式超过 {MAX_QUERY_CHARS} 个字符（{len(q)}）")
     hit = _optional_int(args, "hit", MAX_HIT)
-    return DocumentQuery(q=q, hit=hit, part=_optional_int(args, "part", MAX_HIT))
+    part = _optional_int(args, "part", MAX_HIT)
+    return DocumentQuery(q=q, hit=hit, part=part, back=valid_text(_one(args, "back")))
 
 
 @dataclass(frozen=True)

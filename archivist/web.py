@@ -369,7 +369,9 @@ def _search_state() -> SearchQuery:
 @bp.get("/doc/<path:doc_id>")
 def document_view(doc_id: str) -> str:
     args = parse_document_args(request.args)
-    page = document_page(get_searcher(), doc_id, _search_state(), args.hit, args.part, base_url())
+    page = document_page(
+        get_searcher(), doc_id, _search_state(), args.hit, args.part, base_url(), back=args.back
+    )
     return render_template("document.html", page=page)
 
 
