@@ -33,6 +33,7 @@ import shutil
 import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -463,18 +464,28 @@ def _load_in_worker(file: ReportFile) -> Report | ReportError:
         return ReportError(name, f"cannot be ingested: {type(exc).__name__}: {exc}")
 
 
+LOAD_AHEAD_PER_JOB = 16  # reports read ahead of the writer, per reading process
+
+
 def _load_all(
     files: list[ReportFile], catalogue: Catalogue, settings: str, userdict: str, jobs: int
 ) -> Iterator[Report | ReportError]:
-    """Load reports in reading order, in ``jobs`` processes, streaming (bounded memory)."""
+    """Load reports in reading order, in ``jobs`` processes, at most ``LOAD_AHEAD_PER_JOB``
+    reports per process ahead of the caller (memory stays bounded when writing is slower)."""
     if jobs <= 1 or len(files) < 4:
         _init_worker(catalogue, settings, userdict)
         yield from map(_load_in_worker, files)
         return
     context = multiprocessing.get_context("fork")
     pool = context.Pool(jobs, _init_pool_worker, (catalogue, settings, userdict))
+    pending: deque = deque()
     try:
-        yield from pool.imap(_load_in_worker, files, chunksize=4)
+        for file in files:
+            pending.append(pool.apply_async(_load_in_worker, (file,)))
+            if len(pending) >= jobs * LOAD_AHEAD_PER_JOB:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
         pool.close()
     finally:
         pool.terminate()  # at once, also on Ctrl-C or an error: no worker outlives the ingest
@@ -710,11 +721,23 @@ def committing(writer, bar: tqdm) -> Iterator[None]:
         yield
         writer.commit()
     except BaseException:
-        with contextlib.suppress(Exception):  # a writer a failed commit closed, a full disk
-            writer.cancel()
+        abandon(writer)
         raise
     finally:
         bar.close()
+
+
+def abandon(writer) -> None:
+    """Cancel a writer whatever state a failure left it in: when cancelling fails too (a full
+    disk stops it closing its files), its temporary files and its write lock are let go, so
+    the failed writer's segments can be removed at once."""
+    try:
+        writer.cancel()
+    except Exception:
+        with contextlib.suppress(Exception):
+            writer._tempstorage.destroy()
+        with contextlib.suppress(Exception):
+            writer.writelock.release()
 
 
 def report_documents(report: Report, old: Searcher | None) -> Iterator[dict]:
@@ -754,8 +777,8 @@ class Build:
             ix = whoosh_index.create_in(str(generation), make_schema())
             writer = self._full_writer(ix, len(files))
             bar = self.progress(len(files), "ingest")
-            with committing(writer, bar):
-                for file, item in zip(files, self.load(files), strict=True):
+            with committing(writer, bar), contextlib.closing(self.load(files)) as loaded:
+                for file, item in zip(files, loaded, strict=True):
                     bar.update()
                     if isinstance(item, ReportError):
                         self._skip(file, item, old, writer)
@@ -817,19 +840,19 @@ class Build:
         writer = ix.writer(limitmb=128)  # LockError if a process outside ingest is writing
         bar = self.progress(len(todo), "ingest")
         try:
-            with committing(writer, bar):
-                self._replace(writer, todo, removed, indexed, old, bar)
+            with committing(writer, bar), contextlib.closing(self.load(todo)) as loaded:
+                self._replace(writer, zip(todo, loaded, strict=True), removed, indexed, old, bar)
         except BaseException:
             with contextlib.suppress(Exception):
                 clean_live_generation(generation)  # the failed commit's segments: disk back
             raise
 
-    def _replace(self, writer, todo, removed, indexed, old: Searcher | None, bar) -> None:
+    def _replace(self, writer, loaded, removed, indexed, old: Searcher | None, bar) -> None:
         result = self.result
         for doc_id in removed:
             writer.delete_by_term("doc_id", doc_id)
         result.removed = len(removed)
-        for file, item in zip(todo, self.load(todo), strict=True):
+        for file, item in loaded:
             bar.update()
             if isinstance(item, ReportError):
                 kept = " (the indexed version is kept)" if file.doc_id in indexed else ""
@@ -881,9 +904,10 @@ class CheckedMpWriter(MpWriter):
 
 class _SubWriter(SubWriterTask):
     """A sub-writer whose write error ends it with the error number as exit code (and no
-    traceback on the terminal)."""
+    traceback on the terminal), and which leaves Ctrl-C to the ingest that started it."""
 
     def run(self) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the ingest's: it cancels us
         try:
             super().run()
         except OSError as exc:
