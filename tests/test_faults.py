@@ -184,13 +184,15 @@ def start(args: list[str], log: Path, launcher: list[str] | None = None) -> subp
         )
 
 
-def run(args: list[str], launcher: list[str] | None = None) -> subprocess.CompletedProcess:
+def run(
+    args: list[str], launcher: list[str] | None = None, timeout: float = WAIT
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         (launcher or []) + args,
         cwd=PROJECT,
         capture_output=True,
         text=True,
-        timeout=WAIT,
+        timeout=timeout,
     )
 
 
