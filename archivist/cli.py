@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import click
@@ -198,26 +199,68 @@ def _terminal_snippet(html: str) -> str:
 
 @main.command()
 @index_option
-def export(index_dir: Path) -> None:
-    """Print every block of every document as JSON lines, in reading order."""
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "opensearch"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: blocks as JSON lines on stdout; opensearch: a bulk file and index template.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for --format opensearch (bulk.ndjson, index-template.json).",
+)
+def export(index_dir: Path, fmt: str, out_dir: Path | None) -> None:
+    """Every block of every document in reading order, as JSON lines or for OpenSearch."""
+    if fmt == "opensearch" and out_dir is None:
+        raise click.UsageError("--format opensearch needs --out DIR")
+    with _open_searcher(index_dir) as searcher:
+        records = export_records(searcher)
+        if fmt == "jsonl":
+            for record in records:
+                click.echo(json.dumps(record, ensure_ascii=False))
+            return
+        count = _write_opensearch(records, out_dir)
+    click.echo(f"{count} blocks: {out_dir / 'bulk.ndjson'}, {out_dir / 'index-template.json'}")
+
+
+def export_records(searcher) -> Iterator[dict]:
+    """Every block of every document, in reading order, with its document's metadata."""
     from .search import get_document, list_documents
 
-    with _open_searcher(index_dir) as searcher:
-        for meta in list_documents(searcher):
-            view = get_document(searcher, meta["doc_id"])
-            for block in view.blocks:
-                record = {
-                    "id": f"{view.doc_id}/{block.n}",
-                    "doc_id": view.doc_id,
-                    "n": block.n,
-                    "kind": block.kind,
-                    "text": block.text,
-                    "title": meta.get("title", ""),
-                    "story": block.story,
-                    "city": meta.get("city", ""),
-                    "county": meta.get("county", ""),
-                    "year": meta.get("year"),
-                    "date": meta.get("date", ""),
-                    "provenance": meta.get("provenance", {}),
-                }
-                click.echo(json.dumps(record, ensure_ascii=False))
+    for meta in list_documents(searcher):
+        view = get_document(searcher, meta["doc_id"])
+        for block in view.blocks:
+            yield {
+                "id": f"{view.doc_id}/{block.n}",
+                "doc_id": view.doc_id,
+                "n": block.n,
+                "kind": block.kind,
+                "text": block.text,
+                "title": meta.get("title", ""),
+                "story": block.story,
+                "city": meta.get("city", ""),
+                "county": meta.get("county", ""),
+                "year": meta.get("year"),
+                "date": meta.get("date", ""),
+                "provenance": meta.get("provenance", {}),
+            }
+
+
+def _write_opensearch(records: Iterable[dict], out_dir: Path) -> int:
+    """Writes the bulk NDJSON and the index template; returns the number of blocks."""
+    from .opensearch import bulk_lines, index_template
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    template = json.dumps(index_template(), ensure_ascii=False, indent=2)
+    (out_dir / "index-template.json").write_text(template + "\n", encoding="utf-8")
+    lines = 0
+    with open(out_dir / "bulk.ndjson", "w", encoding="utf-8") as bulk:
+        for line in bulk_lines(records):
+            bulk.write(line + "\n")
+            lines += 1
+    return lines // 2
