@@ -554,15 +554,16 @@ def _ingest_locked(store, archive_dir, rebuild, jobs, progress, allow_removals) 
     with previous_generation(store, result) as old:
         indexed = indexed_hashes(old) if old is not None else {}
         kept = [doc_id for doc_id in indexed if archive.hides(doc_id)]
-        present = {f.doc_id for f in archive.files}
-        removed = [doc_id for doc_id in indexed if doc_id not in present and doc_id not in kept]
+        known = {f.doc_id for f in archive.files} | set(kept)
+        removed = [doc_id for doc_id in indexed if doc_id not in known]
         check_removals(removed, len(indexed), allow_removals)
-        catalogue = open_catalogue(archive_dir, present | set(kept))
+        catalogue = open_catalogue(archive_dir, known)
         result.catalogue_errors = list(catalogue.errors)
         result.catalogue_more_errors = catalogue.more_errors
         build = Build(store, archive_dir, catalogue, settings, userdict, jobs, progress, result)
         if full:
             build.full(archive.files, kept, old)
+            result.removed = len(removed)  # not carried into the new generation
         else:
             build.update(archive.files, kept, removed, old)
     _count(store, result)

@@ -46,7 +46,7 @@ SEEDS = PROJECT / "archive"
 REPORTS = 50  # at least 50: a full build then uses Whoosh's multi-process writer
 PARAGRAPHS = 5
 JOBS = "2"
-WAIT = 60  # seconds: the longest any ingest or wait may take before the test fails
+WAIT = 180  # seconds: the longest any ingest or wait may take before the test fails (a hang)
 
 
 # A synthetic archive ---------------------------------------------------------------------------
