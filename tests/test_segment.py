@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -509,13 +508,11 @@ def test_empty_and_blank_text():
     assert segment("\n\n  \n\u3000\n") == []
 
 
-def test_sixteen_megabytes_segment_in_a_few_seconds():
+def test_sixteen_megabytes_segment_whole():
+    """Every line of 16 MB lands in a block (how fast: ``bench/large_inputs.py``)."""
     text = "\n".join(seed_text(doc_id) for doc_id in SEEDS)
     big = text * (16_000_000 // len(text.encode("utf-8")))
-    start = time.perf_counter()
     blocks = segment(big)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 8.0, elapsed
     assert len(blocks) > 50_000
     assert sum(len(block.lines) for block in blocks) == sum(
         1 for line in big.split("\n") if line.strip()
