@@ -1,22 +1,33 @@
-# make run: create .venv, install, ingest archive/ into index/, serve on http://127.0.0.1:5000
-# make test: the whole test suite (browser tests need Debian's chromium at /usr/bin/chromium)
+# make run: create .venv, install what serving needs, ingest archive/ into index/, serve on
+#   http://127.0.0.1:5000 (another port: make run PORT=5001)
+# make test: install the test tools too (pytest, ruff, Playwright, axe-core from npm), run the
+#   whole suite (browser tests need Debian's chromium at /usr/bin/chromium)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+DEV_STAMP := $(VENV)/.installed-dev-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run ingest serve test lint format bench bench-large recall load clean
+.PHONY: install install-dev run ingest serve test lint format bench bench-large recall load clean
 
+# What serving needs, nothing more.
 install: $(STAMP)
 
-$(STAMP): setup.cfg pyproject.toml package.json
+$(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(STAMP)
+
+# The tests' and benchmarks' tools on top: pytest, ruff, Playwright, and axe-core (npm).
+install-dev: $(DEV_STAMP)
+
+$(DEV_STAMP): $(STAMP) setup.cfg pyproject.toml package.json
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund --silent; fi
-	touch $(STAMP)
+	touch $(DEV_STAMP)
 
 # Exit code 1 from ingest means some reports were skipped (named above): still serve the rest.
 ingest: install
@@ -28,29 +39,29 @@ run: ingest
 serve: install
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install-dev
 	$(BIN)/python -m pytest
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: install
+format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 # Benchmarks print figures (docs/performance.md); none of them is part of `make test`.
-bench: install
+bench: install-dev
 	$(BIN)/python bench/bench.py
 
-bench-large: install
+bench-large: install-dev
 	$(BIN)/python bench/bench.py --paragraphs 200000 --out bench/results-200k.json
 
-recall: install
+recall: install-dev
 	$(BIN)/python bench/recall.py
 	$(BIN)/python bench/recall.py --traditional
 
-load: install
+load: install-dev
 	$(BIN)/python bench/load.py
 
 clean:

@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 some reports (or folders) were skipped, each named with the reason;
 2 usage error; 3 the index could not be written or read (busy, missing, unwritable, full disk)
-or was left unchanged because the ingest would remove most of it; 130 interrupted (Ctrl-C).
+or was left unchanged because the ingest would remove most of it; 4 ``serve`` cannot listen on
+the port; 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ DEFAULT_INDEX = PROJECT_ROOT / "index"
 EXIT_SKIPPED = 1
 EXIT_USAGE = 2
 EXIT_INDEX = 3
+EXIT_PORT = 4
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a process Ctrl-C stopped
 
 archive_option = click.option(
@@ -121,13 +123,51 @@ def serve(index_dir: Path, host: str, port: int, debug: bool, threads: int) -> N
         if code not in (0, EXIT_SKIPPED):
             sys.exit(code)
     app = create_app({"INDEX_DIR": str(index_dir)})
-    click.echo(f"serving on http://{host}:{port}/")
+    problem = port_problem(host, port)
+    if problem:
+        _port_taken(host, port, problem)
     if debug:
+        click.echo(f"serving on http://{host}:{port}/")
         app.run(host=host, port=port, debug=True)
         return
-    from waitress import serve as waitress_serve
+    from waitress import create_server
 
-    waitress_serve(app, host=host, port=port, threads=threads, ident="")
+    try:
+        server = create_server(app, host=host, port=port, threads=threads, ident="")
+    except OSError as exc:  # taken between the check and now
+        _port_taken(host, port, exc.strerror or str(exc))
+    click.echo(f"serving on http://{host}:{port}/")
+    server.run()
+
+
+def port_problem(host: str, port: int) -> str:
+    """Why the server could not listen on host:port (in use, not allowed), or ""."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        return f"cannot resolve {host!r}: {exc.strerror or exc}"
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return ""
+
+
+def _port_taken(host: str, port: int, reason: str) -> None:
+    other = 5001 if port != 5001 else 5002
+    click.echo(
+        f"error: cannot serve on http://{host}:{port}/: {reason}.\n"
+        f"Another server is probably using port {port}. Pick another port:\n"
+        f"  make run PORT={other}\n"
+        f"  python manage.py serve --port {other}",
+        err=True,
+    )
+    sys.exit(EXIT_PORT)
 
 
 def _open_searcher(index_dir: Path):

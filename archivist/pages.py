@@ -6,28 +6,33 @@ templates only loop and print.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from urllib.parse import urlencode
 
 from whoosh.searching import Searcher
 
+from .browse import home_page, report_list
 from .citations import citations, document_url, permalink_url, quote_doc_id, resolve
+from .explain import explain
 from .metadata import FIELDS
-from .query import SORTS, SearchQuery
+from .query import MAX_PER_PAGE, SORTS, DocsQuery, SearchQuery
 from .search import (
     NotFound,
     SearchResults,
+    count,
     document_lineage,
     document_meta,
     export_hits,
     get_document,
     search,
 )
+from .suggest import suggestions
 
 SORT_LABELS = {"relevance": "相关度", "date_desc": "最新", "date_asc": "最早"}
 HISTOGRAM_FILL_SPAN = 80  # missing years get an empty bar when the years span at most this
 HISTOGRAM_LABELS = 8  # about this many year labels under the histogram
-FACET_LABELS = {"city": "城市", "county": "区县", "year": "年份"}
+FACET_LABELS = {"city": "城市", "county": "区县", "year": "年份", "source": "报纸"}
 KIND_LABELS = {
     "title": "标题",
     "subtitle": "副标题",
@@ -40,7 +45,8 @@ KIND_LABELS = {
     "dateline": "日期行",
     "boilerplate": "版面信息",
 }
-PROVENANCE_LABELS = {"catalogue": "编目", "filename": "文件名", "text": "正文", "": "未知"}
+# Said as a source ("据…"), so that the chip does not read like a block kind (正文 = body text).
+PROVENANCE_LABELS = {"catalogue": "据编目", "filename": "据文件名", "text": "据文中", "": "未知"}
 FIELD_LABELS = {
     "title": "标题",
     "subtitle": "副标题",
@@ -65,13 +71,36 @@ def _with_format(path: str, query: SearchQuery, **changes: object) -> str:
     return path + ("?" + qs if qs else "")
 
 
+def doc_link(doc_id: str, state: SearchQuery, n: int | None = None) -> str:
+    """The document page (at paragraph ``n``) carrying the search it was reached from."""
+    params = state.params() + ([("hit", str(n))] if n is not None else [])
+    url = f"/doc/{quote_doc_id(doc_id)}" + ("?" + urlencode(params) if params else "")
+    return url + (f"#p{n}" if n is not None else "")
+
+
+def cite_link(doc_id: str, n: int, fp: str, state: SearchQuery) -> str:
+    """A paragraph's permalink page carrying the search it was reached from (the permalink
+    the page cites stays bare)."""
+    url = permalink_url(doc_id, n, fp)
+    qs = state.query_string()
+    return url + (("&" if "?" in url else "?") + qs if qs else "")
+
+
 def search_page(searcher: Searcher, query: SearchQuery) -> dict:
-    """The search page: query echo, totals, hits, facets with toggle URLs, chips, paging."""
+    """The search page: query echo and reading, totals, hits, facets with toggle URLs, chips,
+    paging, and corrections when little is found."""
     results = search(searcher, query)
     facets = _facets(results)
+    corrections = [
+        s | {"url": search_url(query, q=s["q"], page=1)}
+        for s in suggestions(searcher, query, results.total)
+    ]
     return {
         "query": query.echo(),
         "quoted": any(mark in query.q for mark in '"“「'),
+        "reading": explain(query.parsed) if query.q else None,
+        "suggestions": corrections,
+        "tips": _tips(searcher, query, results.total),
         "url": search_url(query),
         "total": results.total,
         "documents": results.documents,
@@ -91,6 +120,8 @@ def search_page(searcher: Searcher, query: SearchQuery) -> dict:
         "forms": {
             "search": _hidden_fields(query, "q", "page"),
             "years": _hidden_fields(query, "year_from", "year_to", "page"),
+            "within": _hidden_fields(query, "page"),
+            "advanced": _hidden_fields(query, "q", "date_from", "date_to", "page"),
         },
         "exports": {
             "csv": _with_format("/export.csv", query, page=1),
@@ -98,6 +129,52 @@ def search_page(searcher: Searcher, query: SearchQuery) -> dict:
             "atom": _with_format("/feed.atom", query, page=1),
         },
     }
+
+
+FEED_EPOCH = "1970-01-01"  # the time of a feed with no dated entry: stable, not "now"
+
+
+def feed_page(searcher: Searcher, query: SearchQuery) -> dict:
+    """The Atom feed of a search: its dated paragraphs, newest report first, each entry timed
+    by its report's date (undated paragraphs have no time to give and are left out), the feed
+    timed by its newest entry; the links are the search's own."""
+    newest_first = replace(query, sort="date_desc", page=1, per_page=MAX_PER_PAGE)
+    page = search_page(searcher, newest_first)
+    dated = [hit for hit in page["hits"] if hit["date"]][: query.per_page]
+    return page | {
+        "hits": dated,
+        "updated": dated[0]["date"] if dated else FEED_EPOCH,
+        "url": search_url(query),
+        "exports": {"atom": _with_format("/feed.atom", query, page=1)},
+    }
+
+
+def _tips(searcher: Searcher, query: SearchQuery, total: int) -> list[dict]:
+    """What to try when nothing is found: each a whole sentence, with a link when there is
+    one to follow (and how many paragraphs it finds)."""
+    if total:
+        return []
+    tips = [{"text": "检查有没有错别字，或换一种说法。", "url": "", "count": None}]
+    if any(mark in query.q for mark in '"“「'):
+        unquoted = query.q.translate(str.maketrans("", "", '"“”「」'))
+        found = count(searcher, replace(query, q=unquoted, page=1))
+        tips.append(
+            {
+                "text": "去掉引号，让词语可以分开出现",
+                "url": search_url(query, q=unquoted, page=1),
+                "count": found,
+            }
+        )
+    if query.city or query.county or query.has_year_filter or query.has_date_range:
+        unfiltered = SearchQuery(q=query.q, sort=query.sort, group=query.group)
+        tips.append(
+            {
+                "text": "清除筛选条件后再试",
+                "url": search_url(unfiltered),
+                "count": count(searcher, unfiltered),
+            }
+        )
+    return tips
 
 
 def _sorts(query: SearchQuery) -> list[dict]:
@@ -121,7 +198,9 @@ def _hit(hit: dict, query: SearchQuery) -> dict:
     return hit | {
         "kind_label": KIND_LABELS.get(hit["kind"], hit["kind"]),
         "story_differs": bool(hit["story"]) and hit["story"] != hit["title"],
-        "more_url": document_url(hit["doc_id"], query.q) if more else "",
+        "url": doc_link(hit["doc_id"], query, hit["n"]),
+        "cite_url": cite_link(hit["doc_id"], hit["n"], hit["fp"], query),
+        "more_url": doc_link(hit["doc_id"], query) if more else "",
     }
 
 
@@ -172,6 +251,7 @@ def _year_histogram(values: list[dict], query: SearchQuery) -> dict:
                     "count": count,
                     "selected": value["selected"],
                     "toggle_url": value["toggle_url"] if count or value["selected"] else "",
+                    "focus": f"year:{year}",
                     "height": max(4, round(100 * count / peak)) if count else 0,
                     "in_range": not ranged or query.allows_year(str(year)),
                     "labelled": i % step == 0 or i == len(years) - 1,
@@ -197,6 +277,7 @@ def _facets(results: SearchResults) -> dict[str, list[dict]]:
                 "selected": v.selected,
                 "parent": v.parent,
                 "toggle_url": search_url(query.toggled(name, v.value)),
+                "focus": f"{name}:{v.value}",  # app.js puts the focus back here after a reload
             }
             for v in values
         ]
@@ -212,6 +293,7 @@ def _chips(query: SearchQuery) -> list[dict]:
                     "facet": name,
                     "label": f"{FACET_LABELS[name]}：{value}",
                     "remove_url": search_url(query.toggled(name, value)),
+                    "focus": f"{name}:{value}",
                 }
             )
     if query.year_from is not None or query.year_to is not None:
@@ -224,25 +306,34 @@ def _chips(query: SearchQuery) -> list[dict]:
                 "remove_url": search_url(query, year_from=None, year_to=None, page=1),
             }
         )
+    if query.has_date_range:
+        chips.append(
+            {
+                "facet": "date_range",
+                "label": f"日期：{query.date_from or '…'} 至 {query.date_to or '…'}",
+                "remove_url": search_url(query, date_from="", date_to="", page=1),
+            }
+        )
     return chips
 
 
 def _pagination(results: SearchResults) -> dict:
     query = results.query
-    pages = results.pages
-    window = range(max(1, query.page - 3), min(pages, query.page + 3) + 1)
+    return _pager(query.page, results.pages, lambda p: search_url(query, page=p))
+
+
+def _pager(page: int, pages: int, url_of) -> dict:
+    """Links to the pages around ``page``, the first and the last; ``url_of(p)`` makes each."""
+    window = range(max(1, page - 3), min(pages, page + 3) + 1)
     return {
-        "page": query.page,
+        "page": page,
         "pages": pages,
-        "prev_url": search_url(query, page=query.page - 1) if query.page > 1 else "",
-        "next_url": search_url(query, page=query.page + 1) if query.page < pages else "",
-        "links": [
-            {"page": p, "url": search_url(query, page=p), "current": p == query.page}
-            for p in window
-        ],
-        "first_url": search_url(query, page=1) if window.start > 1 else "",
-        "last_url": search_url(query, page=pages) if window.stop <= pages else "",
-        "final_url": search_url(query, page=pages),  # the last page, whatever the window
+        "prev_url": url_of(page - 1) if page > 1 else "",
+        "next_url": url_of(page + 1) if page < pages else "",
+        "links": [{"page": p, "url": url_of(p), "current": p == page} for p in window],
+        "first_url": url_of(1) if window.start > 1 else "",
+        "last_url": url_of(pages) if window.stop <= pages else "",
+        "final_url": url_of(pages),  # the last page, whatever the window
     }
 
 
@@ -267,10 +358,25 @@ def _provenance(meta: dict) -> list[dict]:
     return rows
 
 
-def document_page(searcher: Searcher, doc_id: str, q: str = "", hit: int | None = None) -> dict:
-    """The document page: metadata with provenance, numbered blocks, matches of ``q``."""
+def document_page(
+    searcher: Searcher, doc_id: str, state: SearchQuery | None = None, hit: int | None = None
+) -> dict:
+    """The document page: metadata with provenance, numbered blocks, matches of the query of
+    ``state`` (the search it was reached from, which its links carry along)."""
+    state = state or SearchQuery()
+    q = state.q
     view = get_document(searcher, doc_id, q)
     hit_blocks = view.hit_blocks
+    blocks = [
+        b.to_dict()
+        | {
+            "kind_label": KIND_LABELS.get(b.kind, b.kind),
+            "anchor": f"p{b.n}",
+            "permalink": cite_link(doc_id, b.n, b.fp, state),
+            "story_starts": b.story != (view.blocks[i - 1].story if i else view.meta["title"]),
+        }
+        for i, b in enumerate(view.blocks)
+    ]
     return {
         "doc_id": doc_id,
         "meta": view.meta,
@@ -279,32 +385,38 @@ def document_page(searcher: Searcher, doc_id: str, q: str = "", hit: int | None 
         "target": hit,
         "hit_count": view.hit_count,
         "hit_blocks": hit_blocks,
-        "hit_nav": _hit_nav(doc_id, q, hit_blocks, hit),
-        "blocks": [
-            b.to_dict()
-            | {
-                "kind_label": KIND_LABELS.get(b.kind, b.kind),
-                "anchor": f"p{b.n}",
-                "permalink": permalink_url(doc_id, b.n, b.fp),
-                "story_starts": b.story != (view.blocks[i - 1].story if i else view.meta["title"]),
-            }
-            for i, b in enumerate(view.blocks)
-        ],
+        "hit_nav": _hit_nav(doc_id, state, hit_blocks, hit),
+        "blocks": blocks,
+        "head": _head_blocks(blocks, view.meta),
         "raw_url": f"/raw/{quote_doc_id(doc_id)}",
-        "search_url": "/?" + urlencode({"q": q}) if q else "/",
+        "search_url": search_url(state),
+        "from_search": not state.is_blank,
         "api_url": f"/api/documents/{quote_doc_id(doc_id)}",
     }
 
 
-def _hit_nav(doc_id: str, q: str, hit_blocks: list[int], target: int | None) -> dict:
+def _head_blocks(blocks: list[dict], meta: dict) -> dict:
+    """The leading title and subtitle blocks that say what the metadata says: the page shows
+    them once, as its heading, instead of a heading followed by the same text again."""
+    head: dict[str, dict | None] = {"title": None, "subtitle": None}
+    for block in blocks[:4]:
+        kind = block["kind"]
+        text = block["text"].strip().lstrip("—–-－ ")
+        if kind in head and head[kind] is None and text and text == (meta.get(kind) or ""):
+            head[kind] = block
+            block["in_head"] = True
+    return head
+
+
+def _hit_nav(doc_id: str, state: SearchQuery, hit_blocks: list[int], target: int | None) -> dict:
     """Links to the previous and next paragraph with a match, around the target paragraph."""
     before = [n for n in hit_blocks if target is not None and n < target]
     after = [n for n in hit_blocks if target is None or n > target]
     return {
         "blocks": len(hit_blocks),
         "position": hit_blocks.index(target) + 1 if target in hit_blocks else 0,
-        "prev_url": document_url(doc_id, q, before[-1]) if before else "",
-        "next_url": document_url(doc_id, q, after[0]) if after else "",
+        "prev_url": doc_link(doc_id, state, before[-1]) if before else "",
+        "next_url": doc_link(doc_id, state, after[0]) if after else "",
     }
 
 
@@ -317,7 +429,13 @@ class Moved(Exception):
 
 
 def paragraph_page(
-    searcher: Searcher, doc_id: str, n: int, v: str, base_url: str, today: date | None = None
+    searcher: Searcher,
+    doc_id: str,
+    n: int,
+    v: str,
+    base_url: str,
+    today: date | None = None,
+    state: SearchQuery | None = None,
 ) -> dict:
     """The permalink page: the paragraph, one paragraph of context each side, citations.
 
@@ -329,18 +447,19 @@ def paragraph_page(
     lineage = document_lineage(searcher, doc_id) if v else {}
     resolution = resolve({b.n: b.fp for b in view.blocks}, n, v, lineage)
     if resolution is None or (resolution.status == "ok" and n not in by_n):
-        raise NotFound(f"no paragraph {n} in {doc_id!r}")
+        raise NotFound(f"报道 {doc_id} 没有第 {n} 段")
     if not v and n not in by_n:
-        raise NotFound(f"no paragraph {n} in {doc_id!r}")
+        raise NotFound(f"报道 {doc_id} 没有第 {n} 段")
     if resolution.status == "moved":
         raise Moved(permalink_url(doc_id, resolution.n, v))
     block = by_n[resolution.n]
+    state = state or SearchQuery()
     permalink = base_url.rstrip("/") + permalink_url(doc_id, block.n, block.fp)
     context = [by_n[k].to_dict() for k in (block.n - 1, block.n, block.n + 1) if k in by_n]
     for item in context:
         item["kind_label"] = KIND_LABELS.get(item["kind"], item["kind"])
         item["current"] = item["n"] == block.n
-        item["permalink"] = permalink_url(doc_id, item["n"], item["fp"])
+        item["permalink"] = cite_link(doc_id, item["n"], item["fp"], state)
     return {
         "id": f"{doc_id}/{block.n}",
         "doc_id": doc_id,
@@ -353,7 +472,11 @@ def paragraph_page(
         "meta": view.meta,
         "metadata": _provenance(view.meta),
         "permalink": permalink,
-        "document_url": document_url(doc_id, n=block.n),
+        "document_url": (
+            document_url(doc_id, n=block.n) if state.is_blank else doc_link(doc_id, state, block.n)
+        ),
+        "search_url": search_url(state),
+        "from_search": not state.is_blank,
         "raw_url": f"/raw/{quote_doc_id(doc_id)}",
         "citations": citations(_cited_meta(view.meta, block.story), block.n, permalink, today),
     }
@@ -367,14 +490,10 @@ def _cited_meta(meta: dict, story: str) -> dict:
     return meta | {"title": story, "subtitle": "", "authors": []}
 
 
-def documents_page(searcher: Searcher) -> dict:
-    """Every document's metadata."""
-    from .search import list_documents
-
-    documents = list_documents(searcher)
-    for meta in documents:
-        meta["document_url"] = document_url(meta["doc_id"])  # "url" is the source's
-    return {"total": len(documents), "documents": documents}
+def documents_page(searcher: Searcher, query: DocsQuery | None = None) -> dict:
+    """The report list (``/docs`` and ``/api/documents``): a page of reports, filtered by
+    newspaper, place and date, sorted, with facets and paging."""
+    return report_list(searcher, query or DocsQuery(), _pager)
 
 
 def document_api(searcher: Searcher, doc_id: str) -> dict:
@@ -388,4 +507,4 @@ def export_rows(searcher: Searcher, query: SearchQuery, limit: int) -> list[dict
     return [hit.to_dict(include_text=True) for hit in export_hits(searcher, query, limit)]
 
 
-__all__ = ["Moved", "NotFound", "document_meta"]
+__all__ = ["Moved", "NotFound", "document_meta", "home_page"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from urllib.parse import urlencode
 
 from .gazetteer import default_gazetteer
@@ -16,7 +17,9 @@ MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 MAX_FACET_VALUES = 20
 FACETS = ("city", "county", "year")
+DOC_SORTS = ("date_desc", "date_asc", "title")
 _YEAR = re.compile(r"^\d{4}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -45,6 +48,8 @@ class SearchQuery:
     year: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
+    date_from: str = ""  # YYYY-MM-DD, inclusive
+    date_to: str = ""
     sort: str = "relevance"
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
@@ -68,6 +73,7 @@ class SearchQuery:
             pairs.append(("year_from", str(self.year_from)))
         if self.year_to is not None:
             pairs.append(("year_to", str(self.year_to)))
+        pairs.extend((name, getattr(self, name)) for name in DATE_BOUNDS if getattr(self, name))
         if self.sort != "relevance":
             pairs.append(("sort", self.sort))
         if self.group:
@@ -97,6 +103,8 @@ class SearchQuery:
             "year": list(self.year),
             "year_from": self.year_from,
             "year_to": self.year_to,
+            "date_from": self.date_from,
+            "date_to": self.date_to,
             "sort": self.sort,
             "page": self.page,
             "per_page": self.per_page,
@@ -119,6 +127,36 @@ class SearchQuery:
     @property
     def has_year_filter(self) -> bool:
         return bool(self.year) or self.year_from is not None or self.year_to is not None
+
+    @property
+    def has_date_range(self) -> bool:
+        return bool(self.date_from or self.date_to)
+
+    def allows_date(self, when: str, year: str) -> bool:
+        """Whether a report dated ``when`` (or, undated, of ``year``) lies wholly in the date
+        range: a report known only by its year passes when the whole year does."""
+        return date_in_range(when, year, self.date_from, self.date_to)
+
+    @property
+    def is_blank(self) -> bool:
+        """Nothing asked for: no query, no filter, default sort and page (the landing page)."""
+        return self == SearchQuery(per_page=self.per_page)
+
+
+DATE_BOUNDS = ("date_from", "date_to")
+
+
+def date_in_range(when: str, year: str, low: str, high: str) -> bool:
+    """Whether a date (or, without one, the whole of a year) lies within [low, high]."""
+    if not low and not high:
+        return True
+    if when:
+        first = last = when
+    elif year:
+        first, last = f"{year}-01-01", f"{year}-12-31"
+    else:
+        return False
+    return (not low or first >= low) and (not high or last <= high)
 
 
 def _one(args: Mapping, name: str, default: str = "") -> str:
@@ -154,6 +192,26 @@ def _year_bound(args: Mapping, name: str) -> int | None:
     return int(raw)
 
 
+def _date_bound(args: Mapping, name: str) -> str:
+    raw = _one(args, name).strip()
+    if not raw:
+        return ""
+    try:
+        if not _DATE.match(raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw).isoformat()
+    except ValueError:
+        raise ParamError(
+            name, f"不是日期（应为 YYYY-MM-DD，如 2021-05-12）：{raw[:40]!r}"
+        ) from None
+
+
+def date_range(args: Mapping) -> tuple[str, str]:
+    """The date_from/date_to bounds, the right way round."""
+    low, high = _date_bound(args, "date_from"), _date_bound(args, "date_to")
+    return (high, low) if low and high and low > high else (low, high)
+
+
 def _places(args: Mapping, name: str, canonical) -> tuple[str, ...]:
     values = []
     for raw in _many(args, name)[:MAX_FACET_VALUES]:
@@ -175,9 +233,28 @@ def _years(args: Mapping) -> tuple[str, ...]:
     return tuple(values)
 
 
+FORM_FIELDS = {"title": "标题", "author": "作者", "source": "来源"}
+FOLDED_PARAMS = ("within", *FORM_FIELDS)  # parameters that only add to q
+
+
+def _form_terms(args: Mapping) -> list[str]:
+    """The advanced form's title/author/source boxes as field terms of the query language."""
+    terms = []
+    for name, label in FORM_FIELDS.items():
+        value = re.sub(r'["“”「」]', " ", _one(args, name)).strip()
+        if value:
+            terms.append(f'{label}:"{value}"' if re.search(r"\s", value) else f"{label}:{value}")
+    return terms
+
+
 def parse_search_args(args: Mapping) -> SearchQuery:
-    """Build a SearchQuery from request arguments (a MultiDict or a plain mapping)."""
-    q = _one(args, "q").strip()
+    """Build a SearchQuery from request arguments (a MultiDict or a plain mapping).
+
+    ``within`` (search within these results) and the advanced form's ``title``, ``author``
+    and ``source`` boxes add their terms to ``q``.
+    """
+    parts = [_one(args, "q").strip(), _one(args, "within").strip(), *_form_terms(args)]
+    q = " ".join(part for part in parts if part)
     try:
         parse(q)
     except QuerySyntaxError as exc:
@@ -196,6 +273,7 @@ def parse_search_args(args: Mapping) -> SearchQuery:
         year=_years(args),
         year_from=_year_bound(args, "year_from"),
         year_to=_year_bound(args, "year_to"),
+        **dict(zip(DATE_BOUNDS, date_range(args), strict=True)),
         sort=sort,
         page=_int(args, "page", 1, 1, MAX_PAGE),
         per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
@@ -204,3 +282,74 @@ def parse_search_args(args: Mapping) -> SearchQuery:
     if query.year_from and query.year_to and query.year_from > query.year_to:
         query = replace(query, year_from=query.year_to, year_to=query.year_from)  # typed reversed
     return query
+
+
+@dataclass(frozen=True)
+class DocsQuery:
+    """What the report list shows: filters by newspaper, place and date, a sort, a page."""
+
+    source: tuple[str, ...] = ()
+    city: tuple[str, ...] = ()
+    county: tuple[str, ...] = ()
+    year: tuple[str, ...] = ()
+    date_from: str = ""
+    date_to: str = ""
+    sort: str = "date_desc"
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    def params(self) -> list[tuple[str, str]]:
+        """The list's URL parameters, defaults left out."""
+        pairs = [(name, value) for name in ("source", *FACETS) for value in getattr(self, name)]
+        pairs += [(name, getattr(self, name)) for name in DATE_BOUNDS if getattr(self, name)]
+        defaults = {"sort": "date_desc", "page": 1, "per_page": DEFAULT_PER_PAGE}
+        pairs += [(k, str(getattr(self, k))) for k, v in defaults.items() if getattr(self, k) != v]
+        return pairs
+
+    # The same as a search's: this list with some fields changed, as a URL query string; with
+    # one facet value selected or unselected, back on page 1.
+    query_string = SearchQuery.query_string
+    toggled = SearchQuery.toggled
+
+    def echo(self) -> dict:
+        return {
+            "source": list(self.source),
+            "city": list(self.city),
+            "county": list(self.county),
+            "year": list(self.year),
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "sort": self.sort,
+            "page": self.page,
+            "per_page": self.per_page,
+        }
+
+
+def _sources(args: Mapping) -> tuple[str, ...]:
+    values = []
+    for raw in _many(args, "source")[:MAX_FACET_VALUES]:
+        if len(raw) > 60:
+            raise ParamError("source", f"报纸名称过长（{len(raw)} 个字符）")
+        if raw not in values:
+            values.append(raw)
+    return tuple(values)
+
+
+def parse_docs_args(args: Mapping) -> DocsQuery:
+    """Build a DocsQuery (the report list) from request arguments."""
+    sort = _one(args, "sort", "date_desc").strip() or "date_desc"
+    if sort not in DOC_SORTS:
+        raise ParamError("sort", f"应为 {'、'.join(DOC_SORTS)} 之一，收到 {sort[:40]!r}")
+    gazetteer = default_gazetteer()
+    low, high = date_range(args)
+    return DocsQuery(
+        source=_sources(args),
+        city=_places(args, "city", gazetteer.canonical_city),
+        county=_places(args, "county", gazetteer.canonical_county),
+        year=_years(args),
+        date_from=low,
+        date_to=high,
+        sort=sort,
+        page=_int(args, "page", 1, 1, MAX_PAGE),
+        per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
+    )

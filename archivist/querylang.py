@@ -1,4 +1,4 @@
-"""The query language: words, "quoted strings", OR, -exclusion.
+"""The query language: words, "quoted strings", OR, -exclusion, field:value.
 
 - ``A B`` means both, ``A OR B`` either, ``-A`` not A, ``"A B"`` the exact string ``A B``.
 - OR binds tighter than the implicit AND, so ``A B OR C`` is A and (B or C); an ``OR`` with
@@ -11,6 +11,11 @@
   stays); a plain term made only of punctuation is ignored; a query with nothing left lists
   everything, and a query of exclusions alone lists everything but them. To search punctuation
   or an operator character itself, quote it: ``"“"``, ``"-"``; ``ＯＲ`` (full width) is the word.
+
+- ``title:A`` (``标题:A``), ``author:A`` (``作者:A``), ``source:A`` (``来源:A``, ``报纸:A``) keep
+  the paragraphs of reports whose title or subtitle, authors, or newspaper contain ``A`` (folded;
+  ``title:"A B"`` quotes a value with spaces; ``-title:A`` leaves those reports out). A full-width
+  colon works too.
 
 Anything else is text: there are no syntax errors, only limits on size, each reported with a
 message that says which (:class:`QuerySyntaxError`).
@@ -30,8 +35,20 @@ MAX_TERMS = 24
 MAX_TERM_CHARS = 120
 MAX_WORDS = 64  # jieba words expanded from plain terms, over the whole query
 
-# A quoted string ("…", or the “…” and 「…」 a Chinese keyboard types), or a bare word.
-_TOKEN = re.compile(r'(-?)(?:"([^"]*)"?|“([^”]*)”?|「([^」]*)」?)|(\S+)')
+FIELD_NAMES = {
+    "title": "title",
+    "标题": "title",
+    "author": "author",
+    "作者": "author",
+    "source": "source",
+    "来源": "source",
+    "报纸": "source",
+}
+_FIELD = "(?:(" + "|".join(FIELD_NAMES) + ")[:：])"
+# An optional field name, then a quoted string ("…", or the “…” and 「…」 a Chinese keyboard
+# types), or a bare word.
+_TOKEN = re.compile(rf'(-?){_FIELD}?(?:"([^"]*)"?|“([^”]*)”?|「([^」]*)」?)|(\S+)')
+_BARE_FIELD = re.compile(rf"^(-?){_FIELD}(.+)$", re.S)
 
 
 class QuerySyntaxError(ValueError):
@@ -61,16 +78,29 @@ class QueryTerm:
 
 
 @dataclass(frozen=True)
+class FieldTerm:
+    """A condition on the report's metadata: ``field`` (title, author, source) contains
+    ``folded``; with ``negated``, does not."""
+
+    field: str
+    text: str
+    folded: str
+    negated: bool = False
+
+
+@dataclass(frozen=True)
 class ParsedQuery:
-    """A conjunction of disjunctions of terms, minus excluded terms."""
+    """A conjunction of disjunctions of terms, minus excluded terms, within the reports the
+    field terms allow."""
 
     groups: tuple[tuple[QueryTerm, ...], ...] = ()
     excluded: tuple[QueryTerm, ...] = ()
+    fields: tuple[FieldTerm, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        """True when nothing restricts the results (no terms and no exclusions)."""
-        return not self.groups and not self.excluded
+        """True when nothing restricts the results (no terms, exclusions or fields)."""
+        return not self.groups and not self.excluded and not self.fields
 
     def positive_terms(self) -> list[QueryTerm]:
         return [term for group in self.groups for term in group]
@@ -147,10 +177,21 @@ def _parse(text: str, _generation: int) -> ParsedQuery:
     if len(text) > MAX_QUERY_CHARS:
         raise QuerySyntaxError(f"检索式超过 {MAX_QUERY_CHARS} 个字符（{len(text)}）")
     placed: list[tuple[str, QueryTerm]] = []  # ("and" | "or" | "not", term)
+    fields: list[FieldTerm] = []
     pending_or = False
     for match in _TOKEN.finditer(text):
-        negated, bare = match.group(1), match.group(5)
-        quoted_text = next((g for g in match.group(2, 3, 4) if g is not None), None)
+        negated, field_name, bare = match.group(1), match.group(2), match.group(6)
+        quoted_text = next((g for g in match.group(3, 4, 5) if g is not None), None)
+        if bare is not None and (field_match := _BARE_FIELD.match(bare)):
+            negated, field_name, quoted_text = field_match.groups()
+        if field_name:
+            field = _field_term(field_name, quoted_text or "", bool(negated))
+            if field is not None:
+                if len(placed) + len(fields) >= MAX_TERMS:
+                    raise QuerySyntaxError(f"检索词多于 {MAX_TERMS} 个")
+                fields.append(field)
+            pending_or = False
+            continue
         if bare is not None:
             if bare == "OR":
                 pending_or = bool(placed)
@@ -161,19 +202,31 @@ def _parse(text: str, _generation: int) -> ParsedQuery:
             term = _term(quoted_text, quoted=True)
         if term is None:
             continue
-        if len(placed) >= MAX_TERMS:
+        if len(placed) + len(fields) >= MAX_TERMS:
             raise QuerySyntaxError(f"检索词多于 {MAX_TERMS} 个")
         how = "not" if negated else ("or" if pending_or and _has_positive(placed) else "and")
         placed.append((how, term))
         pending_or = False
-    return _assemble(placed)
+    return _assemble(placed, tuple(fields))
+
+
+def _field_term(name: str, raw: str, negated: bool) -> FieldTerm | None:
+    """A field condition, or None when its value is empty."""
+    folded = _strip_punctuation(fold(raw))
+    if not folded:
+        return None
+    if len(folded) > MAX_TERM_CHARS:
+        raise QuerySyntaxError(f"检索词超过 {MAX_TERM_CHARS} 个字符（{len(folded)}）")
+    return FieldTerm(FIELD_NAMES[name], raw, folded, negated)
 
 
 def _has_positive(placed: list[tuple[str, QueryTerm]]) -> bool:
     return any(how != "not" for how, _ in placed)
 
 
-def _assemble(placed: list[tuple[str, QueryTerm]]) -> ParsedQuery:
+def _assemble(
+    placed: list[tuple[str, QueryTerm]], fields: tuple[FieldTerm, ...] = ()
+) -> ParsedQuery:
     terms = _with_words(placed)
     groups: list[list[QueryTerm]] = []
     excluded: list[QueryTerm] = []
@@ -184,4 +237,4 @@ def _assemble(placed: list[tuple[str, QueryTerm]]) -> ParsedQuery:
             groups[-1].append(term)
         else:
             groups.append([term])
-    return ParsedQuery(tuple(tuple(g) for g in groups), tuple(excluded))
+    return ParsedQuery(tuple(tuple(g) for g in groups), tuple(excluded), fields)

@@ -317,12 +317,41 @@ class FacetColumns:
     doc_id: list[str]
     kind_weight: list[float]
     field_lengths: dict[str, list[int]] = field(default_factory=dict)
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    metas: list[dict] | None = None
+    doc_fields: dict[str, dict[str, str]] | None = None
 
     def lengths(self, searcher: Searcher, name: str) -> list[int]:
         """Every paragraph's length in a text field, read once per index version."""
         if name not in self.field_lengths:
             self.field_lengths[name] = _field_lengths(searcher.reader(), name)
         return self.field_lengths[name]
+
+    def column(self, searcher: Searcher, name: str) -> list[str]:
+        """Another sortable column (``date``, say), read once per index version."""
+        if name not in self.columns:
+            self.columns[name] = list(searcher.reader().column_reader(name))
+        return self.columns[name]
+
+    def catalogue(self, searcher: Searcher) -> list[dict]:
+        """Every report's metadata, by doc_id, read once per index version (do not modify)."""
+        if self.metas is None:
+            metas = [fields["meta"] for fields in searcher.documents(rec="doc")]
+            self.metas = sorted(metas, key=lambda m: m["doc_id"])
+        return self.metas
+
+    def searchable_fields(self, searcher: Searcher) -> dict[str, dict[str, str]]:
+        """doc_id -> the folded title (with subtitle), authors and newspaper, for field terms."""
+        if self.doc_fields is None:
+            self.doc_fields = {
+                meta["doc_id"]: {
+                    "title": fold(f"{meta.get('title', '')}\n{meta.get('subtitle', '')}"),
+                    "author": fold("\n".join(meta.get("authors") or [])),
+                    "source": fold(meta.get("source") or ""),
+                }
+                for meta in self.catalogue(searcher)
+            }
+        return self.doc_fields
 
 
 _BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
@@ -507,8 +536,32 @@ def _matches(searcher: Searcher, query: SearchQuery, parsed: ParsedQuery):
     """(paragraphs passing the query and every filter, exact ones, facet counts, columns)."""
     matching, exact = Finder(searcher).query(parsed)
     columns = facet_columns(searcher)
+    matching = _in_reports(searcher, matching, columns, query, parsed)
     passed, counts = count_and_filter(matching, columns, query)
     return passed, exact, counts, columns
+
+
+def _in_reports(
+    searcher: Searcher, docnums: set[int], columns: FacetColumns, query, parsed: ParsedQuery
+) -> set[int]:
+    """The paragraphs whose report passes the field terms and the exact date range."""
+    if parsed.fields:
+        allowed = _reports_with_fields(searcher, columns, parsed)
+        doc_ids = columns.doc_id
+        docnums = {d for d in docnums if doc_ids[d] in allowed}
+    if query.has_date_range:
+        dates, years = columns.column(searcher, "date"), columns.year
+        docnums = {d for d in docnums if query.allows_date(dates[d], years[d])}
+    return docnums
+
+
+def _reports_with_fields(searcher: Searcher, columns: FacetColumns, parsed: ParsedQuery) -> set:
+    """The doc_ids of the reports whose metadata passes every field term."""
+    return {
+        doc_id
+        for doc_id, values in columns.searchable_fields(searcher).items()
+        if all((term.folded in values[term.field]) != term.negated for term in parsed.fields)
+    }
 
 
 def _in_order(
@@ -554,6 +607,11 @@ def search(searcher: Searcher, query: SearchQuery) -> SearchResults:
     ]
     results.took_ms = (time.perf_counter() - started) * 1000
     return results
+
+
+def count(searcher: Searcher, query: SearchQuery) -> int:
+    """How many paragraphs a search finds (no hits read, nothing ranked)."""
+    return len(_matches(searcher, query, query.parsed)[0])
 
 
 def export_hits(searcher: Searcher, query: SearchQuery, limit: int) -> list[Hit]:
@@ -658,7 +716,7 @@ def document_meta(searcher: Searcher, doc_id: str) -> dict:
     """The stored metadata of one document; raises NotFound."""
     fields = searcher.document(rec="doc", doc_id=doc_id)
     if fields is None:
-        raise NotFound(f"no document {doc_id!r}")
+        raise NotFound(f"没有这篇报道：{doc_id}")
     return fields["meta"]
 
 
@@ -701,6 +759,5 @@ def _parse_quietly(q: str) -> ParsedQuery:
 
 
 def list_documents(searcher: Searcher) -> list[dict]:
-    """The metadata of every document, by doc_id."""
-    metas = [fields["meta"] for fields in searcher.documents(rec="doc")]
-    return sorted(metas, key=lambda m: m["doc_id"])
+    """The metadata of every document, by doc_id (copies: safe to change)."""
+    return [dict(meta) for meta in facet_columns(searcher).catalogue(searcher)]

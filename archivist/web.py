@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +33,19 @@ from .pages import (
     document_page,
     documents_page,
     export_rows,
+    feed_page,
+    home_page,
     paragraph_page,
     search_page,
+    search_url,
 )
-from .query import ParamError, parse_search_args
+from .query import (
+    FOLDED_PARAMS,
+    ParamError,
+    SearchQuery,
+    parse_docs_args,
+    parse_search_args,
+)
 from .querylang import MAX_QUERY_CHARS
 from .search import NotFound
 
@@ -164,7 +172,7 @@ def _param_error(exc: ParamError) -> Response:
 
 
 def _not_found(exc: NotFound) -> Response:
-    return error_response(404, str(exc.args[0]) if exc.args else "not found")
+    return error_response(404, str(exc.args[0]) if exc.args else "找不到")
 
 
 def _unavailable(exc: Unavailable) -> Response:
@@ -190,9 +198,21 @@ def _security_headers(response: Response) -> Response:
 
 
 @bp.get("/")
-def search_view() -> str:
+def search_view():
+    """The landing page without a query or filter; the search results with one."""
     query = parse_search_args(request.args)
+    if any(name in request.args for name in FOLDED_PARAMS):
+        return redirect(search_url(query), 303)  # their terms are now in q
+    if query.is_blank:
+        return render_template("home.html", page=home_page(get_searcher()))
     return render_template("search.html", page=search_page(get_searcher(), query))
+
+
+@bp.get("/docs")
+def documents_view() -> str:
+    """The report list: browse by newspaper, place and date."""
+    query = parse_docs_args(request.args)
+    return render_template("docs.html", page=documents_page(get_searcher(), query))
 
 
 @bp.get("/api/search")
@@ -246,10 +266,9 @@ def opensearch() -> Response:
 @bp.get("/feed.atom")
 def feed() -> Response:
     query = parse_search_args(request.args)
-    page = search_page(get_searcher(), query)
-    updated = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    page = feed_page(get_searcher(), query)
     xml = render_template(
-        "feed.atom.xml", page=page, base=request.host_url.rstrip("/"), updated=updated
+        "feed.atom.xml", page=page, base=request.host_url.rstrip("/"), updated=page["updated"]
     )
     return Response(xml, mimetype="application/atom+xml")
 
@@ -269,15 +288,28 @@ def _q_param() -> str:
     return q
 
 
+def _search_state() -> SearchQuery:
+    """The search a document or permalink page was reached from (its links carry it back);
+    a stale or damaged search in the link is dropped, not an error, save an overlong q."""
+    try:
+        return parse_search_args(request.args)
+    except ParamError:
+        q = _q_param()
+        try:
+            return parse_search_args({"q": q})
+        except ParamError:
+            return SearchQuery()
+
+
 @bp.get("/doc/<path:doc_id>")
 def document_view(doc_id: str) -> str:
-    page = document_page(get_searcher(), doc_id, _q_param(), _hit_param())
+    page = document_page(get_searcher(), doc_id, _search_state(), _hit_param())
     return render_template("document.html", page=page)
 
 
 @bp.get("/api/documents")
 def documents_api() -> Response:
-    return jsonify(documents_page(get_searcher()))
+    return jsonify(documents_page(get_searcher(), parse_docs_args(request.args)))
 
 
 @bp.get("/api/documents/<path:doc_id>")
@@ -288,7 +320,7 @@ def document_json(doc_id: str) -> Response:
 def _paragraph(doc_id: str, n: int) -> dict | Response:
     v = request.args.get("v", "")[:40]
     try:
-        return paragraph_page(get_searcher(), doc_id, n, v, request.host_url)
+        return paragraph_page(get_searcher(), doc_id, n, v, request.host_url, state=_search_state())
     except Moved as moved:
         return redirect(("/api/paragraphs" + moved.url[2:]) if wants_json() else moved.url, 302)
 
@@ -324,7 +356,7 @@ def raw_view(doc_id: str) -> Response:
     root = archive_root()
     path = (root / f"{doc_id}.txt").resolve()
     if root not in path.parents or not path.is_file():
-        raise NotFound(f"no source file for {doc_id!r}")
+        raise NotFound(f"找不到报道 {doc_id} 的原始文件")
     data = path.read_bytes()
     try:
         data.decode("utf-8")

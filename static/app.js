@@ -33,6 +33,41 @@ window.addEventListener("pageshow", () => {
 const refine = document.getElementById("refine");
 if (refine && window.matchMedia(WIDE).matches) refine.open = true;
 
+// After a filter, chip, sort or page link reloads the page, the focus goes back to the control
+// that was used (or, for a new page of results, to the results) instead of the top of the page.
+const FOCUS_KEY = "archivist-focus";
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-focus][href]");
+  if (!link) return;
+  try {
+    sessionStorage.setItem(FOCUS_KEY, JSON.stringify({ url: link.href, focus: link.dataset.focus }));
+  } catch {
+    // storage unavailable: the page still works, the focus starts at the top
+  }
+});
+
+function restoreFocus() {
+  let saved = null;
+  try {
+    saved = JSON.parse(sessionStorage.getItem(FOCUS_KEY) || "null");
+    sessionStorage.removeItem(FOCUS_KEY);
+  } catch {
+    return;
+  }
+  if (!saved || saved.url !== window.location.href) return;
+  // The filter itself rather than its chip (a chip goes away when its filter is removed).
+  const same = Array.from(document.querySelectorAll("[data-focus]:not(.chip)")).find(
+    (element) => element.dataset.focus === saved.focus && saved.focus !== "page",
+  );
+  const target = same || document.getElementById("hits") || document.getElementById("results");
+  if (!target) return;
+  const closed = target.closest("details:not([open])");
+  if (closed) closed.open = true;
+  target.focus();
+}
+restoreFocus();
+
 // Copy buttons on the permalink page (the text stays selectable without them).
 const copyStatus = document.getElementById("copy-status");
 

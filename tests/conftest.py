@@ -61,6 +61,18 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture(scope="session")
+def catalogued(tmp_path_factory):
+    """A client over the made-up archive: 株洲市, 永州市, 长沙市; 2019 to 2024."""
+    from browser.fixture_archive import write_archive
+
+    archive = write_archive(tmp_path_factory.mktemp("pages-archive"))
+    index = tmp_path_factory.mktemp("pages-index")
+    assert not ingest(archive, index, rebuild=True, jobs=1).skipped
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index), "ARCHIVE_DIR": str(archive)})
+    return app.test_client()
+
+
 @pytest.fixture
 def runner():
     """Runs the real command line (manage.py's click group)."""

@@ -84,3 +84,17 @@ def test_a_parallel_ingest_skips_bad_reports_and_finishes(make_archive, tmp_path
     assert "skipped empty.txt: empty file" in done.stderr
     assert "binary.txt" in done.stderr
     assert done.stdout.startswith("5 documents")
+
+
+def test_serve_says_when_the_port_is_taken_and_how_to_pick_another(runner, sample_index):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke("serve", "--index", str(sample_index), "--port", str(port))
+    assert result.exit_code == 4
+    assert f"cannot serve on http://127.0.0.1:{port}/" in result.output
+    assert "make run PORT=5001" in result.output and "--port 5001" in result.output
+    assert "Traceback" not in result.output and "serving on" not in result.output

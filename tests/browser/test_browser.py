@@ -104,7 +104,7 @@ def test_open_a_hit_and_step_through_the_matches(page: Page, screenshot):
     expect(target).to_be_in_viewport()
     # every match is marked, and the count says so
     count = int(page.locator(".hitcount strong").first.inner_text())
-    expect(page.locator(".text mark")).to_have_count(count)
+    expect(page.locator(".document .block mark")).to_have_count(count)
 
     hit_blocks = [
         int(x)
@@ -201,8 +201,11 @@ def test_pages_work_without_javascript(page_without_js: Page):
         f"/?q={quote(QUERY)}&group=doc",
         f"/doc/{CHALING}?q={quote(QUERY)}&hit=5#p5",
         f"/p/{CHALING}/5",
+        "/",
+        "/docs?city=永州市",
+        f"/?q={quote('道路交桶')}",
     ],
-    ids=["search", "grouped", "document", "permalink"],
+    ids=["search", "grouped", "document", "permalink", "landing", "docs", "suggestions"],
 )
 def test_no_serious_accessibility_violations(page_for_axe: Page, axe_source: Path, url: str):
     page = page_for_axe
@@ -230,3 +233,80 @@ def test_only_one_paragraph_is_marked_while_stepping(page: Page):
         ".map(b => b.id)"
     )
     assert len(marked) == 1 and marked != [f"p{n}"]
+
+
+# Finding one's way (issue 15) ---------------------------------------------------------------------
+
+
+def active(page: Page) -> dict:
+    """What has the keyboard focus: its tag, id, text and data-focus key."""
+    return page.evaluate(
+        "() => { const e = document.activeElement; return {tag: e.tagName, id: e.id,"
+        " text: e.textContent.trim(), focus: e.dataset.focus || '', href: e.href || ''}; }"
+    )
+
+
+def test_keyboard_only_walk_from_the_box_to_a_result_and_a_filter(page: Page):
+    page.goto(f"/?q={quote(QUERY)}")
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # one press past the skip link: the first result
+    first = page.locator(".hits .hit-title a").first
+    expect(first).to_be_focused()
+
+    for _ in range(40):  # back to the 株洲市 filter (the filters come first), by keyboard only
+        page.keyboard.press("Shift+Tab")
+        if active(page)["focus"] == "city:株洲市":
+            break
+    assert active(page)["focus"] == "city:株洲市"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile("city="))
+    assert params(page)["city"] == ["株洲市"]
+    expect(facet(page, "株洲市")).to_be_focused()  # the focus stays on the control used
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "city=" not in url)
+    expect(facet(page, "株洲市")).to_be_focused()
+
+
+def test_year_counts_are_visible_text(page: Page):
+    page.goto(f"/?q={quote(QUERY)}")
+    counts = page.locator(".histogram .bar .n")
+    expect(counts.first).to_be_visible()
+    texts = [int(t) for t in counts.all_inner_texts()]
+    assert sum(texts) == int(page.locator(".summary strong").first.inner_text())
+
+
+def test_browse_the_reports_and_come_back_to_the_same_results(page: Page, screenshot):
+    page.goto("/")
+    expect(page.locator("#q")).to_be_focused()
+    expect(page.locator(".glance .histogram .n").first).to_be_visible()
+    page.get_by_role("link", name="报道列表").click()
+    page.get_by_role("link", name=re.compile("^永州日报")).first.click()
+    expect(page.locator(".reports .report")).to_have_count(3)
+    expect(facet_any(page, "永州日报")).to_be_focused()
+    page.get_by_role("link", name=re.compile("标题")).click()
+    assert params(page) == {"source": ["永州日报"], "sort": ["title"]}
+    page.locator(".report-title a").first.click()
+    assert urlsplit(page.url).path.startswith("/doc/yz/")
+
+    search = f"/?q={quote(QUERY)}&city=株洲市&year=2019&sort=date_asc"
+    page.goto(search)
+    page.locator(".hits a.para").first.click()
+    expect(page.locator(".block.target")).to_have_count(1)
+    page.locator(".crumbs a").first.click()
+    assert params(page) == {
+        "q": [QUERY],
+        "city": ["株洲市"],
+        "year": ["2019"],
+        "sort": ["date_asc"],
+    }
+    screenshot("/", "landing")
+    screenshot("/docs?source=永州日报", "docs")
+    screenshot(f"/?q={quote('道路交桶')}", "suggestions")
+
+
+def facet_any(page: Page, name: str):
+    return page.locator("a.fv", has=page.locator(".name", has_text=re.compile(f"^{name}$")))
