@@ -50,13 +50,13 @@ _CREDIT_LABEL = re.compile(
 AUTHOR_LABELS = frozenset(("作者", "撰文", "撰稿", "文字", "记者", "通讯员", "文", "图文"))
 # A photo credit at the end of a caption: …摄, …供图, 资料图片, 网上截图, 美联社.
 _CREDIT_TAIL = re.compile(
-    r"(?:摄影?|供图|图片|照片|相片|截图|资料图|档案图|提供|制图|"
+    r"(?:摄影?|供图|图片|照片|相片|截图|资料图|档案图|提供|制图|制作|文件|网页|"
     r"(?:新华|中新|美联|路透|法新|共同|塔斯|美国之音|法广)社|AP|AFP|Reuters|Getty Images|"
     r"维基百科|Wikipedia|Wikimedia Commons)\s*[）)】]?$"
 )
 # A credit that names its source: 照片来源：…, 图片来源：…, 图：…, 图源：…
 _SOURCE_TAIL = re.compile(
-    r"^(?:(?:照片|图片|相片|影片|视频)?来源|图源|图|照片由|截取自|截图自)\s*[:：]?"
+    r"^(?:(?:照片|图片|相片|影片|视频|资料)?来源|图源|图|照片由|截取自|截图自|取自)\s*[:：]?"
 )
 _SENTENCE_END = re.compile(r"[。！？!?][”’」』）)]*")
 _BRACKETED_TAIL = re.compile(r"[（(【]([^（()）【】]{1,30})[）)】]\s*$")

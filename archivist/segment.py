@@ -174,7 +174,7 @@ _TRAILING_NOTE = re.compile(r"\s*[（(][^（()）]{1,40}[）)]\s*$")
 _LIST_MARKER = re.compile(
     r"^(?:[★☆▲△●○■□◆◇※➤►•]|——|--|[（(][一二三四五六七八九十\d]{1,3}[）)]"
     r"|[一二三四五六七八九十]{1,3}、|\d{1,2}[、．.](?!\d)|第[一二三四五六七八九十\d]{1,3}[，,、是]"
-    r"|[⬤◎○●\-*＊]\s|\d{1,2}[）)]"
+    r"|[⬤⚫◎○●\-*＊]\s?|\[\d{1,3}\]|\d{1,2}[）)]"
     r"|[（(][A-Za-z][）)]|[A-Za-z][.．)）]\s)"
 )
 _CAPTION_MARKER = re.compile(r"^(?:[▲△▼▽↑↓←→◀▶]|(?:上|下|左|右|左上|右上|左下|右下)?图为|图[:：])")
@@ -917,7 +917,7 @@ def _joins(first: _Piece, second: _Piece, unclosed: set[str], layout: _Layout) -
     if strong:
         return True
     weak = len(text) > HEADING_MAX_CHARS or _cjk_clause_marks(text) > 0
-    return weak and layout.damaged
+    return weak and layout.damaged and not is_speaker_line(text)  # a labelled line is whole
 
 
 def _bracket_balance(text: str) -> dict[str, int]:

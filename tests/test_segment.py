@@ -607,6 +607,8 @@ def test_a_title_repeated_below_is_not_a_kicker():
         ("市民在公園散步。（資料圖片）", "caption"),
         ("義工在街頭派發口罩。網上截圖", "caption"),
         ("路人拍下的事故现场。照片来源：某某网站", "caption"),
+        ("新建的社区图书馆。取自某某图书馆的社交账号", "caption"),
+        ("三成家庭用上了宽带。资料来源：某某调查报告", "caption"),
         ("圖為村民在田間插秧。", "caption"),
         ("記者 陳小明 攝", "credit"),
         ("新华社记者 赵小六 摄", "credit"),
@@ -649,6 +651,26 @@ def test_numbered_headings_and_list_items_are_never_joined():
         "- 办好农村物流，让山里的货卖得出去。",
     )
     assert [lines for _, lines in blocks_of(text)] == [(1, 3), *((n,) for n in range(5, 16, 2))]
+
+
+def test_a_labelled_line_is_whole():
+    text = report(
+        DAMAGE,
+        DAMAGE_END,
+        "个案一：东风乡的病人，发病十天后才确诊",
+        "红旗乡昨天也报告了一个病例。",
+    )
+    assert [lines for _, lines in blocks_of(text)] == [(1, 3), (5,), (7,)]
+
+
+def test_numbered_notes_are_never_joined():
+    text = report(
+        DAMAGE,
+        DAMAGE_END,
+        "[1] 见某某著《山区公路史》，某某出版社，第3页",
+        "[2] 见某某著《乡村客运》，第5页。",
+    )
+    assert [lines for _, lines in blocks_of(text)] == [(1, 3), (5,), (7,)]
 
 
 def test_speakers_lines_are_never_joined():
