@@ -379,9 +379,11 @@ def document_page(
     state: SearchQuery | None = None,
     hit: int | None = None,
     part: int | None = None,
+    back: str = "",
 ) -> dict:
     """The document page: metadata with provenance, numbered blocks, matches of the query of
-    ``state`` (the search it was reached from, which its links carry along).
+    ``state`` (the search it was reached from, which its links carry along); ``back`` is the
+    report list it was opened from, if any (only /docs addresses are taken).
 
     A document of more than DOC_PAGE_BLOCKS blocks is shown in parts of that many blocks (the
     part holding paragraph ``hit`` unless ``part`` says otherwise); its matches are counted
@@ -427,6 +429,7 @@ def document_page(
         "raw_url": f"/raw/{quote_doc_id(doc_id)}",
         "search_url": search_url(state),
         "from_search": not state.is_blank,
+        "list_url": back if _is_list_url(back) else "",
         "api_url": f"/api/documents/{quote_doc_id(doc_id)}",
     }
 
@@ -464,6 +467,11 @@ def _document_parts(
         "prev_hit_url": doc_link(doc_id, state, before[-1]) if before else "",
         "next_hit_url": doc_link(doc_id, state, after[0]) if after else "",
     }
+
+
+def _is_list_url(url: str) -> bool:
+    """Whether a way back is an address of our own report list (not another site's)."""
+    return len(url) < 2000 and (url == "/docs" or url.startswith("/docs?"))
 
 
 def _head_blocks(blocks: list[dict], meta: dict) -> dict:

@@ -295,6 +295,7 @@ class DocumentQuery:
     q: str = ""
     hit: int | None = None
     part: int | None = None  # None: the part holding ``hit``
+    back: str = ""  # the report list it was opened from (pages.py takes only /docs ones)
 
 
 def _optional_int(args: Mapping, name: str, high: int) -> int | None:
@@ -307,7 +308,14 @@ def parse_document_args(args: Mapping) -> DocumentQuery:
     if len(q) > MAX_QUERY_CHARS:
         raise ParamError("q", f"检索式超过 {MAX_QUERY_CHARS} 个字符（{len(q)}）")
     hit = _optional_int(args, "hit", MAX_HIT)
-    return DocumentQuery(q=q, hit=hit, part=_optional_int(args, "part", MAX_HIT))
+    part = _optional_int(args, "part", MAX_HIT)
+    return DocumentQuery(q=q, hit=hit, part=part, back=_one(args, "back"))
+
+
+def permalink_version(args: Mapping) -> str:
+    """The fingerprint ``v`` a permalink carries (at most 40 characters; any other text just
+    matches no paragraph)."""
+    return _one(args, "v").strip()[:40]
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from .query import (
     parse_docs_args,
     parse_document_args,
     parse_search_args,
+    permalink_version,
 )
 from .search import NotFound
 
@@ -306,7 +307,9 @@ def _search_state() -> SearchQuery:
 @bp.get("/doc/<path:doc_id>")
 def document_view(doc_id: str) -> str:
     args = parse_document_args(request.args)
-    page = document_page(get_searcher(), doc_id, _search_state(), args.hit, args.part)
+    page = document_page(
+        get_searcher(), doc_id, _search_state(), args.hit, args.part, back=args.back
+    )
     return render_template("document.html", page=page)
 
 
@@ -322,7 +325,7 @@ def document_json(doc_id: str) -> Response:
 
 
 def _paragraph(doc_id: str, n: int) -> dict | Response:
-    v = request.args.get("v", "")[:40]
+    v = permalink_version(request.args)
     try:
         return paragraph_page(get_searcher(), doc_id, n, v, request.host_url, state=_search_state())
     except Moved as moved:
