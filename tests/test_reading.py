@@ -146,7 +146,7 @@ def test_missing_file_is_a_report_error(tmp_path):
 
 
 def test_ten_megabytes_of_utf8_are_read_whole(tmp_path):
-    """Line endings normalised, nothing lost (its speed: ``bench/speed.py``)."""
+    """Ten megabytes with CRLF line endings (how fast: ``bench/large_inputs.py``)."""
     path = tmp_path / "big.txt"
     text = SEED_TEXT.replace("\n", "\r\n") * (10_000_000 // len(SEED_TEXT.encode("utf-8")))
     path.write_bytes(text.encode("utf-8"))
