@@ -369,6 +369,12 @@ def parse_document_args(args: Mapping) -> DocumentQuery:
     return DocumentQuery(q=q, hit=hit, part=part, back=valid_text(_one(args, "back")))
 
 
+def permalink_version(args: Mapping) -> str:
+    """The fingerprint ``v`` a permalink carries (at most 40 characters; any other text just
+    matches no paragraph)."""
+    return _one(args, "v").strip()[:40]
+
+
 @dataclass(frozen=True)
 class DocsQuery:
     """What the report list shows: filters by newspaper, place and date, a sort, a page."""

@@ -50,6 +50,7 @@ PHRASE_CHARS = 10  # longer strings: phrases of their stretches, then a check of
 CHECK_LIMIT = 256  # paragraphs few enough to check by reading their text
 MAX_RANKING_TERMS = 24  # at most this many ``words`` terms and ``grams`` terms add to scores
 BLOCKS = Term("rec", "block")
+MAX_BLOCK_NUMBER = 2**31 - 1  # the index's n field is a signed 32-bit number
 # BM25 with weak length normalisation: paragraphs differ in length far more than documents do,
 # and with Whoosh's default B=0.75 a five-character caption outscores body text 4 to 1.
 BM25_K1 = 1.2
@@ -855,6 +856,10 @@ def document_blocks(
 ) -> list[dict]:
     """The stored fields of a document's blocks in order: all, or those numbered
     ``numbers[0]..numbers[1]`` (read without touching the others)."""
+    if numbers is not None:  # within the n field's range (a signed 32-bit number)
+        numbers = (max(numbers[0], 0), min(numbers[1], MAX_BLOCK_NUMBER))
+        if numbers[0] > numbers[1]:
+            return []
     docnums = searcher.docs_for_query(_blocks_query(doc_id, numbers))
     return sorted((searcher.stored_fields(d) for d in docnums), key=lambda f: f["n"])
 

@@ -52,6 +52,7 @@ from .query import (
     parse_docs_args,
     parse_document_args,
     parse_search_args,
+    permalink_version,
 )
 from .search import NotFound
 
@@ -387,7 +388,7 @@ def document_json(doc_id: str) -> Response:
 
 
 def _paragraph(doc_id: str, n: int) -> dict | Response:
-    v = request.args.get("v", "")[:40]
+    v = permalink_version(request.args)
     try:
         local = not current_app.config["PUBLIC_URL"]
         state = _search_state()

@@ -64,7 +64,7 @@ def test_offsets_point_at_the_original_characters():
     assert offsets == [0, 1, 2, 4, 5, 6, 6, 6, 7]
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)  # no timing: speed is for benchmarks
 @given(ANY_TEXT)
 def test_fold_with_offsets_agrees_with_fold(text):
     folded, offsets = fold_with_offsets(text)
@@ -75,7 +75,7 @@ def test_fold_with_offsets_agrees_with_fold(text):
         assert char in fold_char(text[offsets[i]])
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)  # no timing: speed is for benchmarks
 @given(ANY_TEXT, st.data())
 def test_the_fold_of_a_piece_is_a_piece_of_the_fold(text, data):
     """What makes substring search on folded text find every occurrence."""
@@ -84,7 +84,7 @@ def test_the_fold_of_a_piece_is_a_piece_of_the_fold(text, data):
     assert fold(text[start:end]) in fold(text)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)  # no timing: speed is for benchmarks
 @given(ANY_TEXT)
 def test_folding_is_idempotent(text):
     assert fold(fold(text)) == fold(text)
@@ -104,7 +104,7 @@ def test_offsets_of_dropped_marks_point_past_their_base():
     assert offsets == [0, 2, 4, 5]
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)  # no timing: speed is for benchmarks
 @given(ANY_TEXT)
 def test_fold_agrees_with_the_reference_written_from_the_definition(text):
     """The oracle folds with OpenCC and unicodedata directly (bench/recall.py)."""

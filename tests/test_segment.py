@@ -510,7 +510,7 @@ def test_empty_and_blank_text():
 
 
 def test_sixteen_megabytes_segment_whole():
-    """Every line of a 16 MB text lands in a block (its speed: ``bench/speed.py``)."""
+    """Nothing lost on a large input (its speed is a figure of bench/quality.py, not a test)."""
     text = "\n".join(seed_text(doc_id) for doc_id in SEEDS)
     big = text * (16_000_000 // len(text.encode("utf-8")))
     blocks = segment(big)

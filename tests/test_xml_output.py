@@ -30,7 +30,14 @@ def test_the_feed_is_well_formed_for_control_characters_in_the_query(client, que
 def test_the_feed_and_opensearch_are_well_formed_for_reports_holding_control_characters(
     make_archive, tmp_path
 ):
-    archive = make_archive({"control.txt": f"标题一行\n\n{CONTROL_TEXT}\n\n第二段正文。\n"})
+    archive = make_archive(
+        {
+            "control.txt": f"标题一行\n\n{CONTROL_TEXT}\n\n第二段正文。\n",
+            # dated: the feed lists dated paragraphs only
+            "catalog.csv": "file,title,source,date,city,county,authors,url\n"
+            "control.txt,标题\x01一行,,2020-01-02,,,,\n",
+        }
+    )
     ingest(archive, tmp_path / "index", rebuild=True, jobs=1)
     client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index")}).test_client()
     assert client.get("/api/search?q=怪字符").get_json()["total"] == 1  # the text is indexed
