@@ -323,6 +323,7 @@ def test_feed_is_ordered_and_timed_by_report_date_and_stable(catalogued):
 def test_undated_paragraphs_leave_the_feed(client):
     from xml.etree import ElementTree
 
-    feed = ElementTree.fromstring(client.get("/feed.atom?q=派出所").data)  # no report dated
+    # 004 has no date (only 003's stories are dated, by their news leads)
+    feed = ElementTree.fromstring(client.get("/feed.atom?q=派出所&city=永州市").data)
     assert feed.findall(f"{ATOM}entry") == []
     assert feed.findtext(f"{ATOM}updated") == "1970-01-01T00:00:00Z"
