@@ -268,7 +268,11 @@ class Gazetteer:
         self.common.update(word for word in EVERYDAY_WORDS if word in self.forms)
         self.common.update(self.clashes)
         self.automaton = self._automaton()
-        self.province_names = {d.name for d in self.divisions if d.level == PROVINCE}
+        # provinces that are not also a city (the municipalities 北京市, 上海市… are cities)
+        cities = {d.name for d in self.divisions if d.level == CITY}
+        self.province_names = {
+            d.name for d in self.divisions if d.level == PROVINCE and d.name not in cities
+        }
 
     @staticmethod
     def _read_rows(path: Path) -> list[tuple[str, str]]:
@@ -458,6 +462,8 @@ class Gazetteer:
             outside = not readings and bool(prefix)
             if outside:
                 readings = self._candidates(form, "", folded, start, context)
+            # a province's short form (and a municipality's: ``北京`` is mostly the capital
+            # speaking, ``北京时间``, ``在京``) weighs as a province; ``北京市`` is the city
             provinces = [d for d in self.forms[form] if d.level == PROVINCE]
             if provinces and (not readings or form not in self.full_forms):  # 河北, not 河北区
                 context.extend((end, d) for d in provinces)

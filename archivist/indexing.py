@@ -128,6 +128,13 @@ def fingerprint(text: str) -> str:
     return hashlib.sha1(fold(text).encode("utf-8")).hexdigest()[:10]
 
 
+def sort_dates(date: str, year: str) -> tuple[str, str]:
+    """The keys a report sorts by, oldest first and newest first: its date, else its year (a
+    report known only by its year sorts by the year); unknown dates come last either way."""
+    known = date or year
+    return known, known or UNKNOWN_DATE_LAST
+
+
 def place_tokens(places: Iterable[tuple[str, str]]) -> str:
     """A paragraph's mentioned places as one column value: ``株洲市 株洲市/茶陵县`` (every
     county also gives its city), each once."""
@@ -490,8 +497,8 @@ def quiet_progress(total: int, label: str) -> tqdm:
 _WORKER: dict[str, object] = {}
 
 
-def _init_worker(catalogue: Catalogue, settings: str, userdict: str, home: str = "") -> None:
-    _WORKER.update(catalogue=catalogue, settings=settings, home=home)
+def _init_worker(catalogue: Catalogue, settings: str, userdict: str) -> None:
+    _WORKER.update(catalogue=catalogue, settings=settings)
     analysis.use_user_dictionary(userdict)
 
 
@@ -505,12 +512,8 @@ def _init_pool_worker(catalogue: Catalogue, settings: str, userdict: str, home: 
 def _load_in_worker(file: ReportFile) -> Report | ReportError:
     name = file.name or file.doc_id + REPORT_SUFFIX
     try:
-        return load_report(
-            file,
-            _WORKER["catalogue"],  # type: ignore[arg-type]
-            _WORKER["settings"],  # type: ignore[arg-type]
-            home=_WORKER.get("home", ""),  # type: ignore[arg-type]
-        )
+        catalogue = _WORKER["catalogue"]
+        return load_report(file, catalogue, _WORKER["settings"], home=catalogue.home)  # type: ignore[arg-type,union-attr]
     except ReportError as exc:
         return ReportError(name, exc.reason)
     except Exception as exc:  # one bad report must not stop an ingest
@@ -521,17 +524,12 @@ LOAD_AHEAD_PER_JOB = 16  # reports read ahead of the writer, per reading process
 
 
 def _load_all(
-    files: list[ReportFile],
-    catalogue: Catalogue,
-    settings: str,
-    userdict: str,
-    jobs: int,
-    home: str = "",
+    files: list[ReportFile], catalogue: Catalogue, settings: str, userdict: str, jobs: int
 ) -> Iterator[Report | ReportError]:
     """Load reports in reading order, in ``jobs`` processes, at most ``LOAD_AHEAD_PER_JOB``
     reports per process ahead of the caller (memory stays bounded when writing is slower)."""
     if jobs <= 1 or len(files) < 4:
-        _init_worker(catalogue, settings, userdict, home)
+        _init_worker(catalogue, settings, userdict)
         yield from map(_load_in_worker, files)
         return
     context = multiprocessing.get_context("fork")
