@@ -374,11 +374,13 @@ def document_page(
     doc_id: str,
     state: SearchQuery | None = None,
     hit: int | None = None,
+    back: str = "",
     base_url: str = "",
     today: date | None = None,
 ) -> dict:
     """The document page: metadata with provenance, numbered blocks, matches of the query of
-    ``state`` (the search it was reached from, which its links carry along), and the tags
+    ``state`` (the search it was reached from, which its links carry along); ``back`` is the
+    report list it was opened from, if any (only /docs addresses are taken); the tags
     reference managers read (``base_url`` makes its canonical address)."""
     state = state or SearchQuery()
     canonical = base_url.rstrip("/") + document_url(doc_id)
@@ -409,10 +411,16 @@ def document_page(
         "raw_url": f"/raw/{quote_doc_id(doc_id)}",
         "search_url": search_url(state),
         "from_search": not state.is_blank,
+        "list_url": back if _is_list_url(back) else "",
         "api_url": f"/api/documents/{quote_doc_id(doc_id)}",
         "canonical": canonical,
         "citation_meta": zotero_tags(csl_item(view.meta, canonical, today or date.today())),
     }
+
+
+def _is_list_url(url: str) -> bool:
+    """Whether a way back is an address of our own report list (not another site's)."""
+    return len(url) < 2000 and (url == "/docs" or url.startswith("/docs?"))
 
 
 def _head_blocks(blocks: list[dict], meta: dict) -> dict:

@@ -346,7 +346,9 @@ def _search_state() -> SearchQuery:
 
 @bp.get("/doc/<path:doc_id>")
 def document_view(doc_id: str) -> str:
-    page = document_page(get_searcher(), doc_id, _search_state(), _hit_param(), base_url())
+    back = request.args.get("back", "")
+    state = _search_state()
+    page = document_page(get_searcher(), doc_id, state, _hit_param(), back, base_url())
     return render_template("document.html", page=page)
 
 
