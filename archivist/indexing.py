@@ -146,13 +146,6 @@ def place_tokens(places: Iterable[tuple[str, str]]) -> str:
     return " ".join(tokens)
 
 
-def sort_dates(date: str, year: str) -> tuple[str, str]:
-    """The keys a report sorts by, oldest first and newest first: its date, else its year (a
-    report known only by its year sorts by the year); unknown dates come last either way."""
-    known = date or year
-    return known, known or UNKNOWN_DATE_LAST
-
-
 def _dated(city: str, county: str, date: str, year: int | None, inferred: bool) -> dict:
     """The facet and sort fields of a report or a story."""
     year_text = str(year) if year else ""
@@ -502,18 +495,19 @@ def _init_worker(catalogue: Catalogue, settings: str, userdict: str) -> None:
     analysis.use_user_dictionary(userdict)
 
 
-def _init_pool_worker(catalogue: Catalogue, settings: str, userdict: str, home: str) -> None:
+def _init_pool_worker(catalogue: Catalogue, settings: str, userdict: str) -> None:
     """A reading-pool process: Ctrl-C is the parent's to handle (it ends the pool), so the
     workers do not die one by one with tracebacks while the pool replaces them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _init_worker(catalogue, settings, userdict, home)
+    _init_worker(catalogue, settings, userdict)
 
 
 def _load_in_worker(file: ReportFile) -> Report | ReportError:
     name = file.name or file.doc_id + REPORT_SUFFIX
     try:
         catalogue = _WORKER["catalogue"]
-        return load_report(file, catalogue, _WORKER["settings"], home=catalogue.home)  # type: ignore[arg-type,union-attr]
+        settings = _WORKER["settings"]
+        return load_report(file, catalogue, settings, home=catalogue.home)  # type: ignore[arg-type,union-attr]
     except ReportError as exc:
         return ReportError(name, exc.reason)
     except Exception as exc:  # one bad report must not stop an ingest
@@ -533,7 +527,7 @@ def _load_all(
         yield from map(_load_in_worker, files)
         return
     context = multiprocessing.get_context("fork")
-    pool = context.Pool(jobs, _init_pool_worker, (catalogue, settings, userdict, home))
+    pool = context.Pool(jobs, _init_pool_worker, (catalogue, settings, userdict))
     pending: deque = deque()
     try:
         for file in files:
@@ -819,9 +813,7 @@ class Build:
     result: IngestResult
 
     def load(self, files: list[ReportFile]) -> Iterator[Report | ReportError]:
-        return _load_all(
-            files, self.catalogue, self.settings, self.userdict, self.jobs, self.catalogue.home
-        )
+        return _load_all(files, self.catalogue, self.settings, self.userdict, self.jobs)
 
     def full(self, files: list[ReportFile], kept: list[str], old: Searcher | None) -> None:
         """Write every report into a new generation, with everything it needs (settings,

@@ -79,6 +79,7 @@ PROVENANCES = (
 STATED_FIELDS = ("title", "authors", "source", "date", "url", "page")
 EARLIEST_YEAR = 1900
 DATELINE_WINDOW_DAYS = 62  # a month-day dateline is at most this long after the latest full date
+HEADER_CHARS = 40  # an e-paper header line is short
 
 _NOT_DIGIT = r"(?<!\d){}(?!\d)"
 _NOT_ALNUM = r"(?<![0-9A-Za-z]){}(?![0-9A-Za-z])"
@@ -292,9 +293,12 @@ def page_in(text: str) -> str:
 
 
 def page_of(blocks: list[Block]) -> str:
-    """The page (版次) of the first e-paper header or page label that names one, or ""."""
+    """The page (版次) of the first e-paper header or page label that names one, or "": a
+    date line or page label, or a short line holding a date (``株洲日报 2023年1月11日 第3版``,
+    which may be read as a kicker)."""
     for block in blocks:
-        if block.kind in ("dateline", "boilerplate"):
+        header = len(block.text) <= HEADER_CHARS and _TEXT_DATE.search(block.text)
+        if block.kind in ("dateline", "boilerplate") or header:
             page = page_in(block.text)
             if page:
                 return page

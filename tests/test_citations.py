@@ -16,6 +16,7 @@ import pytest
 import rispy
 
 from archivist import bibfiles, cslstyles
+from archivist.pages import _cited_meta
 from archivist.references import citations, csl_item, item_type, zotero_tags
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -152,6 +153,14 @@ def test_an_inferred_year_is_bracketed_as_an_estimate():
     assert "year = {[2021]}" in cited["bibtex"] and "month" not in cited["bibtex"]
     assert "PY  - 2021" in cited["ris"] and "N1  - 出版年为估计" in cited["ris"]
     assert not any(t["name"] == "citation_publication_date" for t in zotero_tags(cited["csl"]))
+
+
+def test_paragraph_of_another_story_is_cited_by_its_story():
+    assert _cited_meta(META, META["title"]) is META
+    other = _cited_meta(META, "醴陵警方护航瓷博会")
+    assert other["title"] == "醴陵警方护航瓷博会"
+    assert other["authors"] == [] and other["subtitle"] == ""
+    assert other["source"] == "株洲日报"
 
 
 def test_what_is_unknown_is_left_out():

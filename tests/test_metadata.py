@@ -256,3 +256,31 @@ def test_url_standing_alone_in_the_text():
     text = "平安建设见实效\n\n正文。\n\n原文链接：https://example.org/a/1.html\n"
     meta = meta_of("x", text)
     assert (meta.url, meta.provenance["url"]) == ("https://example.org/a/1.html", "text")
+
+
+# The page (版次) ---------------------------------------------------------------------------------
+
+
+def test_the_page_from_the_file_name_the_header_or_the_catalogue():
+    text = (
+        "株洲日报 2023年1月11日 第3版\n\n禁毒宣传进校园\n\n记者 张三\n\n"
+        "本报讯 昨日，民警走进学校宣讲禁毒知识。\n"
+    )
+    from_header = meta_of("zzrb/20230111", text)
+    assert (from_header.page, from_header.provenance["page"]) == ("3", "text")
+    from_name = meta_of("zzrb/2023-01-11 第A5版", text)
+    assert (from_name.page, from_name.provenance["page"]) == ("A5", "filename")
+    row = CatalogueRow(doc_id="zzrb/20230111", line=2, page="7")
+    catalogued = meta_of("zzrb/20230111", text, row)
+    assert (catalogued.page, catalogued.provenance["page"]) == ("7", "catalogue")
+    assert meta_of("notes", "第3版的设计很好看，大家都说好。\n").page == ""  # not a header
+
+
+def test_a_catalogue_page_is_checked(tmp_path):
+    (tmp_path / "a.txt").write_text("标题\n", encoding="utf-8")
+    (tmp_path / CATALOGUE_NAME).write_text(
+        "file,page\na.txt,第12版\nb.txt,三版\n", encoding="utf-8"
+    )
+    catalogue = load_catalogue(tmp_path / CATALOGUE_NAME)
+    assert catalogue.rows["a"].page == "12"
+    assert any("bad page '三版'" in error for error in catalogue.errors)

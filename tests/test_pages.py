@@ -10,8 +10,6 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
-from archivist.pages import _cited_meta
-
 QUERY = "道路交通"
 Q = quote(QUERY)
 CHALING = "zz/2019-chaling"
@@ -277,28 +275,6 @@ def test_permalink_with_a_sample_report(client):
 
 
 # Citations -----------------------------------------------------------------------------------
-
-META = {
-    "doc_id": "zz/2019-chaling",
-    "title": "茶陵交警守护道路交通安全",
-    "subtitle": "——茶陵县公安局交警大队工作纪实",
-    "authors": ["戴鹏", "周志军"],
-    "source": "株洲日报",
-    "date": "2019-10-08",
-    "year": 2019,
-}
-
-
-def test_paragraph_of_another_story_is_cited_by_its_story():
-    assert _cited_meta(META, {"title": META["title"]}) is META  # a one-story report
-    page = META | {"stories": [{"title": META["title"]}, {}], "provenance": {}}
-    facts = {"title": "醴陵警方护航瓷博会", "authors": ["李四"], "source": "", "year": 2019}
-    other = _cited_meta(page, facts)
-    assert other["title"] == "醴陵警方护航瓷博会"
-    assert other["authors"] == ["李四"] and other["subtitle"] == ""
-    assert other["source"] == "株洲日报" and other["year"] == 2019  # the page's paper
-    catalogued = page | {"provenance": {"authors": "catalogue"}}
-    assert _cited_meta(catalogued, facts)["authors"] == META["authors"]  # the catalogue wins
 
 
 def test_permalink_in_another_story_of_a_page_is_titled_and_cited_by_that_story(client):
