@@ -35,9 +35,9 @@ from whoosh.analysis import Composable, Filter, Token, Tokenizer
 from .folding import FOLDING_VERSION, fold, fold_with_offsets
 
 # The index's format: 2 lone spaces indexed in ``grams``; 3 ``kind`` a column; 4 date sort keys;
-# 5 report records keep the lineage of corrected text; 6 blocks keep their page, report records
-# the original's file name and media type
-ANALYSIS_VERSION = "6"
+# 5 report records keep the lineage of corrected text; 6 layout repair on evidence (other blocks);
+# 7 blocks keep their page, report records the original's file name and media type
+ANALYSIS_VERSION = "7"
 USERDICT_NAME = "userdict.txt"
 PLACE_WORD_FREQ = 2000
 
