@@ -45,9 +45,12 @@ def _value(meta: dict, facet: str) -> str:
     return _year(meta) if facet == "year" else str(meta.get(facet) or "")
 
 
-def summary(meta: dict) -> dict:
-    """A report's metadata as the lists show it, with its page ("url" is the source's)."""
-    return dict(meta) | {"document_url": document_url(meta["doc_id"])}
+def summary(meta: dict, back: str = "") -> dict:
+    """A report's metadata as the lists show it, with its page ("url" is the source's) and,
+    from the report list, its page with the way back to the same list (``read_url``)."""
+    page = document_url(meta["doc_id"])
+    read_url = page + "?" + urlencode({"back": back}) if back else page
+    return dict(meta) | {"document_url": page, "read_url": read_url}
 
 
 def _newest_first(meta: dict) -> tuple:
@@ -151,7 +154,7 @@ def report_list(searcher: Searcher, query: DocsQuery, pager: Callable) -> dict:
         "api_url": "/api/documents" + docs_url(query).removeprefix("/docs"),
         "total": len(passing),
         "reports": len(metas),
-        "documents": [summary(m) for m in passing[start : start + query.per_page]],
+        "documents": [summary(m, docs_url(query)) for m in passing[start : start + query.per_page]],
         "facets": {facet: _facet_values(metas, query, facet) for facet in DOC_FACETS},
         "chips": _chips(query),
         "clear_url": docs_url(DocsQuery(sort=query.sort, per_page=query.per_page)),

@@ -379,10 +379,15 @@ def _provenance(meta: dict) -> list[dict]:
 
 
 def document_page(
-    searcher: Searcher, doc_id: str, state: SearchQuery | None = None, hit: int | None = None
+    searcher: Searcher,
+    doc_id: str,
+    state: SearchQuery | None = None,
+    hit: int | None = None,
+    back: str = "",
 ) -> dict:
     """The document page: metadata with provenance, numbered blocks, matches of the query of
-    ``state`` (the search it was reached from, which its links carry along)."""
+    ``state`` (the search it was reached from, which its links carry along); ``back`` is the
+    report list it was opened from, if any (only /docs addresses are taken)."""
     state = state or SearchQuery()
     q = state.q
     view = get_document(searcher, doc_id, q)
@@ -414,6 +419,7 @@ def document_page(
         "raw_url": f"/raw/{quote_doc_id(doc_id)}",
         "search_url": search_url(state),
         "from_search": not state.is_blank,
+        "list_url": back if _is_list_url(back) else "",
         "api_url": f"/api/documents/{quote_doc_id(doc_id)}",
     }
 
@@ -430,6 +436,11 @@ def _reprints(searcher: Searcher, shared: list[tuple[str, int]]) -> list[dict]:
             {"doc_id": other, "shared": carried, "title": title, "url": document_url(other)}
         )
     return rows
+
+
+def _is_list_url(url: str) -> bool:
+    """Whether a way back is an address of our own report list (not another site's)."""
+    return len(url) < 2000 and (url == "/docs" or url.startswith("/docs?"))
 
 
 def _head_blocks(blocks: list[dict], meta: dict) -> dict:

@@ -22,6 +22,7 @@ from .search import Finder, count
 FEW_RESULTS = 3  # suggest corrections when a search finds at most this many paragraphs
 MAX_SUGGESTIONS = 6
 MAX_VARIANTS = 400  # candidate strings looked up in the index per search, at most
+MAX_CHECKED = 2000  # spellings of one term whose character pairs are checked, at most
 MAX_COUNTED = 12  # corrected spellings run in full (with filters) per search, at most
 MAX_TERM_CHARS = 12  # longer terms are not corrected character by character
 KIND_LABELS = {"pinyin": "同音字", "edit": "一字之差", "drop": "去掉一个条件"}
@@ -161,7 +162,7 @@ def _term_candidates(searcher: Searcher, parsed: ParsedQuery) -> list[tuple[str,
                 variants = pinyin_variants(term.folded)
             else:
                 variants = edit_variants(reader, term.folded)
-            for variant in variants:
+            for variant in variants[:MAX_CHECKED]:
                 if budget <= 0 or not _in_index(reader, variant):
                     continue
                 budget -= 1

@@ -306,7 +306,8 @@ def _search_state() -> SearchQuery:
 
 @bp.get("/doc/<path:doc_id>")
 def document_view(doc_id: str) -> str:
-    page = document_page(get_searcher(), doc_id, _search_state(), _hit_param())
+    back = request.args.get("back", "")
+    page = document_page(get_searcher(), doc_id, _search_state(), _hit_param(), back)
     return render_template("document.html", page=page)
 
 

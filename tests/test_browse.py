@@ -97,7 +97,7 @@ def test_report_list_sorts_by_date_or_title_and_pages(catalogued):
 def test_report_list_page_links_each_report_and_keeps_its_state(catalogued):
     html = html_of(catalogued, "/docs?city=永州市&sort=title")
     assert "<h1>报道列表</h1>" in html
-    assert 'href="/doc/yz/2020-lengshuitan"' in html and "zz/2019-chaling" not in html
+    assert 'href="/doc/yz/2020-lengshuitan?back=' in html and "zz/2019-chaling" not in html
     assert "城市：永州市" in html and "清除全部条件" in html
     for href in links(html):
         if href.startswith("/docs?") and "page=" in href:
@@ -326,3 +326,28 @@ def test_undated_paragraphs_leave_the_feed(client):
     feed = ElementTree.fromstring(client.get("/feed.atom?q=派出所").data)  # no report dated
     assert feed.findall(f"{ATOM}entry") == []
     assert feed.findtext(f"{ATOM}updated") == "1970-01-01T00:00:00Z"
+
+
+def test_a_report_known_by_its_year_is_in_a_range_only_when_the_whole_year_is(client):
+    # the sample reports have a year (from their text) but no date
+    def total(query: str) -> int:
+        return client.get(f"/api/search?{query}").get_json()["total"]
+
+    year = total("year=2021")
+    assert year > 0
+    assert total("date_from=2021-01-01&date_to=2021-12-31") == year
+    assert total("date_from=2020-06-01&date_to=2022-06-01") == year
+    assert total("date_from=2021-03-01&date_to=2021-12-31") == 0
+    assert total("date_from=2021-01-01&date_to=2021-11-30") == 0
+
+
+def test_a_report_opened_from_the_list_leads_back_to_the_same_list(catalogued):
+    html = html_of(catalogued, "/docs?city=永州市&sort=title&per_page=2")
+    opened = re.search(r'<h3 class="report-title"><a href="([^"]+)">', html).group(1)
+    back = query_of(unescape(opened))["back"][0]
+    assert query_of(back) == {"city": ["永州市"], "sort": ["title"], "per_page": ["2"]}
+    document = html_of(catalogued, unescape(opened))
+    crumb = re.search(r'<nav class="crumbs"[^>]*><a href="([^"]+)">‹ 回到报道列表', document)
+    assert unescape(crumb.group(1)) == back
+    elsewhere = html_of(catalogued, f"/doc/{CHALING}?back=https://example.org/docs")
+    assert "回到报道列表" not in elsewhere and "example.org" not in elsewhere

@@ -204,8 +204,18 @@ def test_pages_work_without_javascript(page_without_js: Page):
         "/",
         "/docs?city=永州市",
         f"/?q={quote('道路交桶')}",
+        f"/?q={quote(QUERY)}&date_from=2019-01-01",
     ],
-    ids=["search", "grouped", "document", "permalink", "landing", "docs", "suggestions"],
+    ids=[
+        "search",
+        "grouped",
+        "document",
+        "permalink",
+        "landing",
+        "docs",
+        "suggestions",
+        "advanced",
+    ],
 )
 def test_no_serious_accessibility_violations(page_for_axe: Page, axe_source: Path, url: str):
     page = page_for_axe
@@ -310,3 +320,34 @@ def test_browse_the_reports_and_come_back_to_the_same_results(page: Page, screen
 
 def facet_any(page: Page, name: str):
     return page.locator("a.fv", has=page.locator(".name", has_text=re.compile(f"^{name}$")))
+
+
+def test_browsing_works_without_javascript_at_phone_width(page_without_js: Page):
+    page = page_without_js
+    page.goto("/")
+    page.get_by_role("link", name="报道列表").click()
+    page.locator(".refine > summary").click()
+    facet_any(page, "永州日报").click()
+    assert params(page) == {"source": ["永州日报"]}
+    page.locator(".report-title a").first.click()
+    page.get_by_role("link", name="‹ 回到报道列表").click()
+    assert urlsplit(page.url).path == "/docs" and params(page) == {"source": ["永州日报"]}
+
+
+def test_search_within_and_the_advanced_form(page: Page):
+    page.goto(f"/?q={quote(QUERY)}&city=株洲市")
+    total = int(page.locator(".summary strong").first.inner_text())
+    page.get_by_label("在这些结果中检索").fill("民警")
+    page.get_by_label("在这些结果中检索").press("Enter")
+    assert params(page) == {"q": [f"{QUERY} 民警"], "city": ["株洲市"]}
+    assert 0 < int(page.locator(".summary strong").first.inner_text()) < total
+
+    page.goto("/")
+    page.locator(".advanced > summary").click()
+    page.get_by_role("textbox", name="报纸").fill("永州日报")
+    page.get_by_label("起始日期").fill("2021-01-01")
+    page.get_by_role("button", name="高级检索").click()
+    assert params(page) == {"q": ["来源:永州日报"], "date_from": ["2021-01-01"]}
+    expect(page.locator(".reading")).to_contain_text("报纸含有 “永州日报”")
+    dates = page.locator(".hits time").all_inner_texts()
+    assert dates and all(d >= "2021-01-01" for d in dates)
