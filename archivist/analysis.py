@@ -35,8 +35,8 @@ from whoosh.analysis import Composable, Filter, Token, Tokenizer
 from .folding import FOLDING_VERSION, fold, fold_with_offsets
 
 # The index's format: 2 lone spaces indexed in ``grams``; 3 ``kind`` a column; 4 date sort keys;
-# 5 report records keep the lineage of corrected text
-ANALYSIS_VERSION = "5"
+# 5 report records keep the lineage of corrected text; 6 layout repair on evidence (other blocks)
+ANALYSIS_VERSION = "6"
 USERDICT_NAME = "userdict.txt"
 PLACE_WORD_FREQ = 2000
 

@@ -3,11 +3,17 @@
 Every non-blank source line is one *piece*. Pieces get a kind in this order, each step only
 looking at pieces that have no kind yet:
 
-1. patterns: e-paper navigation and symbol-only lines (``boilerplate``), e-paper date lines
-   (``dateline``), photo credits (``credit``), captions that say so (``▲…``, ``图为…``, or a
-   sentence followed by its credit: ``民警展示收到的锦旗。通讯员供图``), strong bylines
-   (``文/…``, ``记者 … 通讯员 …``, ``…局长 唐文发``);
-2. story headers: the report's header at the top (kickers, title, ``——`` subtitle, byline) and,
+1. patterns (Simplified or Traditional): e-paper navigation, symbol-only lines, continuation
+   notes (``（下转第二版）``, ``上接第1版``) and end marks (``（完）``) (``boilerplate``);
+   e-paper date lines and ``时间：…`` lines (``dateline``); photo and editor credits
+   (``记者 … 摄``, ``新华社记者 … 摄``, ``责任编辑：…``) (``credit``); captions that say so
+   (``▲…``, ``图为…``/``圖為…``, or a sentence followed by its credit:
+   ``民警展示收到的锦旗。通讯员供图``, ``…（资料图片）``, ``…照片来源：…``); strong bylines
+   (``文/…``, ``记者 … 通讯员 …``, ``…局长 唐文发``, ``作者：… 时间：…``); numbered headings
+   without final punctuation (``一、…``, ``（二）…``, ``第一，…``);
+2. story headers: the report's header at the top (kickers, title, ``——`` subtitle, byline;
+   the first line may be a long title; date lines and page labels above it are skipped; a
+   "title" that only repeats part of the first line makes the first line the title) and,
    further down, the header of every story that opens with a news lead (``株洲日报讯(…)``,
    ``本报讯``, ``新华社…电``) or whose title is followed by a ``——`` subtitle or a byline. The
    title is the line just above the subtitle, byline or lead; short lines above it are kickers.
@@ -24,15 +30,35 @@ looking at pieces that have no kind yet:
 5. a short one-clause sentence between a finished paragraph and a heading or caption is a
    caption (``在株洲城区上空执勤的警用直升机。``); everything else is body.
 
-Then joins: a body piece that stops mid-sentence is joined with the next body piece, skipping
-captions and credits between them (they follow the joined paragraph), unless the next piece
-clearly starts a new paragraph: a list marker (``★``, ``——``, ``一、``), a news lead, or a
-quotation or bracket left open by the first piece that the next piece never closes (``深化“放管``
-followed by an unrelated sentence is left alone). Joins stop at ``JOIN_MAX_CHARS`` (text without
-punctuation is not one endless paragraph). Nothing else moves, nothing is lost: every non-blank
-line is in exactly one block, stripped of surrounding white space. A fragment whose continuation
-was printed *before* it (a page that ends with ``…你会发现,违`` continued higher up by
-``规拖拉机…``) is not repaired: that would reorder the text.
+Then joins, on evidence only (clean text, each paragraph on its own, is the common case and
+is left alone). A report is *damaged* when a body line stops mid-sentence after a full sentence
+or after two clauses, or when it carries a continuation note (``（下转第二版）``); its
+paragraphs are *indented* when most long lines start with white space. A body piece that stops
+mid-sentence is joined with the next body piece when
+
+- the evidence is strong, in any report: the next piece starts with punctuation, the piece ends
+  with a connective or a Chinese comma, holds a full sentence before the cut, opens a news
+  lead (``本台消息（…）：``), or opens a quotation the next piece closes; in an indented report,
+  the next piece is not indented;
+- or the evidence is weak (the piece is longer than a heading, or has a clause) and the report
+  is damaged.
+
+Short unfinished lines are headings unless visibly continued: in an indented report by an
+unindented line, by a line starting with punctuation, or, in a damaged report, when their last
+characters and the next line's first ones make a common word (jieba's dictionary:
+``…国际广播电`` + ``视信息…``). Joins skip the lines printed inside a paragraph (captions,
+credits, page headers and date lines, continuation notes): they stay blocks of their own and
+follow the joined paragraph. A join never happens before a list item (``★``, ``——``, ``一、``,
+``- ``, ``1)``), a news lead, a speaker's or labelled line (``村民 王五：``, ``6月9日：``), an
+indented line of an indented report, a line that repeats the piece's first words (a heading
+the paragraph quotes), nor after a short comma-ended line of verse (a report with four such
+lines), nor where a quotation left open by the first piece is never closed by the second
+(``深化“放管`` followed by an unrelated sentence is left alone). Joins stop at
+``JOIN_MAX_CHARS`` (text without punctuation is not one endless paragraph). Nothing else moves,
+nothing is lost: every non-blank line is in exactly one block, stripped of surrounding white
+space. A fragment whose continuation was printed *before* it (a page that ends with
+``…你会发现,违`` continued higher up by ``规拖拉机…``) is not repaired: that would reorder
+the text.
 
 Everything is linear in the number of lines; lookahead and lookbehind are bounded.
 """
@@ -44,6 +70,19 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from .linekinds import (
+    AUTHOR_LABELS,
+    credit_label,
+    has_credit_tail,
+    is_end_mark,
+    is_news_opening,
+    is_numbered_heading,
+    is_page_note,
+    is_speaker_line,
+    simplified,
+    word_across,
+)
 
 KINDS = (
     "title",
@@ -65,13 +104,16 @@ CLAUSE_PUNCT = "，,；;：:"  # clause separators inside a sentence
 CLOSERS = "”’」』）)】》〉\"'"  # may follow the final punctuation
 BRACKET_PAIRS = (("“", "”"), ("‘", "’"), ("（", "）"), ("(", ")"), ("《", "》"), ("「", "」"))
 BRACKET_PAIRS += (("『", "』"), ("【", "】"), ("〈", "〉"))
-CONTINUATION_START = "，。、；：？！,.;:?!”’）)》」』】…的和与及并或等"  # cannot start a paragraph
-CONNECTIVE_END = "的和与及并或等在对把将从向为被以于由是，,、"  # cannot end a heading
+CONTINUATION_PUNCT = "，。、；：？！,.;:?!”’）)》」』】…"  # punctuation that cannot start a line
+CONTINUATION_START = CONTINUATION_PUNCT + "的和与及并或等"  # cannot start a paragraph
+CONNECTIVE_END = "的和与及或，,、"  # cannot end a heading
+COMMA_END = "，,、"  # a line ending with one of these stops mid-sentence
 DASHES = ("——", "--", "—")
 
 # Lengths, in characters.
 HEADING_MAX_CHARS = 32  # headings and image labels are at most this long
 TITLE_MAX_CHARS = 40
+FIRST_TITLE_MAX_CHARS = 120  # the report's first line may be a long title
 SHORT_SENTENCE_MAX_CHARS = 30  # a short one-clause sentence (possible caption)
 LONE_CAPTION_MAX_CHARS = 24  # a caption without a wide gap before it is at most this long
 CAPTION_MAX_CHARS = 100  # a caption after a wide gap is at most this long
@@ -83,6 +125,10 @@ MAX_HEADING_RUN = 3
 HEADER_SCAN = 6  # pieces looked at for the report's header
 WIDE_GAP_EXTRA = 2  # blank lines beyond the usual gap that mark a photo
 JOIN_MAX_CHARS = 10_000  # joins stop before a paragraph grows longer (unpunctuated text)
+INDENTED_MIN_LINES = 3  # indented long lines that make a report's paragraphs indented
+DAMAGE_MIN_CLAUSES = 2  # an unfinished line with this many clauses shows damage
+REPEAT_MIN_CHARS = 8  # a line whose first characters the next paragraph repeats is a heading
+VERSE_MIN_LINES = 4  # short comma-ended lines that make a report verse (never joined)
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -127,7 +173,9 @@ AGENCY_LEAD = re.compile(
 _TRAILING_NOTE = re.compile(r"\s*[（(][^（()）]{1,40}[）)]\s*$")
 _LIST_MARKER = re.compile(
     r"^(?:[★☆▲△●○■□◆◇※➤►•]|——|--|[（(][一二三四五六七八九十\d]{1,3}[）)]"
-    r"|[一二三四五六七八九十]{1,3}、|\d{1,2}[、．.](?!\d)|第[一二三四五六七八九十\d]{1,3}[，,、是])"
+    r"|[一二三四五六七八九十]{1,3}、|\d{1,2}[、．.](?!\d)|第[一二三四五六七八九十\d]{1,3}[，,、是]"
+    r"|[⬤⚫◎○●\-*＊]\s?|\[\d{1,3}\]|\d{1,2}[）)]"
+    r"|[（(][A-Za-z][）)]|[A-Za-z][.．)）]\s)"
 )
 _CAPTION_MARKER = re.compile(r"^(?:[▲△▼▽↑↓←→◀▶]|(?:上|下|左|右|左上|右上|左下|右下)?图为|图[:：])")
 _TWO_PHRASES = re.compile(rf"^\S*[{CJK}]\S*\s+\S*[{CJK}]\S*$")
@@ -152,7 +200,12 @@ COMPOUND_SURNAMES = _words(
 _BYLINE_SPLIT = re.compile(r"[\s/／:：|｜、，,（）()\[\]【】]+")
 _NAME = re.compile(rf"^[{CJK}·]{{2,4}}$")
 _BRACKETS = re.compile("[" + re.escape("".join(a + b for a, b in BRACKET_PAIRS)) + "]")
-_ROLE_INITIALS = frozenset(role[0] for role in ROLES)
+_ROLE_INITIALS = frozenset(role[0] for role in ROLES) | frozenset("新中央总本人")
+# A role after a news organisation: 新华社记者, 央视记者, 人民日报记者, 本台记者.
+_ORG_ROLE = re.compile(
+    rf"^(?:新华社|中新社|央视|总台|本台|本报|[{CJK}]{{1,8}}?(?:日报|晚报|报|社|电视台|台|网))"
+    r"(?P<role>" + "|".join(sorted(AUTHOR_ROLES + PHOTO_ROLES, key=len, reverse=True)) + ")$"
+)
 _SPACE_OR_LIST = re.compile(r"[\s、]")
 _CREDIT_KEYS = ("图", "摄", "照", "提供")
 
@@ -181,6 +234,8 @@ class _Piece:
     final: bool = False
     shape: str = "L"  # H: short, unfinished; S: short one-clause sentence; L: anything else
     lead: bool = False
+    indent: bool = False  # the source line starts with white space
+    cut: bool = False  # found to be the first piece of a paragraph cut by photos
 
 
 # ---------------------------------------------------------------- punctuation and shape
@@ -232,6 +287,7 @@ def _counter(chars: str):
 
 _sentence_marks = _counter(SENTENCE_PUNCT)
 _clause_marks = _counter(CLAUSE_PUNCT)
+_cjk_clause_marks = _counter("，；")  # clauses of Chinese text (not Latin commas, not colons)
 
 
 def _looks_unfinished(text: str) -> bool:
@@ -334,6 +390,10 @@ def _byline_tokens(text: str) -> list[str]:
     for token in _BYLINE_SPLIT.split(text.strip("（）() ")):
         if not token:
             continue
+        org_role = _ORG_ROLE.match(token) if token not in ROLES else None
+        if org_role:
+            tokens.append(org_role.group("role"))
+            continue
         role = next((r for r in ROLES if token.startswith(r) and token != r), "")
         if role and _is_name(token[len(role) :]):
             tokens += [role, token[len(role) :]]
@@ -429,12 +489,17 @@ def is_subtitle(text: str) -> bool:
     )
 
 
-def _title_like(piece: _Piece) -> bool:
-    """A line that could be a title or kicker: short, no full stop, no kind yet."""
+def _title_like(piece: _Piece, first: bool = False) -> bool:
+    """A line that could be a title or kicker: short, no full stop, no kind yet (the report's
+    first line may be longer)."""
     text = piece.text
-    if piece.kind or piece.lead or len(text) > TITLE_MAX_CHARS or "。" in text:
+    longest = FIRST_TITLE_MAX_CHARS if first else TITLE_MAX_CHARS
+    if piece.kind or piece.lead or len(text) > longest or "。" in text:
         return False
-    if _looks_unfinished(text):
+    unfinished = (
+        bool(open_brackets(text)) or text[-1] in COMMA_END if first else _looks_unfinished(text)
+    )
+    if unfinished:
         return False
     return not ends_sentence(text) or text.rstrip(CLOSERS)[-1] in "！？!?"
 
@@ -455,7 +520,7 @@ def _pieces(text: str) -> list[_Piece]:
             continue
         if pieces:
             pieces[-1].gap_after = blank
-        pieces.append(_Piece(number, stripped, blank))
+        pieces.append(_Piece(number, stripped, blank, indent=line[:1].isspace()))
         blank = 0
     return pieces
 
@@ -479,17 +544,32 @@ def _measure(pieces: list[_Piece]) -> None:
 def _mark_patterns(pieces: list[_Piece]) -> None:
     """Kinds told by the line alone."""
     for piece in pieces:
-        text = piece.text
-        if is_boilerplate(text):
-            piece.kind = "boilerplate"
-        elif is_dateline(text):
-            piece.kind = "dateline"
-        elif is_credit(text):
-            piece.kind = "credit"
-        elif is_credited_caption(text):
-            piece.kind = "caption"
-        elif not piece.lead and parse_byline(text) is not None:
-            piece.kind = "byline"
+        piece.kind = _pattern_kind(piece)
+
+
+_LABEL_KINDS = {label: "dateline" for label in ("时间", "发布时间", "发表时间", "更新时间", "日期")}
+
+
+def _pattern_kind(piece: _Piece) -> str:
+    """The kind a line shows by itself, or ""."""
+    text = piece.text
+    if is_boilerplate(text) or is_page_note(text) or is_end_mark(text):
+        return "boilerplate"
+    if is_dateline(text):
+        return "dateline"
+    label = credit_label(text)
+    if label:
+        return _LABEL_KINDS.get(label, "byline" if label in AUTHOR_LABELS else "credit")
+    plain = simplified(text)
+    if is_credit(plain):
+        return "credit"
+    if is_credited_caption(plain) or has_credit_tail(text):
+        return "caption"
+    if not piece.lead and parse_byline(text) is not None:
+        return "byline"
+    if is_numbered_heading(text, piece.final):
+        return "heading"
+    return ""
 
 
 # ---------------------------------------------------------------- stories
@@ -554,7 +634,7 @@ def _report_header(pieces: list[_Piece]) -> tuple[_Story, int] | None:
     of the first piece after the header."""
     top = [i for i, p in enumerate(pieces[: HEADER_SCAN * 2]) if p.kind not in _PAGE_KINDS]
     top = top[:HEADER_SCAN]
-    if not top or not _title_like(pieces[top[0]]):
+    if not top or not _title_like(pieces[top[0]], first=True):
         return None
     title = top[0]
     for position, index in enumerate(top[1:], start=1):
@@ -563,11 +643,21 @@ def _report_header(pieces: list[_Piece]) -> tuple[_Story, int] | None:
             break
         if not _title_like(pieces[index]):
             break
+    title = _title_not_repeated(pieces, top, title)
     kickers = [i for i in top if i < title][-MAX_KICKERS:]
     if any(not _title_like(pieces[i]) for i in kickers):
         kickers = []
     _mark_header(pieces, title, kickers)
     return _Story(0, pieces[title].text), _mark_after_title(pieces, title + 1)
+
+
+def _title_not_repeated(pieces: list[_Piece], top: list[int], title: int) -> int:
+    """The first line when the line found as the title only repeats part of it (a report
+    titled ``2021年政府工作报告`` that starts again with ``政府工作报告``): that is no kicker."""
+    first = top[0]
+    if title != first and pieces[title].text in pieces[first].text:
+        return first
+    return title
 
 
 def _story_headers(pieces: list[_Piece], after: int) -> list[_Story]:
@@ -673,6 +763,34 @@ def _after_photos(pieces: list[_Piece], index: int) -> int:
     return index
 
 
+def _mark_continued(pieces: list[_Piece], layout: _Layout) -> None:
+    """Short unfinished lines that a paragraph visibly continues are body, not headings: in a
+    report with indented paragraphs, an indented line followed by an unindented one; in a
+    damaged report, a line whose last characters make a common word with the next line's
+    first ones (``…国际广播电`` + ``视信息…``)."""
+    for index, piece in enumerate(pieces):
+        if piece.kind or piece.shape != "H":
+            continue
+        following = _after_inserts(pieces, index + 1)
+        if following >= len(pieces) or pieces[following].kind:
+            continue
+        after = pieces[following]
+        if _continued_by(piece, after, layout):
+            piece.kind = "body"
+            piece.cut = True
+            after.kind = "body"
+
+
+def _continued_by(piece: _Piece, after: _Piece, layout: _Layout) -> bool:
+    """True when a short unfinished line is visibly continued by ``after``."""
+    if layout.indented and piece.indent and not after.indent:
+        return True
+    if after.text[0] in CONTINUATION_PUNCT or is_news_opening(piece.text):
+        return True
+    # a word cut in two where the report shows page breaks (``…国际广播电`` + ``视信息…``)
+    return layout.damaged and bool(word_across(piece.text, after.text))
+
+
 def _mark_headings(pieces: list[_Piece]) -> None:
     """Short unfinished lines: headings, or the first piece of a paragraph cut by photos."""
     index = 0
@@ -693,6 +811,7 @@ def _mark_headings(pieces: list[_Piece]) -> None:
             resumed_piece = pieces[resumed] if resumed < len(pieces) else None
             if resumed_piece and not resumed_piece.kind and resumed_piece.shape != "H":
                 last.kind = "body"  # cut by the photos; joined later
+                last.cut = True
                 end -= 1
         for heading in pieces[index:end]:
             heading.kind = "heading"
@@ -726,6 +845,81 @@ def _joiner(left: str, right: str) -> str:
     return " " if a.isascii() and a.isalnum() and b.isascii() and b.isalnum() else ""
 
 
+_INSERT_KINDS = ("caption", "credit", "boilerplate", "dateline")  # printed inside a paragraph
+
+
+def _after_inserts(pieces: list[_Piece], index: int) -> int:
+    """The index of the first piece after the inserted lines starting at ``index``."""
+    while index < len(pieces) and pieces[index].kind in _INSERT_KINDS:
+        index += 1
+    return index
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What a whole report shows about its layout."""
+
+    damaged: bool  # a line stops mid-sentence after a sentence, or a continuation note
+    indented: bool  # paragraphs start with an indent, so an unindented line continues one
+    verse: bool  # many short lines end with a comma: verse or a list, never joined
+
+
+def _layout(pieces: list[_Piece]) -> _Layout:
+    """Damage, indentation and verse of a report, from its body lines."""
+    body = [piece for piece in pieces if piece.kind in ("", "body")]
+    damaged = any(not piece.final and _looks_cut(piece.text) for piece in body) or any(
+        piece.kind == "boilerplate" and is_page_note(piece.text) for piece in pieces
+    )
+    long_lines = [piece for piece in body if len(piece.text) > HEADING_MAX_CHARS]
+    indents = sum(piece.indent for piece in long_lines)
+    indented = indents >= INDENTED_MIN_LINES and indents * 2 >= len(long_lines)
+    verse_lines = sum(
+        1 for p in body if len(p.text) <= SHORT_SENTENCE_MAX_CHARS and p.text[-1] in COMMA_END
+    )
+    return _Layout(damaged, indented, verse_lines >= VERSE_MIN_LINES)
+
+
+def _looks_cut(text: str) -> bool:
+    """A line that stops mid-sentence after a full sentence, or after several clauses."""
+    if _sentence_marks(text):
+        return True
+    return _cjk_clause_marks(text) >= DAMAGE_MIN_CLAUSES
+
+
+def _connective_end(text: str) -> bool:
+    """Ends with a connective or a comma of Chinese text (a Latin comma after a Latin word
+    ends many a line of verse)."""
+    return text[-1] in CONNECTIVE_END and not (text[-1] == "," and text[-2:-1].isascii())
+
+
+def _joins(first: _Piece, second: _Piece, unclosed: set[str], layout: _Layout) -> bool:
+    """True when the evidence says ``second`` continues the paragraph that ``first`` leaves
+    unfinished: strong evidence anywhere, weaker evidence only in a report showing damage."""
+    text = first.text
+    starts_mid = second.text[0] in CONTINUATION_START
+    if layout.indented and second.indent and not starts_mid:
+        return False  # an indented line starts a paragraph
+    if is_speaker_line(second.text) and not starts_mid:
+        return False
+    if len(text) >= REPEAT_MIN_CHARS and text[:REPEAT_MIN_CHARS] in second.text:
+        return False  # a heading the paragraph below repeats (a pull quote)
+    if layout.verse and len(text) <= SHORT_SENTENCE_MAX_CHARS and text[-1] in COMMA_END:
+        return False
+    strong = (
+        starts_mid
+        or first.cut
+        or _connective_end(text)
+        or _sentence_marks(text) > 0
+        or is_news_opening(text)
+        or bool(unclosed & unopened_closers(second.text))
+        or (layout.indented and not second.indent)
+    )
+    if strong:
+        return True
+    weak = len(text) > HEADING_MAX_CHARS or _cjk_clause_marks(text) > 0
+    return weak and layout.damaged and not is_speaker_line(text)  # a labelled line is whole
+
+
 def _bracket_balance(text: str) -> dict[str, int]:
     """For each opening quote/bracket, how many more openers than closers the text has."""
     return {
@@ -747,20 +941,25 @@ def continues(first: str, second: str) -> bool:
     return _may_continue(open_brackets(first), second)
 
 
-def _join_group(pieces: list[_Piece], index: int, used: list[bool]) -> tuple[list, list]:
-    """The pieces of the paragraph starting at ``index`` and the captions its joins skipped."""
+def _join_group(
+    pieces: list[_Piece], index: int, used: list[bool], layout: _Layout
+) -> tuple[list, list]:
+    """The pieces of the paragraph starting at ``index`` and the inserted lines (captions,
+    credits, page headers, continuation notes) its joins skipped."""
     group = [pieces[index]]
     skipped: list[_Piece] = []
     balance = Counter(_bracket_balance(pieces[index].text))
     length = len(pieces[index].text)
     cursor = index + 1
     while not group[-1].final:
-        following = _after_photos(pieces, cursor)
+        following = _after_inserts(pieces, cursor)
         if following >= len(pieces) or used[following]:
             break
         candidate = pieces[following]
         unclosed = {opener for opener, open_count in balance.items() if open_count > 0}
         if candidate.kind != "body" or not _may_continue(unclosed, candidate.text):
+            break
+        if not _joins(group[-1], candidate, unclosed, layout):
             break
         length += len(candidate.text)
         if length > JOIN_MAX_CHARS:
@@ -776,8 +975,8 @@ def _join_group(pieces: list[_Piece], index: int, used: list[bool]) -> tuple[lis
     return group, skipped
 
 
-def _blocks(pieces: list[_Piece]) -> Iterator[list[_Piece]]:
-    """The pieces of every block in reading order; captions skipped by a join follow it."""
+def _blocks(pieces: list[_Piece], layout: _Layout) -> Iterator[list[_Piece]]:
+    """The pieces of every block in reading order; lines skipped by a join follow it."""
     used = [False] * len(pieces)
     for index, piece in enumerate(pieces):
         if used[index]:
@@ -786,7 +985,7 @@ def _blocks(pieces: list[_Piece]) -> Iterator[list[_Piece]]:
         if piece.kind != "body":
             yield [piece]
             continue
-        group, skipped = _join_group(pieces, index, used)
+        group, skipped = _join_group(pieces, index, used, layout)
         yield group
         for between in skipped:
             yield [between]
@@ -824,10 +1023,12 @@ def segment(text: str) -> list[Block]:
     _mark_patterns(pieces)
     stories = _find_stories(pieces)
     _mark_captions(pieces)
+    layout = _layout(pieces)
+    _mark_continued(pieces, layout)
     _mark_headings(pieces)
     _mark_lone_captions(pieces)
     for piece in pieces:
         if not piece.kind:
             piece.kind = "body"
     titles = _story_titles(pieces, stories)
-    return [_block(group, titles[group[0].number]) for group in _blocks(pieces)]
+    return [_block(group, titles[group[0].number]) for group in _blocks(pieces, layout)]
