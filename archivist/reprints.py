@@ -24,12 +24,10 @@ import threading
 import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from datasketch import MinHash
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 from whoosh.searching import Searcher
 
 from .folding import fold
@@ -43,7 +41,6 @@ PERMUTATIONS = 64
 BANDS, ROWS = 16, 4  # BANDS * ROWS == PERMUTATIONS
 SIMILARITY = 0.7  # share of agreeing signature values for a near-duplicate
 _NOT_TEXT = re.compile(r"[\W_]+")
-_PERMUTATION = MinHash(num_perm=PERMUTATIONS, seed=1, hashfunc=zlib.crc32).permutations
 
 
 def normalised(text: str) -> str:
@@ -51,11 +48,21 @@ def normalised(text: str) -> str:
     return _NOT_TEXT.sub("", fold(text))
 
 
+@lru_cache(maxsize=1)
+def _minhash():
+    """datasketch's MinHash and its permutations (imported on first use: an ingest or a server
+    that signs nothing does not pay for loading it)."""
+    from datasketch import MinHash
+
+    return MinHash, MinHash(num_perm=PERMUTATIONS, seed=1, hashfunc=zlib.crc32).permutations
+
+
 def signature(text: str) -> np.ndarray:
     """The MinHash signature of a normalised text's character 5-grams (uint32)."""
+    MinHash, permutations = _minhash()
     shingles = {text[i : i + SHINGLE].encode("utf-8") for i in range(len(text) - SHINGLE + 1)}
     minhash = MinHash(
-        num_perm=PERMUTATIONS, hashfunc=zlib.crc32, permutations=_PERMUTATION, scheme="affine32"
+        num_perm=PERMUTATIONS, hashfunc=zlib.crc32, permutations=permutations, scheme="affine32"
     )
     minhash.update_batch(list(shingles) or [text.encode("utf-8")])
     return minhash.hashvalues.astype(np.uint32)
@@ -209,6 +216,9 @@ def _append(table: Table, rows: list) -> Table:
 
 def groups(digests: np.ndarray, signatures: np.ndarray) -> np.ndarray:
     """Group number of each row (-1 when it is the only one of its text)."""
+    from scipy.sparse import coo_matrix  # imported on first use, as datasketch
+    from scipy.sparse.csgraph import connected_components
+
     count = len(digests)
     if not count:
         return np.zeros(0, dtype=np.int32)

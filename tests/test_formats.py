@@ -251,7 +251,7 @@ def test_news_page_paragraphs_and_metadata(archive):
     assert meta["url"] == "https://news.example.cn/2023/0506/1.html"
     for name in ("title", "authors", "date", "year", "source", "url"):
         assert meta["provenance"][name] == "html", name
-    assert meta["edition"] == ""  # "第3版" in the text is not this page's 版次
+    assert meta["page"] == ""  # "第3版" in the text is not this page's 版次
 
 
 def test_epaper_page_structure(archive):
@@ -259,12 +259,8 @@ def test_epaper_page_structure(archive):
     lead = "凌晨一点，醴陵市公安局巡特警大队的巡逻车驶过瓷城大道，标记报二号。"
     assert lead in _texts(document)
     meta = document["meta"]
-    assert (meta["source"], meta["date"], meta["edition"]) == (
-        "株洲日报",
-        "2024-02-16",
-        "第A03版：平安株洲",
-    )
-    assert meta["provenance"]["edition"] == meta["provenance"]["date"] == "html"
+    assert (meta["source"], meta["date"], meta["page"]) == ("株洲日报", "2024-02-16", "A03")
+    assert meta["provenance"]["page"] == meta["provenance"]["date"] == "html"
 
 
 def test_docx_paragraphs_headings_tables_and_properties(archive):
