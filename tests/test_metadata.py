@@ -164,7 +164,6 @@ def test_nothing_is_invented():
         "city": "",
         "county": "",
         "url": "",
-        "edition": "",
         "provenance": dict.fromkeys(FIELDS, ""),
         "stories": meta.to_dict()["stories"],
     }
