@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import os
 import re
 import stat
@@ -50,16 +52,36 @@ def doc_id_for(archive_dir: Path, path: Path) -> str:
     return relative.with_suffix("").as_posix()
 
 
+class UnreadableFolder(ReportError):
+    """A folder of the archive that cannot be listed: its reports are unknown, not deleted."""
+
+    @property
+    def folder(self) -> str:
+        """The folder under the archive, ``/``-separated ("" for the archive itself)."""
+        return "" if self.path == "./" else self.path.removesuffix("/")
+
+    def holds(self, doc_id: str) -> bool:
+        """True when the report ``doc_id`` lies under this folder."""
+        return not self.folder or doc_id.startswith(self.folder + "/")
+
+
 def list_reports(archive_dir: Path) -> tuple[list[ReportFile], list[ReportError]]:
     """Every ``*.txt`` under the archive (sub-folders too), sorted, and the files refused.
 
     Symbolic links are followed only when they stay inside the archive; only regular files
-    with a UTF-8 name free of control characters are reports.
+    with a UTF-8 name free of control characters are reports. A folder that cannot be listed
+    is refused as an ``UnreadableFolder`` (``os.walk`` alone would pass over it in silence).
     """
     root = archive_dir.resolve()
     found: list[ReportFile] = []
     refused: list[ReportError] = []
-    for folder, dirs, files in os.walk(root):
+
+    def unreadable(exc: OSError) -> None:
+        relative = Path(exc.filename or root).relative_to(root).as_posix()
+        reason = f"folder cannot be read: {exc.strerror or exc}"
+        refused.append(UnreadableFolder(_printable(relative) + "/", reason))
+
+    for folder, dirs, files in os.walk(root, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if not name.endswith(REPORT_SUFFIX) or name.startswith("."):
@@ -112,12 +134,22 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def report_hash(data: bytes, row: CatalogueRow | None, settings: str) -> str:
-    """A digest of what a report's index entries depend on: its bytes, its catalogue row and
-    the analysis settings."""
+    """A digest of what a report's index entries depend on: its bytes, the values of its
+    catalogue row (not where the row stands in the file) and the analysis settings."""
     digest = hashlib.sha1(data)
-    digest.update(repr(row).encode("utf-8"))
+    digest.update(catalogue_values(row).encode("utf-8"))
     digest.update(settings.encode("utf-8"))
     return digest.hexdigest()
+
+
+def catalogue_values(row: CatalogueRow | None) -> str:
+    """A catalogue row's values as text, without its line number: moving a row, or adding a
+    blank line above it, changes nothing in the index."""
+    if row is None:
+        return "null"
+    values = dataclasses.asdict(row)
+    del values["line"]
+    return json.dumps(values, ensure_ascii=False, sort_keys=True)
 
 
 def load_report(

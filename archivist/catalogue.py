@@ -11,15 +11,17 @@ are full or short names, Simplified or Traditional (``株洲``, ``茶陵縣``), 
 
 A row with a problem is ignored, with one message per problem naming the line
 (``catalog.csv line 4: bad date '2024-13-01' (use YYYY, YYYY-MM or YYYY-MM-DD)``); the ingest
-goes on. Reading never raises, whatever the bytes.
+goes on. The first ``MAX_LISTED_ERRORS`` messages are kept, the rest only counted. The file is
+read a line at a time (memory grows with the valid rows, not with the file), and reading never
+raises, whatever the bytes.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime
-import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -32,6 +34,8 @@ DATE_HELP = "(use YYYY, YYYY-MM or YYYY-MM-DD)"
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _PAGE = re.compile(r"^(?:第\s*)?([A-Za-z]?\d{1,3})(?:\s*版)?$")
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept as surrogates
+MAX_LISTED_ERRORS = 50
 
 
 @dataclass(frozen=True)
@@ -52,10 +56,19 @@ class CatalogueRow:
 
 @dataclass
 class Catalogue:
-    """Valid rows by doc_id, and one message per problem found."""
+    """Valid rows by doc_id, and one message per problem found (the first
+    ``MAX_LISTED_ERRORS`` of them; ``more_errors`` counts the others)."""
 
     rows: dict[str, CatalogueRow] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    more_errors: int = 0
+
+    def add_error(self, message: str) -> None:
+        """Record one problem: listed while there are few, counted after that."""
+        if len(self.errors) < MAX_LISTED_ERRORS:
+            self.errors.append(message)
+        else:
+            self.more_errors += 1
 
 
 def valid_date(value: str) -> bool:
@@ -93,7 +106,7 @@ class _RowReader:
 
     def error(self, line: int, message: str) -> None:
         """Record one problem."""
-        self.catalogue.errors.append(f"{self.name} line {line}: {message}")
+        self.catalogue.add_error(f"{self.name} line {line}: {message}")
 
     def place(self, line: int, values: dict[str, str]) -> tuple[str, str] | None:
         """(city, county) as full names, or None after recording the problems."""
@@ -183,15 +196,10 @@ def _header(reader: _RowReader, cells: list[str]) -> list[str] | None:
     return names
 
 
-def _undecodable_lines(data: bytes) -> set[int]:
-    """1-based numbers of the lines that are not valid UTF-8."""
-    bad = set()
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            bad.add(number)
-    return bad
+def _lines(handle) -> Iterator[str]:
+    """The catalogue's lines as text, NUL characters dropped (they would stop the CSV reader)."""
+    for line in handle:
+        yield line.replace("\x00", "")
 
 
 def load_catalogue(
@@ -203,15 +211,22 @@ def load_catalogue(
     path = Path(path)
     reader = _RowReader(path.name, gazetteer or default_gazetteer(), known_doc_ids)
     try:
-        data = path.read_bytes()
+        # surrogateescape: bytes that are not UTF-8 stay in the text, and only their row is refused
+        handle = open(path, encoding="utf-8-sig", errors="surrogateescape", newline="")  # noqa: SIM115
     except FileNotFoundError:
         return reader.catalogue
     except OSError as exc:
-        reader.catalogue.errors.append(f"{path.name}: cannot read ({exc.strerror or exc})")
+        reader.catalogue.add_error(f"{path.name}: cannot read ({exc.strerror or exc})")
         return reader.catalogue
-    bad_lines = _undecodable_lines(data)
-    text = data.decode("utf-8-sig", errors="replace").replace("\x00", "")
-    rows = csv.reader(io.StringIO(text, newline=""))
+    with handle:
+        columns = _read_rows(reader, csv.reader(_lines(handle)))
+    if columns is None and not reader.catalogue.errors:
+        reader.error(1, f"bad header, the file is empty (expected {','.join(COLUMNS)})")
+    return reader.catalogue
+
+
+def _read_rows(reader: _RowReader, rows) -> list[str] | None:
+    """Check every row of the CSV after its header; the header's columns (None when unusable)."""
     columns: list[str] | None = None
     line = 1
     try:
@@ -220,11 +235,11 @@ def load_catalogue(
             if columns is None:
                 columns = _header(reader, cells)
                 if columns is None:
-                    return reader.catalogue
+                    return None
                 continue
             if not any(cell.strip() for cell in cells):
                 continue
-            if bad_lines.intersection(range(start, line)):
+            if any(_UNDECODED.search(cell) for cell in cells):
                 reader.error(start, "not UTF-8 text; save the catalogue as UTF-8 (row ignored)")
                 continue
             if len(cells) > len(columns):
@@ -234,8 +249,6 @@ def load_catalogue(
                 name: cell.strip() for name, cell in zip(columns, cells, strict=False) if name
             }
             reader.add(start, {k: v for k, v in values.items() if k in COLUMNS})
-    except csv.Error as exc:
+    except (csv.Error, OSError) as exc:
         reader.error(line, f"bad CSV ({exc}); the rest of the file was not read")
-    if columns is None:
-        reader.error(1, f"bad header, the file is empty (expected {','.join(COLUMNS)})")
-    return reader.catalogue
+    return columns

@@ -1,7 +1,9 @@
 """The command line: ingest, serve, search, export (``python manage.py --help``).
 
-Exit codes: 0 success; 1 some reports were skipped (each named with the reason); 2 usage
-error; 3 the index could not be written or read (busy, missing, unwritable).
+Exit codes: 0 success; 1 some reports (or folders) were skipped, each named with the reason;
+2 usage error; 3 the index could not be written or read (busy, missing, unwritable, full disk)
+or was left unchanged because the ingest would remove most of it; 4 ``serve`` cannot listen on
+the port; 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from .web import PROJECT_ROOT
 DEFAULT_ARCHIVE = PROJECT_ROOT / "archive"
 DEFAULT_INDEX = PROJECT_ROOT / "index"
 EXIT_SKIPPED = 1
+EXIT_USAGE = 2
 EXIT_INDEX = 3
 EXIT_PORT = 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a process Ctrl-C stopped
 
 archive_option = click.option(
     "--archive",
@@ -44,22 +48,37 @@ def main() -> None:
     """A searchable archive of Chinese-language reports."""
 
 
-def run_ingest(archive_dir: Path, index_dir: Path, rebuild: bool, jobs: int | None) -> int:
+def run_ingest(
+    archive_dir: Path,
+    index_dir: Path,
+    rebuild: bool,
+    jobs: int | None,
+    allow_removals: bool = False,
+) -> int:
     """Ingest and report; returns the exit code."""
     from .indexing import IndexError_, ingest
 
     if not archive_dir.is_dir():
         click.echo(f"error: archive folder not found: {archive_dir}", err=True)
-        return 2
+        return EXIT_USAGE
     try:
-        result = ingest(archive_dir, index_dir, rebuild=rebuild, jobs=jobs)
+        result = ingest(
+            archive_dir, index_dir, rebuild=rebuild, jobs=jobs, allow_removals=allow_removals
+        )
     except IndexError_ as exc:
         click.echo(f"error: {exc}", err=True)
         return EXIT_INDEX
+    except KeyboardInterrupt:
+        click.echo("interrupted: the index is as it was before this ingest", err=True)
+        return EXIT_INTERRUPTED
     for message in result.catalogue_errors:
         click.echo(f"catalogue: {message}", err=True)
+    if result.catalogue_more_errors:
+        click.echo(f"catalogue: and {result.catalogue_more_errors:,} more problems", err=True)
     for skipped in result.skipped:
         click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(result.summary())
     return EXIT_SKIPPED if result.skipped else 0
 
@@ -69,14 +88,22 @@ def run_ingest(archive_dir: Path, index_dir: Path, rebuild: bool, jobs: int | No
 @index_option
 @click.option("--rebuild", is_flag=True, help="Build the whole index anew (default: incremental).")
 @click.option(
+    "--allow-removals",
+    is_flag=True,
+    help="Let the ingest empty the index or remove more than half of its reports "
+    "(refused otherwise: an empty or unmounted archive looks like deleted reports).",
+)
+@click.option(
     "--jobs",
     type=click.IntRange(1, 64),
     default=None,
     help="Processes for reading and analysis (default: number of CPUs).",
 )
-def ingest(archive_dir: Path, index_dir: Path, rebuild: bool, jobs: int | None) -> None:
+def ingest(
+    archive_dir: Path, index_dir: Path, rebuild: bool, allow_removals: bool, jobs: int | None
+) -> None:
     """Read every report of the archive into the index."""
-    sys.exit(run_ingest(archive_dir, index_dir, rebuild, jobs))
+    sys.exit(run_ingest(archive_dir, index_dir, rebuild, jobs, allow_removals))
 
 
 @main.command()

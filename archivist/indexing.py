@@ -33,11 +33,13 @@ import shutil
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from tqdm import tqdm
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
@@ -47,11 +49,12 @@ from whoosh.query import Term
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
-from . import analysis
+from . import analysis, reprints
 from .archive import (
     REPORT_SUFFIX,
     Report,
     ReportFile,
+    UnreadableFolder,
     hash_file,
     iter_blocks,
     list_reports,
@@ -119,12 +122,19 @@ def fingerprint(text: str) -> str:
     return hashlib.sha1(fold(text).encode("utf-8")).hexdigest()[:10]
 
 
+def sort_dates(date: str, year: str) -> tuple[str, str]:
+    """The keys a report sorts by, oldest first and newest first: its date, else its year (a
+    report known only by its year sorts by the year); unknown dates come last either way."""
+    known = date or year
+    return known, known or UNKNOWN_DATE_LAST
+
+
 def block_documents(report: Report, lineage: dict[str, str] | None = None) -> Iterator[dict]:
     """The Whoosh documents of a report: its record, then its blocks. ``lineage`` maps the
     fingerprints of corrected text to the blocks that replaced it (for permalinks)."""
     meta = report.meta
     year = str(meta.year) if meta.year else ""
-    sort_date = meta.date or year  # a report known only by its year sorts by the year
+    date_first, date_last = sort_dates(meta.date, year)
     common = {
         "doc_id": report.doc_id,
         "title": meta.title,
@@ -132,8 +142,8 @@ def block_documents(report: Report, lineage: dict[str, str] | None = None) -> It
         "county": meta.county,
         "year": year,
         "date": meta.date,
-        "date_first": sort_date,
-        "date_last": sort_date or UNKNOWN_DATE_LAST,
+        "date_first": date_first,
+        "date_last": date_last,
     }
     record = {
         "meta": meta.to_dict() | {"blocks": len(report.blocks), "size": report.size},
@@ -289,19 +299,7 @@ class IndexStore:
 
     def publish(self, generation: Path) -> None:
         """Make a complete generation the live one, atomically."""
-        temporary = self.root / (CURRENT_NAME + ".tmp")
-        temporary.write_text(generation.name + "\n", encoding="utf-8")
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.current_path)
-        self._fsync_dir()
-
-    def _fsync_dir(self) -> None:
-        fd = os.open(self.root, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        write_durably(self.current_path, generation.name + "\n")
 
     def clean(self, keep_previous: str | None) -> None:
         """Remove generations that are neither live nor the one just replaced (readers may
@@ -403,64 +401,42 @@ class IngestResult:
     changed: int = 0
     removed: int = 0
     unchanged: int = 0
+    kept: int = 0  # indexed reports kept because their folder could not be read
     rebuilt: bool = False
     skipped: list[ReportError] = field(default_factory=list)
     catalogue_errors: list[str] = field(default_factory=list)
+    catalogue_more_errors: int = 0  # problems found beyond those listed
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         mode = "full build" if self.rebuilt else "incremental"
+        kept = f", {self.kept} kept unread" if self.kept else ""
         return (
             f"{self.documents} documents, {self.paragraphs} paragraphs in {self.seconds:.1f} s "
             f"({mode}: {self.added} added, {self.changed} changed, {self.removed} removed, "
-            f"{self.unchanged} unchanged, {len(self.skipped)} skipped)"
+            f"{self.unchanged} unchanged{kept}, {len(self.skipped)} skipped)"
         )
 
 
-ProgressFactory = Callable[[int, str], "Progress"]
+ProgressFactory = Callable[[int, str], tqdm]
 
 
-class Progress:
-    """A progress display: a bar on a terminal, periodic plain lines otherwise."""
-
-    def __init__(self, total: int, label: str, stream=None, interactive: bool | None = None):
-        self.total = total
-        self.label = label
-        self.done = 0
-        self.stream = stream or sys.stderr
-        interactive = self.stream.isatty() if interactive is None else interactive
-        self.bar = None
-        self.started = self.last = time.monotonic()
-        if interactive and total:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, desc=label, unit="report", file=self.stream)
-
-    def update(self, count: int = 1) -> None:
-        self.done += count
-        if self.bar is not None:
-            self.bar.update(count)
-            return
-        now = time.monotonic()
-        if now - self.last >= 5 or self.done == self.total:
-            self.last = now
-            rate = self.done / max(now - self.started, 1e-9)
-            eta = (self.total - self.done) / rate if rate else 0
-            print(
-                f"{self.label}: {self.done}/{self.total} reports, {rate:.1f}/s, "
-                f"about {eta:.0f} s left",
-                file=self.stream,
-                flush=True,
-            )
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+def terminal_progress(total: int, label: str) -> tqdm:
+    """tqdm on standard error: a bar redrawn on a terminal, a status every 5 s in a log."""
+    interactive = sys.stderr.isatty()
+    return tqdm(
+        total=total,
+        desc=label,
+        unit="report",
+        file=sys.stderr,
+        mininterval=0.1 if interactive else 5,
+        dynamic_ncols=interactive,
+    )
 
 
-def quiet_progress(total: int, label: str) -> Progress:
+def quiet_progress(total: int, label: str) -> tqdm:
     """A progress display that prints nothing (for tests and library use)."""
-    progress = Progress(total, label, stream=open(os.devnull, "w"), interactive=False)  # noqa: SIM115
-    return progress
+    return tqdm(total=total, desc=label, disable=True)
 
 
 _WORKER: dict[str, object] = {}
@@ -469,6 +445,13 @@ _WORKER: dict[str, object] = {}
 def _init_worker(catalogue: Catalogue, settings: str, userdict: str) -> None:
     _WORKER.update(catalogue=catalogue, settings=settings)
     analysis.use_user_dictionary(userdict)
+
+
+def _init_pool_worker(catalogue: Catalogue, settings: str, userdict: str) -> None:
+    """A reading-pool process: Ctrl-C is the parent's to handle (it ends the pool), so the
+    workers do not die one by one with tracebacks while the pool replaces them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init_worker(catalogue, settings, userdict)
 
 
 def _load_in_worker(file: ReportFile) -> Report | ReportError:
@@ -481,17 +464,51 @@ def _load_in_worker(file: ReportFile) -> Report | ReportError:
         return ReportError(name, f"cannot be ingested: {type(exc).__name__}: {exc}")
 
 
+LOAD_AHEAD_PER_JOB = 16  # reports read ahead of the writer, per reading process
+
+
 def _load_all(
     files: list[ReportFile], catalogue: Catalogue, settings: str, userdict: str, jobs: int
 ) -> Iterator[Report | ReportError]:
-    """Load reports in reading order, in ``jobs`` processes, streaming (bounded memory)."""
+    """Load reports in reading order, in ``jobs`` processes, at most ``LOAD_AHEAD_PER_JOB``
+    reports per process ahead of the caller (memory stays bounded when writing is slower)."""
     if jobs <= 1 or len(files) < 4:
         _init_worker(catalogue, settings, userdict)
         yield from map(_load_in_worker, files)
         return
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs, _init_worker, (catalogue, settings, userdict)) as pool:
-        yield from pool.imap(_load_in_worker, files, chunksize=4)
+    pool = context.Pool(jobs, _init_pool_worker, (catalogue, settings, userdict))
+    pending: deque = deque()
+    try:
+        for file in files:
+            pending.append(pool.apply_async(_load_in_worker, (file,)))
+            if len(pending) >= jobs * LOAD_AHEAD_PER_JOB:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+        pool.close()
+    finally:
+        pool.terminate()  # at once, also on Ctrl-C or an error: no worker outlives the ingest
+        pool.join()
+
+
+@dataclass
+class ArchiveState:
+    """What the archive holds now: readable report files, refused files, unreadable folders."""
+
+    files: list[ReportFile]
+    refused: list[ReportError]
+    unreadable: list[UnreadableFolder]
+
+    @classmethod
+    def read(cls, archive_dir: Path) -> ArchiveState:
+        files, refused = list_reports(archive_dir)
+        unreadable = [error for error in refused if isinstance(error, UnreadableFolder)]
+        return cls(files, refused, unreadable)
+
+    def hides(self, doc_id: str) -> bool:
+        """True when ``doc_id`` may lie in a folder that could not be read."""
+        return any(folder.holds(doc_id) for folder in self.unreadable)
 
 
 def ingest(
@@ -501,106 +518,355 @@ def ingest(
     rebuild: bool = False,
     jobs: int | None = None,
     progress: ProgressFactory | None = None,
+    allow_removals: bool = False,
 ) -> IngestResult:
-    """Bring the index in line with the archive: incrementally, or as a full build."""
+    """Bring the index in line with the archive: incrementally, or as a full build.
+
+    Raises ``IndexError_`` when the index cannot be written or read, and ``RemovalsRefused``
+    (leaving the index as it was) when the ingest would empty it or remove more than
+    ``MAX_REMOVED_SHARE`` of it, unless ``allow_removals``.
+    """
     started = time.monotonic()
     archive_dir = Path(archive_dir)
     if not archive_dir.is_dir():
         raise IndexError_(f"archive folder not found: {archive_dir}")
     jobs = max(1, jobs or os.cpu_count() or 1)
-    progress = progress or Progress
     store = IndexStore(index_root)
     with store.lock():
         try:
-            store.recover()
-        except OSError as exc:
+            result = _ingest_locked(
+                store, archive_dir, rebuild, jobs, progress or terminal_progress, allow_removals
+            )
+        except (OSError, LockError) as exc:
             raise write_error(store.root, exc) from exc
-        userdict = analysis.load_user_dictionary(archive_dir / analysis.USERDICT_NAME)
-        analysis.use_user_dictionary(userdict)
-        settings = analysis.settings_fingerprint(userdict)
-        files, refused = list_reports(archive_dir)
-        catalogue = open_catalogue(archive_dir, {f.doc_id for f in files})
-        result = IngestResult(skipped=list(refused), catalogue_errors=list(catalogue.errors))
-        full = rebuild or not store.exists() or store.settings().get("settings") != settings
-        if full:
-            _full_build(store, files, catalogue, settings, userdict, jobs, progress, result)
-        else:
-            _update(store, files, catalogue, settings, userdict, jobs, progress, result)
-        record_archive(store.generation_dir(), archive_dir)
-        _count(store, result)
     result.seconds = time.monotonic() - started
     return result
 
 
-def _write_settings(generation: Path, settings: str, userdict: str) -> None:
-    (generation / analysis.USERDICT_NAME).write_text(userdict, encoding="utf-8")
-    payload = {
-        "settings": settings,
-        "analysis_version": analysis.ANALYSIS_VERSION,
-        "built": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-    (generation / SETTINGS_NAME).write_text(json.dumps(payload, indent=2), encoding="utf-8")
+def _ingest_locked(store, archive_dir, rebuild, jobs, progress, allow_removals) -> IngestResult:
+    store.recover()
+    userdict = analysis.load_user_dictionary(archive_dir / analysis.USERDICT_NAME)
+    analysis.use_user_dictionary(userdict)
+    settings = analysis.settings_fingerprint(userdict)
+    archive = ArchiveState.read(archive_dir)
+    result = IngestResult(skipped=list(archive.refused))
+    full = rebuild or built_with(store) != settings
+    with previous_generation(store, result) as old:
+        indexed = indexed_hashes(old) if old is not None else {}
+        kept = [doc_id for doc_id in indexed if archive.hides(doc_id)]
+        known = {f.doc_id for f in archive.files} | set(kept)
+        removed = [doc_id for doc_id in indexed if doc_id not in known]
+        check_removals(removed, len(indexed), allow_removals)
+        catalogue = open_catalogue(archive_dir, known)
+        result.catalogue_errors = list(catalogue.errors)
+        result.catalogue_more_errors = catalogue.more_errors
+        build = Build(store, archive_dir, catalogue, settings, userdict, jobs, progress, result)
+        if full:
+            build.full(archive.files, kept, old)
+            result.removed = len(removed)  # not carried into the new generation
+        else:
+            build.update(archive.files, kept, removed, old)
+    _update_reprints(store)
+    _count(store, result)
+    return result
 
 
-def record_archive(generation: Path, archive_dir: Path) -> None:
-    """Note in the generation's settings which archive folder it mirrors (for /raw)."""
-    path = generation / SETTINGS_NAME
-    payload = json.loads(path.read_text(encoding="utf-8"))
-    payload["archive"] = str(Path(archive_dir).resolve())
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(payload, indent=2), encoding="utf-8")
-    os.replace(temporary, path)
+MAX_REMOVED_SHARE = 0.5
 
 
-def _add_reports(writer, loaded: Iterable[Report | ReportError], result, bar) -> None:
-    for item in loaded:
-        bar.update()
-        if isinstance(item, ReportError):
-            result.skipped.append(item)
-            continue
-        for document in block_documents(item):
-            writer.add_document(**document)
-        result.added += 1
+def built_with(store: IndexStore) -> str | None:
+    """The analysis settings the live generation was built with; None when there is no
+    generation or its settings cannot be read (then a full build is due)."""
+    if not store.exists():
+        return None
+    try:
+        return store.settings().get("settings")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+class RemovalsRefused(IndexError_):
+    """The ingest would empty the index or remove most of it: refused unless allowed."""
+
+
+def check_removals(removed: list[str], indexed: int, allowed: bool) -> None:
+    """Refuse to remove every indexed report, or more than ``MAX_REMOVED_SHARE`` of them,
+    without ``allowed``: an empty, unmounted or half-copied archive looks like deletions."""
+    empties = len(removed) >= indexed
+    if allowed or not removed or (not empties and len(removed) <= MAX_REMOVED_SHARE * indexed):
+        return
+    shown = ", ".join(removed[:3]) + (f" and {len(removed) - 3} more" if len(removed) > 3 else "")
+    raise RemovalsRefused(
+        f"this ingest would remove {len(removed)} of the {indexed} reports in the index "
+        f"({shown}): is the archive folder empty, unmounted or incomplete? The index is "
+        "unchanged. If these reports were deleted on purpose, run the ingest again with "
+        "--allow-removals"
+    )
 
 
 @contextlib.contextmanager
-def committing(writer, bar: Progress) -> Iterator[None]:
-    """Commit the writer when the block succeeds, cancel it when it fails; close the bar."""
+def previous_generation(store: IndexStore, result: IngestResult) -> Iterator[Searcher | None]:
+    """A searcher on the live generation, whatever analysis built it (its stored fields give
+    the lineage of corrected text and the reports to keep); None when there is no index or it
+    cannot be read (then said in ``result.warnings``)."""
+    name = store.current_name()
+    if name is None:
+        yield None
+        return
+    try:
+        searcher = open_for_reading(store.root / name).searcher()
+    except Exception as exc:  # an index of an older version may not even unpickle
+        result.warnings.append(
+            f"the previous index cannot be read ({type(exc).__name__}: {exc}): permalinks to "
+            "corrected text now land by paragraph number"
+        )
+        yield None
+        return
+    with searcher:
+        yield searcher
+
+
+def indexed_hashes(searcher: Searcher) -> dict[str, str]:
+    """doc_id -> content hash of every report in the index."""
+    return {
+        fields["doc_id"]: fields.get("content_hash", "") for fields in searcher.documents(rec="doc")
+    }
+
+
+def previous_lineage(old: Searcher, report: Report) -> dict[str, str]:
+    """Where the indexed version's text went in the new version of a report (see
+    ``citations.successors``), including the earlier versions' lineage."""
+    record = old.document(rec="doc", doc_id=report.doc_id)
+    if record is None:
+        return {}
+    stored = sorted(old.documents(rec="block", doc_id=report.doc_id), key=lambda f: f["n"])
+    before = [(f["fp"], fold(f["text"])) for f in stored]
+    after = [(fingerprint(b.text), fold(b.text)) for b in report.blocks]
+    return successors(before, after, record.get("lineage") or {})
+
+
+def kept_documents(old: Searcher, doc_id: str, schema: Schema) -> list[dict]:
+    """The indexed documents of a report that cannot be read now, rebuilt from their stored
+    fields for a new generation (its analysers index the stored text anew)."""
+    documents = []
+    for fields in old.documents(doc_id=doc_id):
+        document = {name: value for name, value in fields.items() if name in schema}
+        first, last = sort_dates(fields.get("date", ""), fields.get("year", ""))
+        document.update(date_first=first, date_last=last)
+        if "n" in fields:
+            document.update(rec="block", words=fields["text"], grams=fields["text"])
+        else:
+            document.update(rec="doc")
+        documents.append(document)
+    return documents
+
+
+def write_durably(path: Path, text: str) -> None:
+    """Replace a file through a fsynced temporary beside it: readers and a crash see the old
+    file or the new one, complete; a failed write (full disk) leaves no temporary behind."""
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    fsync_folder(path.parent)
+
+
+def fsync_folder(folder: Path, files_too: bool = False) -> None:
+    """Flush a folder's entries (and, with ``files_too``, its files' data) to the disk."""
+    if files_too:
+        for entry in folder.iterdir():
+            if entry.is_file() and not entry.is_symlink():
+                descriptor = os.open(entry, os.O_RDONLY)
+                try:
+                    os.fsync(descriptor)
+                finally:
+                    os.close(descriptor)
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def generation_settings(settings: str, archive_dir: Path) -> dict:
+    """What a generation records about itself: how it analyses text, and the archive folder
+    it mirrors (``/raw`` serves files from there)."""
+    return {
+        "settings": settings,
+        "analysis_version": analysis.ANALYSIS_VERSION,
+        "built": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "archive": str(Path(archive_dir).resolve()),
+    }
+
+
+def record_archive(generation: Path, archive_dir: Path) -> None:
+    """Note in a live generation's settings the archive folder it now mirrors; nothing is
+    written when it is the same folder."""
+    path = generation / SETTINGS_NAME
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    folder = str(Path(archive_dir).resolve())
+    if payload.get("archive") != folder:
+        write_durably(path, json.dumps(payload | {"archive": folder}, indent=2))
+
+
+@contextlib.contextmanager
+def committing(writer, bar: tqdm) -> Iterator[None]:
+    """Commit the writer when the block succeeds, cancel it when it fails (or is interrupted);
+    close the bar."""
     try:
         yield
         writer.commit()
     except BaseException:
-        writer.cancel()
+        abandon(writer)
         raise
     finally:
         bar.close()
 
 
-def _full_build(store, files, catalogue, settings, userdict, jobs, progress, result) -> None:
-    result.rebuilt = True
-    previous = store.current_name()
-    analysis.segmenter()  # load jieba before forking, so every worker inherits it
-    generation = None
+def abandon(writer) -> None:
+    """Cancel a writer whatever state a failure left it in: when cancelling fails too (a full
+    disk stops it closing its files), its temporary files and its write lock are let go, so
+    the failed writer's segments can be removed at once."""
     try:
-        generation = store.new_generation()
-        _write_settings(generation, settings, userdict)
-        ix = whoosh_index.create_in(str(generation), make_schema())
-        writer_jobs = min(jobs, 4) if len(files) >= 50 else 1
+        writer.cancel()
+    except Exception:
+        with contextlib.suppress(Exception):
+            writer._tempstorage.destroy()
+        with contextlib.suppress(Exception):
+            writer.writelock.release()
+
+
+def report_documents(report: Report, old: Searcher | None) -> Iterator[dict]:
+    """The documents of a report read anew, with the lineage of its indexed version."""
+    return block_documents(report, previous_lineage(old, report) if old is not None else {})
+
+
+@dataclass
+class Build:
+    """One ingest's writing: a full build into a new generation, or an update of the live one."""
+
+    store: IndexStore
+    archive_dir: Path
+    catalogue: Catalogue
+    settings: str
+    userdict: str
+    jobs: int
+    progress: ProgressFactory
+    result: IngestResult
+
+    def load(self, files: list[ReportFile]) -> Iterator[Report | ReportError]:
+        return _load_all(files, self.catalogue, self.settings, self.userdict, self.jobs)
+
+    def full(self, files: list[ReportFile], kept: list[str], old: Searcher | None) -> None:
+        """Write every report into a new generation, with everything it needs (settings,
+        archive folder, user dictionary) on the disk before it is published."""
+        result, store = self.result, self.store
+        result.rebuilt = True
+        previous = store.current_name()
+        analysis.segmenter()  # load jieba before forking, so every worker inherits it
+        generation = None
+        try:
+            generation = store.new_generation()
+            (generation / analysis.USERDICT_NAME).write_text(self.userdict, encoding="utf-8")
+            settings = generation_settings(self.settings, self.archive_dir)
+            (generation / SETTINGS_NAME).write_text(json.dumps(settings, indent=2), "utf-8")
+            ix = whoosh_index.create_in(str(generation), make_schema())
+            writer = self._full_writer(ix, len(files))
+            bar = self.progress(len(files), "ingest")
+            with committing(writer, bar), contextlib.closing(self.load(files)) as loaded:
+                for file, item in zip(files, loaded, strict=True):
+                    bar.update()
+                    if isinstance(item, ReportError):
+                        self._skip(file, item, old, writer)
+                        continue
+                    for document in report_documents(item, old):
+                        writer.add_document(**document)
+                    result.added += 1
+                self._keep(kept, old, writer)
+            fsync_folder(generation, files_too=True)
+            store.publish(generation)
+        except BaseException:
+            if generation is not None and store.current_name() != generation.name:
+                shutil.rmtree(generation, ignore_errors=True)  # give the space back at once
+            raise
+        store.clean(keep_previous=previous)
+
+    def _full_writer(self, ix: FileIndex, reports: int):
+        writer_jobs = min(self.jobs, 4) if reports >= 50 else 1
         if writer_jobs > 1:
-            writer = CheckedMpWriter(ix, procs=writer_jobs, multisegment=True, limitmb=128)
-        else:
-            writer = ix.writer(limitmb=128)
-        bar = progress(len(files), "ingest")
-        with committing(writer, bar):
-            _add_reports(writer, _load_all(files, catalogue, settings, userdict, jobs), result, bar)
-        store.publish(generation)
-    except BaseException as exc:
-        if generation is not None and store.current_name() != generation.name:
-            shutil.rmtree(generation, ignore_errors=True)  # give the space back at once
-        if isinstance(exc, (OSError, LockError)):
-            raise write_error(store.root, exc) from exc
-        raise
-    store.clean(keep_previous=previous)
+            return CheckedMpWriter(ix, procs=writer_jobs, multisegment=True, limitmb=128)
+        return ix.writer(limitmb=128)
+
+    def _skip(self, file: ReportFile, error: ReportError, old: Searcher | None, writer) -> None:
+        """Name a report that cannot be read; a full build keeps its indexed version."""
+        documents = kept_documents(old, file.doc_id, writer.schema) if old is not None else []
+        for document in documents:
+            writer.add_document(**document)
+        kept = " (the indexed version is kept)" if documents else ""
+        self.result.skipped.append(ReportError(error.path, error.reason + kept))
+
+    def _keep(self, kept: list[str], old: Searcher | None, writer) -> None:
+        """Carry the reports of unreadable folders over from the previous generation."""
+        if old is None:
+            return
+        for doc_id in kept:
+            for document in kept_documents(old, doc_id, writer.schema):
+                writer.add_document(**document)
+        self.result.kept = len(kept)
+
+    def update(self, files, kept: list[str], removed: list[str], old: Searcher | None) -> None:
+        """One Whoosh commit to the live generation: changed reports replaced, deleted ones
+        removed; the reports of unreadable folders stay as they are."""
+        result, store = self.result, self.store
+        result.kept = len(kept)
+        indexed = indexed_hashes(old) if old is not None else {}
+        todo = []
+        for file in files:
+            digest = hash_file(file, self.catalogue, self.settings)  # None: unreadable
+            if digest is not None and indexed.get(file.doc_id) == digest:
+                result.unchanged += 1
+            else:
+                todo.append(file)
+        generation = store.generation_dir()
+        record_archive(generation, self.archive_dir)
+        if not todo and not removed:
+            return
+        analysis.segmenter()
+        ix = store.open()
+        writer = ix.writer(limitmb=128)  # LockError if a process outside ingest is writing
+        bar = self.progress(len(todo), "ingest")
+        try:
+            with committing(writer, bar), contextlib.closing(self.load(todo)) as loaded:
+                self._replace(writer, zip(todo, loaded, strict=True), removed, indexed, old, bar)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                clean_live_generation(generation)  # the failed commit's segments: disk back
+            raise
+
+    def _replace(self, writer, loaded, removed, indexed, old: Searcher | None, bar) -> None:
+        result = self.result
+        for doc_id in removed:
+            writer.delete_by_term("doc_id", doc_id)
+        result.removed = len(removed)
+        for file, item in loaded:
+            bar.update()
+            if isinstance(item, ReportError):
+                kept = " (the indexed version is kept)" if file.doc_id in indexed else ""
+                result.skipped.append(ReportError(item.path, item.reason + kept))
+                continue
+            writer.delete_by_term("doc_id", item.doc_id)
+            for document in report_documents(item, old):
+                writer.add_document(**document)
+            if item.doc_id in indexed:
+                result.changed += 1
+            else:
+                result.added += 1
 
 
 class CheckedMpWriter(MpWriter):
@@ -640,9 +906,10 @@ class CheckedMpWriter(MpWriter):
 
 class _SubWriter(SubWriterTask):
     """A sub-writer whose write error ends it with the error number as exit code (and no
-    traceback on the terminal)."""
+    traceback on the terminal), and which leaves Ctrl-C to the ingest that started it."""
 
     def run(self) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the ingest's: it cancels us
         try:
             super().run()
         except OSError as exc:
@@ -669,66 +936,15 @@ class _CheckedResults:
             raise OSError("an index writer process did not report its segment") from None
 
 
-def indexed_hashes(ix: FileIndex) -> dict[str, str]:
-    """doc_id -> content hash of every report in the index."""
-    with ix.searcher() as searcher:
-        return {
-            fields["doc_id"]: fields.get("content_hash", "")
-            for fields in searcher.documents(rec="doc")
-        }
-
-
-def _update(store, files, catalogue, settings, userdict, jobs, progress, result) -> None:
-    ix = store.open()
-    indexed = indexed_hashes(ix)
-    present = {f.doc_id for f in files}
-    todo: list[ReportFile] = []
-    for file in files:
-        digest = hash_file(file, catalogue, settings)  # None: unreadable, so never "unchanged"
-        if digest is not None and indexed.get(file.doc_id) == digest:
-            result.unchanged += 1
-        else:
-            todo.append(file)
-    removed = [doc_id for doc_id in indexed if doc_id not in present]
-    if not todo and not removed:
-        return
-    analysis.segmenter()
+def _update_reprints(store: IndexStore) -> None:
+    """Bring the reprint table up to date with the index just written (``reprints``)."""
     try:
-        writer = ix.writer(limitmb=128)  # LockError if a process outside ingest is writing
-        bar = progress(len(todo), "ingest")
-        with committing(writer, bar):
-            for doc_id in removed:
-                writer.delete_by_term("doc_id", doc_id)
-            result.removed = len(removed)
-            loaded = _load_all(todo, catalogue, settings, userdict, jobs)
-            for file, item in zip(todo, loaded, strict=True):
-                bar.update()
-                if isinstance(item, ReportError):
-                    kept = " (the indexed version is kept)" if file.doc_id in indexed else ""
-                    result.skipped.append(ReportError(item.path, item.reason + kept))
-                    continue
-                existed = item.doc_id in indexed
-                lineage = previous_lineage(ix, item) if existed else {}
-                writer.delete_by_term("doc_id", item.doc_id)
-                for document in block_documents(item, lineage):
-                    writer.add_document(**document)
-                if existed:
-                    result.changed += 1
-                else:
-                    result.added += 1
-    except (OSError, LockError) as exc:
-        raise write_error(store.root, exc) from exc
-
-
-def previous_lineage(ix: FileIndex, report: Report) -> dict[str, str]:
-    """Where the indexed version's text went in the new version of a report (see
-    ``citations.successors``), including the earlier versions' lineage."""
-    with ix.searcher() as searcher:
-        record = searcher.document(rec="doc", doc_id=report.doc_id) or {}
-        stored = sorted(searcher.documents(rec="block", doc_id=report.doc_id), key=lambda f: f["n"])
-    old = [(f["fp"], fold(f["text"])) for f in stored]
-    new = [(fingerprint(b.text), fold(b.text)) for b in report.blocks]
-    return successors(old, new, record.get("lineage") or {})
+        reprints.update_generation(store.generation_dir(), store.open())
+    except OSError as exc:
+        raise IndexError_(
+            f"the index in {store.root} is up to date, but its reprint table could not be "
+            f"written: {getattr(exc, 'strerror', None) or exc}; the next ingest tries again"
+        ) from exc
 
 
 def _count(store: IndexStore, result: IngestResult) -> None:

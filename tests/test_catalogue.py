@@ -10,6 +10,7 @@ import pytest
 from archivist.catalogue import (
     CATALOGUE_NAME,
     COLUMNS,
+    MAX_LISTED_ERRORS,
     CatalogueRow,
     doc_id_of,
     load_catalogue,
@@ -220,3 +221,24 @@ def test_dates(value, valid):
 )
 def test_doc_ids(file, doc_id):
     assert doc_id_of(file) == doc_id
+
+
+def test_a_huge_catalogue_lists_its_first_problems_and_counts_the_rest(tmp_path):
+    bad_rows = "".join(f"missing/{number}.txt,标题\n" for number in range(3000))
+    path = write(tmp_path, "file,title\n000_1393866c2a5a9400.txt,真标题\n" + bad_rows)
+    catalogue = load(path)
+    assert catalogue.rows["000_1393866c2a5a9400"].title == "真标题"
+    assert len(catalogue.errors) == MAX_LISTED_ERRORS
+    assert catalogue.more_errors == 3000 - MAX_LISTED_ERRORS
+    assert catalogue.errors[0] == "catalog.csv line 3: unknown file 'missing/0.txt'"
+
+
+def test_the_ingest_prints_a_capped_list_of_catalogue_problems(runner, make_archive, tmp_path):
+    archive = make_archive({"a.txt": "标题\n\n正文。\n"})
+    rows = "".join(f"missing/{number}.txt,x\n" for number in range(1000))
+    (archive / CATALOGUE_NAME).write_text("file,title\na.txt,甲\n" + rows, encoding="utf-8")
+    result = runner.invoke("ingest", "--archive", str(archive), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 0
+    lines = [line for line in result.output.splitlines() if line.startswith("catalogue: ")]
+    assert len(lines) == MAX_LISTED_ERRORS + 1
+    assert lines[-1] == f"catalogue: and {1000 - MAX_LISTED_ERRORS} more problems"

@@ -39,13 +39,14 @@ from archivist.indexing import (
 )
 from archivist.query import SearchQuery
 from archivist.search import search
+from archivist.web import create_app
 
 PROJECT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT / "archive"
 REPORTS = 50  # at least 50: a full build then uses Whoosh's multi-process writer
 PARAGRAPHS = 5
 JOBS = "2"
-WAIT = 60  # seconds: the longest any ingest or wait may take before the test fails
+WAIT = 180  # seconds: the longest any ingest or wait may take before the test fails (a hang)
 
 
 # A synthetic archive ---------------------------------------------------------------------------
@@ -157,7 +158,7 @@ def assert_no_leftovers(index: Path, previous: str | None = None) -> None:
     segments = {segment.segment_id() for segment in toc.segments}
     for entry in folder.iterdir():
         name = entry.name
-        if name in ("settings.json", "userdict.txt", f"{WHOOSH_NAME}_WRITELOCK"):
+        if name in ("settings.json", "userdict.txt", "reprints.npz", f"{WHOOSH_NAME}_WRITELOCK"):
             continue
         if name == f"_{WHOOSH_NAME}_{toc.generation}.toc":
             continue
@@ -183,13 +184,15 @@ def start(args: list[str], log: Path, launcher: list[str] | None = None) -> subp
         )
 
 
-def run(args: list[str], launcher: list[str] | None = None) -> subprocess.CompletedProcess:
+def run(
+    args: list[str], launcher: list[str] | None = None, timeout: float = WAIT
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         (launcher or []) + args,
         cwd=PROJECT,
         capture_output=True,
         text=True,
-        timeout=WAIT,
+        timeout=timeout,
     )
 
 
@@ -415,10 +418,35 @@ def test_full_disk_during_an_incremental_update(work):
     assert result.returncode == 3, result.stdout + result.stderr
     assert f"the index could not be written in {index}" in result.stderr
     assert state(index) == before
+    assert_no_leftovers(index)  # the failed commit's segments are gone at once: disk given back
     recovered = run(ingest_args(work))
     assert recovered.returncode == 0, recovered.stderr
     assert count(index, "改版标记") == 10 * PARAGRAPHS
     assert_no_leftovers(index)
+
+
+def test_full_disk_during_a_no_op_ingest_and_a_settings_update(work):
+    """A no-op ingest writes nothing, so a full disk does not stop it; an ingest that must
+    note a moved archive fails cleanly (exit 3, no traceback, no temporary file left)."""
+    index = work["index"]
+    assert run(ingest_args(work)).returncode == 0  # notes this test's archive folder
+    before = state(index)
+    settings = (index / before["generation"] / "settings.json").read_text(encoding="utf-8")
+    no_op = run(ingest_args(work), launcher=size_limited(0))
+    assert no_op.returncode == 0, no_op.stdout + no_op.stderr
+    moved = work["tmp"] / "moved"
+    work["archive"].rename(moved)
+    result = run(
+        manage("ingest", "--archive", str(moved), "--index", str(index), "--jobs", JOBS),
+        launcher=size_limited(0),
+    )
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert f"the index could not be written in {index}: File too large" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert state(index) == before
+    folder = index / before["generation"]
+    assert (folder / "settings.json").read_text(encoding="utf-8") == settings
+    assert not list(folder.glob("*.tmp")), "a temporary file was left behind"
 
 
 def test_an_index_folder_that_cannot_be_created(work):
@@ -432,6 +460,101 @@ def test_an_index_folder_that_cannot_be_created(work):
     assert result.returncode == 3, result.stderr
     assert f"the index could not be written in {target}: Not a directory" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# Killed just after the swap ------------------------------------------------------------------
+
+
+def fsyncs_until_swap(work: dict) -> int:
+    """How many fsync calls a full build makes before it replaces ``CURRENT``, plus one: the
+    number of the first fsync after the swap."""
+    log = work["tmp"] / "strace.log"
+    traced = run(
+        [
+            "strace",
+            "-f",
+            "-o",
+            str(log),
+            "-e",
+            "trace=fsync,rename",
+            *ingest_args(work, "--rebuild"),
+        ]
+    )
+    assert traced.returncode == 0, traced.stderr
+    fsyncs = 0
+    for line in log.read_text().splitlines():
+        if "rename(" in line and "CURRENT.tmp" in line:
+            return fsyncs + 1
+        fsyncs += " fsync(" in line and "resumed" not in line
+    raise AssertionError("the build never replaced CURRENT")
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+def test_a_build_killed_just_after_the_swap_serves_its_own_archive(work):
+    """Killed at the first fsync after ``CURRENT`` names the new generation, the generation
+    already holds everything it needs: ``/raw`` serves the archive it was built from."""
+    index, archive = work["index"], work["archive"]
+    when = fsyncs_until_swap(work)
+    before = IndexStore(index).current_name()
+    add_report(archive, "after", "替换标记")
+    inject = f"inject=fsync:signal=KILL:when={when}"
+    killed = run(
+        [
+            "strace",
+            "-f",
+            "-o",
+            "/dev/null",
+            "-e",
+            "trace=fsync",
+            "-e",
+            inject,
+            *ingest_args(work, "--rebuild"),
+        ]
+    )
+    assert killed.returncode != 0, "the ingest was not killed"
+    live = IndexStore(index).current_name()
+    assert live != before, "killed before the swap: the test did not reach its moment"
+    settings = json.loads((index / live / "settings.json").read_text(encoding="utf-8"))
+    assert settings["archive"] == str(archive.resolve())
+    client = create_app({"INDEX_DIR": str(index)}).test_client()  # no ARCHIVE_DIR: as served
+    assert client.get("/raw/after").data == (archive / "after.txt").read_bytes()
+    assert count(index, "替换标记") == PARAGRAPHS
+
+
+# Ctrl-C ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rebuild", [True, False], ids=["full build", "update"])
+def test_ctrl_c_stops_an_ingest_promptly_and_cleanly(work, rebuild):
+    """SIGINT to the whole process group, as a terminal sends it, once the reading pool is at
+    work: the ingest ends (exit 130, no traceback), leaves no process behind and the index as it
+    was, and the next ingest succeeds."""
+    index = work["index"]
+    before = state(index)
+    change_reports(work["archive"], REPORTS, "中断标记")
+    log = work["tmp"] / "ingest.log"
+    proc = start(ingest_args(work, *(["--rebuild"] if rebuild else [])), log)
+    deadline = time.monotonic() + WAIT
+    while len(session_members(proc.pid)) < 3 and time.monotonic() < deadline:  # pool at work
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        code = proc.wait(WAIT)
+    finally:
+        for pid in session_members(proc.pid):
+            os.kill(pid, signal.SIGKILL)
+    output = log.read_text()
+    assert code == 130, output
+    assert "interrupted" in output and "Traceback" not in output
+    deadline = time.monotonic() + 10
+    while session_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not session_members(proc.pid), "processes of the interrupted ingest still run"
+    assert state(index) == before
+    assert_lock_free(index)
+    assert_no_leftovers(index)
+    assert run(ingest_args(work)).returncode == 0
+    assert count(index, "中断标记") == REPORTS * PARAGRAPHS
 
 
 # Serving while ingesting -----------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -184,3 +185,71 @@ def test_a_permalink_to_corrected_and_shifted_text_lands_on_its_correction(archi
     path.write_text(source.replace(corrected, corrected + "再次修订。"), "utf-8")
     _ingest(archive, index)
     assert client.get(api).get_json()["paragraph"]["text"] == corrected + "再次修订。"
+
+
+def _correct_and_shift(archive: Path, client) -> tuple[dict, str]:
+    """Insert an editor's note above a body paragraph of SEED and correct that paragraph; the
+    cited block (as indexed before) and its corrected text."""
+    path = archive / f"{SEED}.txt"
+    source = path.read_text(encoding="utf-8")
+    cited = _verbatim_body_block(client, source, skip=10)
+    corrected = cited["text"][:-1] + "（本句已更正）" + cited["text"][-1]
+    edited = source.replace(cited["text"], "编者按：下段已更正。\n\n" + corrected)
+    path.write_text(edited, "utf-8")
+    return cited, corrected
+
+
+def _rebuild(archive: Path, index: Path):
+    return _ingest(archive, index, rebuild=True)
+
+
+def _new_user_dictionary(archive: Path, index: Path):
+    with open(archive / "userdict.txt", "a", encoding="utf-8") as handle:
+        handle.write("\n党建引领\n")
+    return _ingest(archive, index)
+
+
+def _analysis_upgrade(archive: Path, index: Path):
+    """The live generation is made to look built by an older analysis, as after an upgrade."""
+    path = IndexStore(index).generation_dir() / "settings.json"
+    settings = json.loads(path.read_text(encoding="utf-8"))
+    settings.update(analysis_version="0", settings="an older analysis")
+    path.write_text(json.dumps(settings), encoding="utf-8")
+    return _ingest(archive, index)
+
+
+FULL_BUILDS = {"rebuild": _rebuild, "userdict": _new_user_dictionary, "upgrade": _analysis_upgrade}
+
+
+@pytest.fixture
+def seed_archive(tmp_path) -> Path:
+    """An archive of SEED alone (and the user dictionary): quicker to build again and again."""
+    target = tmp_path / "seed-archive"
+    target.mkdir()
+    for name in (f"{SEED}.txt", "userdict.txt"):
+        shutil.copy(PROJECT / "archive" / name, target / name)
+    return target
+
+
+@pytest.mark.parametrize(
+    ("full_build", "corrected_in"),
+    [(kind, "the update before") for kind in FULL_BUILDS] + [("rebuild", "the full build")],
+)
+def test_permalink_lineage_survives_every_kind_of_full_build(
+    seed_archive, tmp_path, full_build, corrected_in
+):
+    """A correction made before (or by) a full build: the old permalink still lands on the
+    corrected paragraph, not on whatever now holds its number."""
+    archive, index = seed_archive, tmp_path / "index"
+    _ingest(archive, index)
+    client = _client(index, archive)
+    cited, corrected = _correct_and_shift(archive, client)
+    if corrected_in == "the update before":
+        assert _ingest(archive, index).changed == 1
+    assert FULL_BUILDS[full_build](archive, index).rebuilt
+    page = client.get(_api(cited["permalink"])).get_json()
+    assert (page["status"], page["n"]) == ("changed", cited["n"] + 1)
+    assert page["paragraph"]["text"] == corrected
+    # and it keeps surviving: another full build carries the lineage over again
+    assert _rebuild(archive, index).rebuilt
+    assert client.get(_api(cited["permalink"])).get_json()["paragraph"]["text"] == corrected

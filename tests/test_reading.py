@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import time
 from pathlib import Path
 
 import opencc
@@ -146,14 +145,13 @@ def test_missing_file_is_a_report_error(tmp_path):
     assert reason(tmp_path / "gone.txt").startswith("cannot read")
 
 
-def test_ten_megabytes_of_utf8_are_read_fast(tmp_path):
+def test_ten_megabytes_of_utf8_are_read_whole(tmp_path):
+    """Ten megabytes with CRLF line endings (how fast: ``bench/large_inputs.py``)."""
     path = tmp_path / "big.txt"
     text = SEED_TEXT.replace("\n", "\r\n") * (10_000_000 // len(SEED_TEXT.encode("utf-8")))
     path.write_bytes(text.encode("utf-8"))
     assert path.stat().st_size > 9_000_000
-    start = time.perf_counter()
     result = read_report(path)
-    assert time.perf_counter() - start < 2.0
     assert "\r" not in result and len(result) == len(text) - text.count("\r")
 
 
