@@ -49,7 +49,7 @@ from whoosh.query import Term
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
-from . import analysis
+from . import analysis, reprints
 from .archive import (
     REPORT_SUFFIX,
     Report,
@@ -607,6 +607,7 @@ def _ingest_locked(store, archive_dir, rebuild, jobs, progress, allow_removals) 
             result.removed = len(removed)  # not carried into the new generation
         else:
             build.update(archive.files, kept, removed, old)
+    _update_reprints(store)
     _count(store, result)
     return result
 
@@ -974,6 +975,17 @@ class _CheckedResults:
             return self.results.get(timeout=max(timeout or 0, 30))
         except queue.Empty:
             raise OSError("an index writer process did not report its segment") from None
+
+
+def _update_reprints(store: IndexStore) -> None:
+    """Bring the reprint table up to date with the index just written (``reprints``)."""
+    try:
+        reprints.update_generation(store.generation_dir(), store.open())
+    except OSError as exc:
+        raise IndexError_(
+            f"the index in {store.root} is up to date, but its reprint table could not be "
+            f"written: {getattr(exc, 'strerror', None) or exc}; the next ingest tries again"
+        ) from exc
 
 
 def _count(store: IndexStore, result: IngestResult) -> None:

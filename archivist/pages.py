@@ -17,6 +17,7 @@ from .citations import citations, document_url, permalink_url, quote_doc_id, res
 from .explain import explain
 from .metadata import FIELDS
 from .query import MAX_PER_PAGE, SORTS, DocsQuery, SearchQuery
+from .reprints import reprints_for
 from .search import (
     NotFound,
     SearchResults,
@@ -133,6 +134,10 @@ def search_page(searcher: Searcher, query: SearchQuery) -> dict:
             "on": query.group,
             "toggle_url": search_url(query, group=not query.group, page=1),
         },
+        "reprints": {
+            "on": query.reprints == "one",
+            "toggle_url": search_url(query, reprints="" if query.reprints else "one", page=1),
+        },
         "forms": {
             "search": _hidden_fields(query, "q", "page"),
             "years": _hidden_fields(query, "year_from", "year_to", "page"),
@@ -144,7 +149,21 @@ def search_page(searcher: Searcher, query: SearchQuery) -> dict:
             "json": _with_format("/export.json", query, page=1),
             "atom": _with_format("/feed.atom", query, page=1),
         },
+        "research": {
+            "kwic": _with_format("/kwic", SearchQuery(q=query.q), **_filters(query))
+            if query.q
+            else "",
+            "trends": _with_format("/trends", SearchQuery(q=query.q), **_filters(query))
+            if query.q
+            else "",
+        },
     }
+
+
+def _filters(query: SearchQuery) -> dict:
+    """The query's place and year filters (what the research pages carry over)."""
+    names = ("city", "county", "year", "year_from", "year_to")
+    return {name: getattr(query, name) for name in names}
 
 
 FEED_EPOCH = "1970-01-01"  # the time of a feed with no dated entry: stable, not "now"
@@ -218,6 +237,7 @@ def _hit(hit: dict, query: SearchQuery) -> dict:
         "url": doc_link(hit["doc_id"], query, hit["n"]),
         "cite_url": cite_link(hit["doc_id"], hit["n"], hit["fp"], query),
         "more_url": doc_link(hit["doc_id"], query) if more else "",
+        "also_in_url": document_url(hit["doc_id"]) + "#reprints" if hit.get("also_in") else "",
     }
 
 
@@ -410,6 +430,7 @@ def document_page(
     q = state.q
     view = get_document(searcher, doc_id, q)
     hit_blocks = view.hit_blocks
+    found = reprints_for(searcher)
     blocks = [
         b.to_dict()
         | {
@@ -418,6 +439,7 @@ def document_page(
             "permalink": cite_link(doc_id, b.n, b.fp, state),
             "story_starts": b.story != (view.blocks[i - 1].story if i else view.meta["title"]),
             "story_line": story_line(b.facts),
+            "also_in": len(found.others(doc_id, b.n)) if found else 0,
         }
         for i, b in enumerate(view.blocks)
     ]
@@ -432,12 +454,27 @@ def document_page(
         "hit_nav": _hit_nav(doc_id, state, hit_blocks, hit),
         "blocks": blocks,
         "head": _head_blocks(blocks, view.meta),
+        "reprints": _reprints(searcher, found.for_document(doc_id) if found else []),
         "raw_url": f"/raw/{quote_doc_id(doc_id)}",
         "search_url": search_url(state),
         "from_search": not state.is_blank,
         "list_url": back if _is_list_url(back) else "",
         "api_url": f"/api/documents/{quote_doc_id(doc_id)}",
     }
+
+
+def _reprints(searcher: Searcher, shared: list[tuple[str, int]]) -> list[dict]:
+    """The other reports carrying some of a document's paragraphs, with their titles."""
+    rows = []
+    for other, carried in shared:
+        try:
+            title = document_meta(searcher, other).get("title", "")
+        except NotFound:
+            continue
+        rows.append(
+            {"doc_id": other, "shared": carried, "title": title, "url": document_url(other)}
+        )
+    return rows
 
 
 def _is_list_url(url: str) -> bool:
@@ -564,7 +601,8 @@ def documents_page(searcher: Searcher, query: DocsQuery | None = None) -> dict:
 def document_api(searcher: Searcher, doc_id: str) -> dict:
     """A document's metadata with all its blocks, for the JSON API."""
     page = document_page(searcher, doc_id)
-    return {"doc_id": doc_id, "meta": page["meta"], "blocks": page["blocks"]}
+    reprints = [{"doc_id": r["doc_id"], "shared": r["shared"]} for r in page["reprints"]]
+    return {"doc_id": doc_id, "meta": page["meta"], "blocks": page["blocks"], "reprints": reprints}
 
 
 def export_rows(searcher: Searcher, query: SearchQuery, limit: int) -> list[dict]:

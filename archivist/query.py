@@ -56,6 +56,7 @@ class SearchQuery:
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
     group: bool = False
+    reprints: str = ""  # "one": one paragraph of each group of reprints
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "q", valid_text(self.q))
@@ -80,6 +81,8 @@ class SearchQuery:
             pairs.append(("sort", self.sort))
         if self.group:
             pairs.append(("group", "doc"))
+        if self.reprints:
+            pairs.append(("reprints", self.reprints))
         if self.page != 1:
             pairs.append(("page", str(self.page)))
         if self.per_page != DEFAULT_PER_PAGE:
@@ -112,6 +115,7 @@ class SearchQuery:
             "page": self.page,
             "per_page": self.per_page,
             "group": "doc" if self.group else "",
+            "reprints": self.reprints,
         }
 
     def allows_year(self, year: str) -> bool:
@@ -241,6 +245,13 @@ def _years(args: Mapping) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _reprints_option(args: Mapping) -> str:
+    value = _one(args, "reprints").strip()
+    if value not in ("", "one"):
+        raise ParamError("reprints", f"应为 one 或留空，收到 {value[:40]!r}")
+    return value
+
+
 FORM_FIELDS = {"title": "标题", "author": "作者", "source": "来源"}
 FOLDED_PARAMS = ("within", *FORM_FIELDS)  # parameters that only add to q
 
@@ -287,6 +298,7 @@ def parse_search_args(args: Mapping) -> SearchQuery:
         page=_int(args, "page", 1, 1, MAX_PAGE),
         per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
         group=group == "doc",
+        reprints=_reprints_option(args),
     )
     if query.year_from and query.year_to and query.year_from > query.year_to:
         query = replace(query, year_from=query.year_to, year_to=query.year_from)  # typed reversed

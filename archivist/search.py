@@ -551,6 +551,7 @@ class Hit:
     score: float | None = None
     exact: bool = True  # False when only the query's words matched, apart
     group_more: int = 0  # with grouping: further matches in this document not listed
+    also_in: int = 0  # other reports carrying the same text (reprints)
     text: str = ""
     year_inferred: bool = False  # the year (and date) deduced, not stated: show it as such
     date_inferred: bool = False
@@ -596,6 +597,10 @@ def _matches(searcher: Searcher, query: SearchQuery, parsed: ParsedQuery):
     columns = facet_columns(searcher)
     matching = _in_reports(searcher, matching, columns, query, parsed)
     passed, counts = count_and_filter(matching, columns, query)
+    if query.reprints == "one":  # facet counts still count every paragraph
+        from .reprints import one_of_each
+
+        passed = one_of_each(searcher, passed, columns)
     return passed, exact, counts, columns
 
 
@@ -663,8 +668,17 @@ def search(searcher: Searcher, query: SearchQuery) -> SearchResults:
         _hit(searcher.stored_fields(docnum), parsed, query, score, more)
         for docnum, score, more in page
     ]
+    _count_reprints(searcher, results.hits)
     results.took_ms = (time.perf_counter() - started) * 1000
     return results
+
+
+def _count_reprints(searcher: Searcher, hits: list[Hit]) -> None:
+    """Note on each hit how many other reports carry its text."""
+    from .reprints import also_in  # reprints reads this module's columns
+
+    for hit in hits:
+        hit.also_in = also_in(searcher, hit.doc_id, hit.n)
 
 
 def count(searcher: Searcher, query: SearchQuery) -> int:

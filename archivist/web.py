@@ -102,6 +102,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     init_app(app)
     app.register_blueprint(bp)
+    from .research_web import bp as research  # imports this module: registered once it loaded
+
+    app.register_blueprint(research)
     return app
 
 

@@ -158,7 +158,7 @@ def assert_no_leftovers(index: Path, previous: str | None = None) -> None:
     segments = {segment.segment_id() for segment in toc.segments}
     for entry in folder.iterdir():
         name = entry.name
-        if name in ("settings.json", "userdict.txt", f"{WHOOSH_NAME}_WRITELOCK"):
+        if name in ("settings.json", "userdict.txt", "reprints.npz", f"{WHOOSH_NAME}_WRITELOCK"):
             continue
         if name == f"_{WHOOSH_NAME}_{toc.generation}.toc":
             continue

@@ -1,0 +1,362 @@
+"""Reprints: paragraphs that are the same text in several reports, found at ingest.
+
+Two paragraphs are the same text when their folded texts, without spaces and punctuation, are
+equal (exact), or when their character 5-gram sets are near-duplicates: MinHash signatures
+(``datasketch``, 64 permutations) put in 16 LSH bands of 4, candidates kept when at least 70 %
+of their signatures agree (an estimate of the Jaccard similarity of their 5-grams). Paragraphs
+shorter than ``MIN_CHARS`` or of the kinds in ``SKIPPED_KINDS`` (credits, datelines…) are left
+out: they repeat without being reprints. Groups are the connected components of these pairs.
+
+The result lives beside the index in its generation folder (``reprints.npz``): every row's
+report, paragraph number, signature and group, and each report's content hash. Each ingest
+brings it up to date: rows of reports whose content hash is unchanged are kept, only new or
+changed reports are read and signed, and the groups are recomputed over all rows (vectorised,
+with ``scipy``'s connected components). A reader drops rows whose report has changed since, so
+a stale file never shows a wrong reprint. No URLs or markup here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+import zlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from whoosh.searching import Searcher
+
+from .folding import fold
+
+FILE_NAME = "reprints.npz"
+VERSION = 1  # of the file and of what counts as the same text: change it when either changes
+MIN_CHARS = 24  # characters (spaces and punctuation left out) a paragraph needs to count
+SKIPPED_KINDS = frozenset({"byline", "dateline", "credit", "boilerplate"})
+SHINGLE = 5
+PERMUTATIONS = 64
+BANDS, ROWS = 16, 4  # BANDS * ROWS == PERMUTATIONS
+SIMILARITY = 0.7  # share of agreeing signature values for a near-duplicate
+_NOT_TEXT = re.compile(r"[\W_]+")
+
+
+def normalised(text: str) -> str:
+    """The text as compared: folded, without spaces and punctuation."""
+    return _NOT_TEXT.sub("", fold(text))
+
+
+@lru_cache(maxsize=1)
+def _minhash():
+    """datasketch's MinHash and its permutations (imported on first use: an ingest or a server
+    that signs nothing does not pay for loading it)."""
+    from datasketch import MinHash
+
+    return MinHash, MinHash(num_perm=PERMUTATIONS, seed=1, hashfunc=zlib.crc32).permutations
+
+
+def signature(text: str) -> np.ndarray:
+    """The MinHash signature of a normalised text's character 5-grams (uint32)."""
+    MinHash, permutations = _minhash()
+    shingles = {text[i : i + SHINGLE].encode("utf-8") for i in range(len(text) - SHINGLE + 1)}
+    minhash = MinHash(
+        num_perm=PERMUTATIONS, hashfunc=zlib.crc32, permutations=permutations, scheme="affine32"
+    )
+    minhash.update_batch(list(shingles) or [text.encode("utf-8")])
+    return minhash.hashvalues.astype(np.uint32)
+
+
+def digest(text: str) -> int:
+    """A 63-bit digest of a normalised text (exact sameness)."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()) >> 1
+
+
+# The stored table ----------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """Every counted paragraph: report, number, exact digest, signature, group (-1: none)."""
+
+    doc: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+    n: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    digest: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    signature: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, PERMUTATIONS), dtype=np.uint32)
+    )
+    group: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    hashes: dict[str, str] = field(default_factory=dict)  # report -> content hash
+
+    def keep(self, mask: np.ndarray) -> Table:
+        return Table(
+            self.doc[mask],
+            self.n[mask],
+            self.digest[mask],
+            self.signature[mask],
+            self.group[mask],
+            dict(self.hashes),
+        )
+
+
+def load_table(folder: Path) -> Table | None:
+    """The stored table of a generation, or None when there is none (or of another version)."""
+    path = Path(folder) / FILE_NAME
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if int(data["version"]) != VERSION:
+                return None
+            doc_ids = [str(d) for d in data["doc_ids"]]
+            hashes = dict(zip(doc_ids, (str(h) for h in data["content_hashes"]), strict=True))
+            return Table(
+                np.array([doc_ids[i] for i in data["doc"]], dtype=object),
+                data["n"],
+                data["digest"],
+                data["signature"],
+                data["group"],
+                hashes,
+            )
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def save_table(folder: Path, table: Table) -> None:
+    """Write the table atomically (a reader sees the old file or the new one)."""
+    doc_ids = sorted(table.hashes)
+    position = {d: i for i, d in enumerate(doc_ids)}
+    path = Path(folder) / FILE_NAME
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "wb") as handle:
+        np.savez(
+            handle,
+            version=np.array(VERSION),
+            doc_ids=np.array(doc_ids, dtype=str),
+            content_hashes=np.array([table.hashes[d] for d in doc_ids], dtype=str),
+            doc=np.array([position[d] for d in table.doc], dtype=np.int32),
+            n=table.n.astype(np.int32),
+            digest=table.digest.astype(np.int64),
+            signature=table.signature.astype(np.uint32),
+            group=table.group.astype(np.int32),
+        )
+    os.replace(temporary, path)
+
+
+# Bringing it up to date ----------------------------------------------------------------------
+
+
+@dataclass
+class UpdateResult:
+    """What a reprint pass did."""
+
+    signed: int = 0  # paragraphs read and signed
+    reports: int = 0  # reports (re)read
+    rows: int = 0
+    groups: int = 0
+
+
+def update(folder: Path, searcher: Searcher) -> UpdateResult:
+    """Bring a generation's reprint table in line with its index (see the module docstring)."""
+    indexed = {f["doc_id"]: f.get("content_hash", "") for f in searcher.documents(rec="doc")}
+    stored = load_table(folder)
+    table = stored or Table()
+    current = np.array([indexed.get(d) == table.hashes.get(d) for d in table.doc], dtype=bool)
+    table = table.keep(current) if len(current) else table
+    todo = {d for d, h in indexed.items() if table.hashes.get(d) != h}
+    if stored is not None and not todo and current.all() and set(stored.hashes) == set(indexed):
+        return UpdateResult(0, 0, len(table.doc), len(np.unique(table.group[table.group >= 0])))
+    rows = _sign(searcher, todo)
+    table = _append(table, rows)
+    table.hashes = dict(indexed)
+    table.group = groups(table.digest, table.signature)
+    save_table(folder, table)
+    found = np.unique(table.group[table.group >= 0])
+    return UpdateResult(len(rows), len(todo), len(table.doc), len(found))
+
+
+def update_generation(folder: Path, index) -> UpdateResult:
+    """``update`` with a searcher of the generation's (Whoosh) index."""
+    with index.searcher() as searcher:
+        return update(folder, searcher)
+
+
+def _blocks(searcher: Searcher, doc_ids: set[str]):
+    """The stored fields of the blocks of some reports (all of them: one pass over the index)."""
+    if len(doc_ids) * 20 > searcher.doc_count():
+        return (f for f in searcher.documents(rec="block") if f["doc_id"] in doc_ids)
+    return (f for d in sorted(doc_ids) for f in searcher.documents(rec="block", doc_id=d))
+
+
+def _sign(searcher: Searcher, doc_ids: set[str]) -> list[tuple[str, int, int, np.ndarray]]:
+    rows = []
+    if not doc_ids:
+        return rows
+    for fields in _blocks(searcher, doc_ids):
+        if fields.get("kind") in SKIPPED_KINDS:
+            continue
+        text = normalised(fields.get("text", ""))
+        if len(text) < MIN_CHARS:
+            continue
+        rows.append((fields["doc_id"], fields["n"], digest(text), signature(text)))
+    return rows
+
+
+def _append(table: Table, rows: list) -> Table:
+    if not rows:
+        return table
+    return Table(
+        np.concatenate([table.doc, np.array([r[0] for r in rows], dtype=object)]),
+        np.concatenate([table.n, np.array([r[1] for r in rows], dtype=np.int32)]),
+        np.concatenate([table.digest, np.array([r[2] for r in rows], dtype=np.int64)]),
+        np.vstack([table.signature, np.array([r[3] for r in rows], dtype=np.uint32)]),
+        np.concatenate([table.group, np.full(len(rows), -1, dtype=np.int32)]),
+        table.hashes,
+    )
+
+
+def groups(digests: np.ndarray, signatures: np.ndarray) -> np.ndarray:
+    """Group number of each row (-1 when it is the only one of its text)."""
+    from scipy.sparse import coo_matrix  # imported on first use, as datasketch
+    from scipy.sparse.csgraph import connected_components
+
+    count = len(digests)
+    if not count:
+        return np.zeros(0, dtype=np.int32)
+    pairs = [_same_key_pairs(digests)]
+    for band in range(BANDS):
+        first, other = _same_key_pairs(_band_keys(signatures[:, band * ROWS : (band + 1) * ROWS]))
+        agree = (signatures[first] == signatures[other]).mean(axis=1) >= SIMILARITY
+        pairs.append((first[agree], other[agree]))
+    left = np.concatenate([p[0] for p in pairs])
+    right = np.concatenate([p[1] for p in pairs])
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(count, count))
+    _, labels = connected_components(graph, directed=False)
+    sizes = np.bincount(labels)
+    return np.where(sizes[labels] > 1, labels, -1).astype(np.int32)
+
+
+_MIX = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5],
+    dtype=np.uint64,
+)
+
+
+def _band_keys(columns: np.ndarray) -> np.ndarray:
+    """One 64-bit key per row for a band's values (a collision only adds a candidate, which
+    the signature check then turns down)."""
+    with np.errstate(over="ignore"):
+        return (columns.astype(np.uint64) * _MIX[: columns.shape[1]]).sum(axis=1, dtype=np.uint64)
+
+
+def _same_key_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first row of each key, another row with that key) for every row sharing a key."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.r_[0, np.flatnonzero(ordered[1:] != ordered[:-1]) + 1]
+    first_of = np.repeat(order[starts], np.diff(np.r_[starts, len(order)]))
+    same = first_of != order
+    return first_of[same], order[same]
+
+
+# Reading -------------------------------------------------------------------------------------
+
+
+class Reprints:
+    """The reprint groups of one index generation, for lookups by report or paragraph."""
+
+    def __init__(self, table: Table, indexed: dict[str, str]) -> None:
+        fresh = np.array([indexed.get(d) == table.hashes.get(d) for d in table.doc], dtype=bool)
+        table = table.keep(fresh) if len(fresh) else table
+        self.group_of: dict[tuple[str, int], int] = {}
+        self.docs_of: dict[int, set[str]] = defaultdict(set)
+        self.by_doc: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for doc_id, n, group in zip(table.doc, table.n.tolist(), table.group.tolist(), strict=True):
+            if group < 0:
+                continue
+            self.group_of[(doc_id, n)] = group
+            self.docs_of[group].add(doc_id)
+            self.by_doc[doc_id].append((n, group))
+
+    def others(self, doc_id: str, n: int) -> list[str]:
+        """The other reports carrying the same text as this paragraph."""
+        group = self.group_of.get((doc_id, n))
+        return sorted(self.docs_of[group] - {doc_id}) if group is not None else []
+
+    def for_document(self, doc_id: str) -> list[tuple[str, int]]:
+        """(other report, how many of this report's paragraphs it carries), most first."""
+        shared: Counter = Counter()
+        for _n, group in self.by_doc.get(doc_id, []):
+            for other in self.docs_of[group] - {doc_id}:
+                shared[other] += 1
+        return sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+_cache: dict[str, tuple[int, Reprints]] = {}
+_lock = threading.Lock()
+
+
+def reprints_for(searcher: Searcher) -> Reprints | None:
+    """The reprints of the searcher's generation (loaded once per file version), or None."""
+    folder = _folder(searcher)
+    if folder is None:
+        return None
+    path = folder / FILE_NAME
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    with _lock:
+        cached = _cache.get(str(folder))
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        table = load_table(folder)
+        if table is None:
+            return None
+        indexed = {f["doc_id"]: f.get("content_hash", "") for f in searcher.documents(rec="doc")}
+        loaded = Reprints(table, indexed)
+        while len(_cache) >= 4:
+            _cache.pop(next(iter(_cache)))
+        _cache[str(folder)] = (stamp, loaded)
+        return loaded
+
+
+def _folder(searcher: Searcher) -> Path | None:
+    """The generation folder a searcher reads (None for an index not in a folder)."""
+    index = getattr(searcher, "_ix", None)
+    folder = getattr(getattr(index, "storage", None), "folder", None)
+    return Path(folder) if folder else None
+
+
+# Search hooks --------------------------------------------------------------------------------
+
+
+def one_of_each(searcher: Searcher, passed: set[int], columns) -> set[int]:
+    """The passed paragraphs with each reprint group cut to one: its earliest passed member
+    (by date, then report, then position); paragraphs in no group all stay."""
+    found = reprints_for(searcher)
+    if found is None or not found.group_of:
+        return passed
+    from .columns import column  # columns imports search, which imports this module lazily
+
+    numbers, dates, doc_ids = (
+        column(searcher, columns, "n"),
+        column(searcher, columns, "date_last"),
+        columns.doc_id,
+    )
+    chosen: dict[int, int] = {}
+    kept: set[int] = set()
+    for doc in passed:
+        group = found.group_of.get((doc_ids[doc], numbers[doc]))
+        if group is None:
+            kept.add(doc)
+            continue
+        best = chosen.get(group)
+        if best is None or (dates[doc], doc_ids[doc], doc) < (dates[best], doc_ids[best], best):
+            chosen[group] = doc
+    return kept | set(chosen.values())
+
+
+def also_in(searcher: Searcher, doc_id: str, n: int) -> int:
+    """How many other reports carry this paragraph's text (0 when unknown)."""
+    found = reprints_for(searcher)
+    return len(found.others(doc_id, n)) if found is not None else 0

@@ -1,0 +1,277 @@
+"""The research pages' data (trends, concordance): one plain dict per page, with every URL.
+
+Rendered as HTML by a template and served as JSON by the same view, like ``pages``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from whoosh.searching import Searcher
+
+from .chart import Series, legend_marker, line_chart
+from .citations import document_url, permalink_url
+from .kwic import TOP_COLLOCATES, Line, concordance, lines
+from .pages import _pager as page_links
+from .pages import search_url
+from .research_query import KwicQuery, TrendsQuery
+from .trends import Trends, trends
+
+MEASURE_LABELS = {"per_10k": "每万段", "count": "段数"}
+UNKNOWN_PLACE = "地点不详"
+
+
+def _url(path: str, pairs: list[tuple[str, str]]) -> str:
+    return path + ("?" + urlencode(pairs) if pairs else "")
+
+
+def trends_url(query: TrendsQuery, path: str = "/trends", **changes: object) -> str:
+    """A trends page (or its CSV/JSON) for the query with some fields changed."""
+    return _url(path, query.params(**changes))
+
+
+def trends_page(searcher: Searcher, query: TrendsQuery) -> dict:
+    """Each term's paragraphs per year and per city, raw and per 10,000, each with its search."""
+    result = trends(searcher, list(query.terms), query.filters)
+    series = [_series(query, result, k) for k in range(len(result.terms))]
+    return {
+        "query": query.echo(),
+        "measure": query.measure,
+        "measures": _options(MEASURE_LABELS, query.measure, lambda m: trends_url(query, measure=m)),
+        "years": result.years,
+        "series": series,
+        "places": _places(query, result),
+        "base": {
+            "total": result.base.total,
+            "by_year": [
+                {"year": int(y), "paragraphs": result.base.by_year.get(y, 0)} for y in result.years
+            ],
+        },
+        "chart": _chart(query, result, series) if series and result.years else "",
+        "took_ms": round(result.took_ms, 1),
+        "form": {
+            "terms": [*query.terms, *[""] * (6 - len(query.terms))][:6],
+            "filters": _hidden(query),
+        },
+        "exports": {
+            "csv": trends_url(query, "/trends.csv"),
+            "json": trends_url(query, "/api/trends"),
+        },
+    }
+
+
+def _hidden(query: TrendsQuery) -> list[dict]:
+    """The filters a new comparison keeps (hidden fields of the form)."""
+    return [{"name": k, "value": v} for k, v in query.params() if k != "q"]
+
+
+def _series(query: TrendsQuery, result: Trends, k: int) -> dict:
+    found = result.terms[k]
+    points = []
+    for year in result.years:
+        count = found.by_year.get(year, 0)
+        points.append(
+            {
+                "year": int(year),
+                "count": count,
+                "per_10k": result.rate(count, result.base.by_year.get(year, 0)),
+                "url": search_url(
+                    query.term_query(found.term, year=(year,), year_from=None, year_to=None)
+                ),
+            }
+        )
+    return {
+        "term": found.term,
+        "total": found.total,
+        "undated": found.by_year.get("", 0),
+        "url": search_url(query.term_query(found.term)),
+        "kwic_url": _url("/kwic", query.term_query(found.term).params()),
+        "swatch": legend_marker(k),
+        "points": points,
+    }
+
+
+def _places(query: TrendsQuery, result: Trends) -> list[dict]:
+    """Cities (counties rolled up into them) by the terms' total, each term's count and rate."""
+    cities = sorted(
+        {c for t in result.terms for c in t.by_city} | set(),
+        key=lambda c: (-sum(t.by_city.get(c, 0) for t in result.terms), c == "", c),
+    )
+    rows = []
+    for city in cities:
+        paragraphs = result.base.by_city.get(city, 0)
+        cells = []
+        for found in result.terms:
+            count = found.by_city.get(city, 0)
+            url = search_url(query.term_query(found.term, city=(city,))) if city and count else ""
+            cells.append(
+                {
+                    "term": found.term,
+                    "count": count,
+                    "per_10k": result.rate(count, paragraphs),
+                    "url": url,
+                }
+            )
+        rows.append(
+            {"city": city, "label": city or UNKNOWN_PLACE, "paragraphs": paragraphs, "cells": cells}
+        )
+    return rows
+
+
+def _chart(query: TrendsQuery, result: Trends, series: list[dict]):
+    lines = []
+    for item in series:
+        values, tips = [], []
+        for point in item["points"]:
+            value = point[query.measure]
+            values.append(None if value is None else float(value))
+            rate = "—" if point["per_10k"] is None else f"{point['per_10k']:g}"
+            tips.append(f"{item['term']} · {point['year']}：{point['count']} 段，每万段 {rate}")
+        lines.append(Series(item["term"], values, tips, [p["url"] for p in item["points"]]))
+    label = "每万段中的段落数" if query.measure == "per_10k" else "段落数"
+    title = "、".join(query.terms) + f"：各年{label}"
+    return line_chart(result.years, lines, label, title)
+
+
+CSV_COLUMNS = ("term", "dimension", "value", "count", "paragraphs", "per_10k", "url")
+
+
+def trends_rows(page: dict) -> list[dict]:
+    """The page's numbers as flat rows (per year, then per city) for the CSV export."""
+    rows = []
+    by_year = {b["year"]: b["paragraphs"] for b in page["base"]["by_year"]}
+    for item in page["series"]:
+        for point in item["points"]:
+            rows.append(
+                {
+                    "term": item["term"],
+                    "dimension": "year",
+                    "value": point["year"],
+                    "count": point["count"],
+                    "paragraphs": by_year.get(point["year"], 0),
+                    "per_10k": point["per_10k"],
+                    "url": point["url"],
+                }
+            )
+    for place in page["places"]:
+        for cell in place["cells"]:
+            rows.append(
+                {
+                    "term": cell["term"],
+                    "dimension": "city",
+                    "value": place["city"],
+                    "count": cell["count"],
+                    "paragraphs": place["paragraphs"],
+                    "per_10k": cell["per_10k"],
+                    "url": cell["url"],
+                }
+            )
+    return rows
+
+
+MARKUP_KEYS = ("chart", "swatch", "form")
+
+
+def for_json(page: dict) -> dict:
+    """The page without what only the HTML needs (drawn chart, swatches, the form)."""
+    data = {k: v for k, v in page.items() if k not in MARKUP_KEYS}
+    if "series" in data:
+        data["series"] = [
+            {k: v for k, v in s.items() if k not in MARKUP_KEYS} for s in data["series"]
+        ]
+    return data
+
+
+# Concordance ---------------------------------------------------------------------------------
+
+SORT_LABELS = {"doc": "按时间", "left": "按左侧", "right": "按右侧"}
+ORDER_LABELS = {"pinyin": "拼音", "char": "字符"}
+KWIC_CSV_COLUMNS = (
+    "doc_id",
+    "n",
+    "title",
+    "date",
+    "year",
+    "city",
+    "county",
+    "left",
+    "match",
+    "right",
+    "permalink",
+)
+
+
+def kwic_url(query: KwicQuery, path: str = "/kwic", **changes: object) -> str:
+    """A concordance page (or its CSV/JSON) for the query with some fields changed."""
+    return _url(path, query.params(**changes))
+
+
+def kwic_page(searcher: Searcher, query: KwicQuery) -> dict:
+    """One page of concordance lines, every occurrence counted, collocates at the top."""
+    found = concordance(searcher, query.search, query.sort, query.order)
+    total = len(found.occurrences)
+    pages = max(1, -(-total // query.per_page))
+    start = (query.page - 1) * query.per_page
+    chosen = found.occurrences[start : start + query.per_page]
+    return {
+        "query": query.echo(),
+        "total": total,
+        "paragraphs": found.paragraphs,
+        "took_ms": round(found.took_ms, 1),
+        "lines": [_line(line, query) for line in lines(searcher, chosen, query.width)],
+        "collocates": {
+            "left": _collocates(found.left),
+            "right": _collocates(found.right),
+        },
+        "sorts": _options(SORT_LABELS, query.sort, lambda s: kwic_url(query, sort=s, page=1)),
+        "orders": _options(ORDER_LABELS, query.order, lambda o: kwic_url(query, order=o, page=1)),
+        "pagination": page_links(query.page, pages, lambda p: kwic_url(query, page=p)),
+        "search_url": search_url(query.search),
+        "trends_url": trends_url(TrendsQuery((query.search.q,), query.search))
+        if query.search.q
+        else "",
+        "form": {"filters": [{"name": k, "value": v} for k, v in query.params(page=1) if k != "q"]},
+        "exports": {
+            "csv": kwic_url(query, "/kwic.csv", page=1),
+            "json": kwic_url(query, "/api/kwic"),
+        },
+    }
+
+
+def _options(labels: dict[str, str], current: str, url) -> list[dict]:
+    """The choices of one option, each with its label, whether chosen, and its URL."""
+    return [
+        {"value": value, "label": label, "selected": value == current, "url": url(value)}
+        for value, label in labels.items()
+    ]
+
+
+def _line(line: Line, query: KwicQuery) -> dict:
+    return {
+        "left": line.left,
+        "match": line.match,
+        "right": line.right,
+        "permalink": permalink_url(line.doc_id, line.n, line.fp),
+        "document_url": document_url(line.doc_id, query.search.q, line.n),
+        "doc_id": line.doc_id,
+        "n": line.n,
+        "title": line.title,
+        "date": line.date,
+        "year": line.year,
+        "city": line.city,
+        "county": line.county,
+    }
+
+
+def _collocates(counts) -> list[dict]:
+    """The most frequent words on one side of the match, most frequent first."""
+    return [
+        {"word": word, "count": count}
+        for word, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_COLLOCATES]
+    ]
+
+
+def kwic_rows(searcher: Searcher, query: KwicQuery, limit: int) -> list[dict]:
+    """Every line (up to ``limit``) in the page's order, for the CSV export."""
+    found = concordance(searcher, query.search, query.sort, query.order)
+    return [_line(line, query) for line in lines(searcher, found.occurrences[:limit], query.width)]

@@ -1,0 +1,86 @@
+"""Routes of the research pages: trends and the concordance, as HTML, JSON and CSV.
+
+Views are thin, as in ``web``: parse the request (``research_query``), build the page data
+(``research_pages``), render it as HTML, JSON or CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, jsonify, render_template, request
+
+from .query import ParamError
+from .research_pages import (
+    CSV_COLUMNS,
+    KWIC_CSV_COLUMNS,
+    for_json,
+    kwic_page,
+    kwic_rows,
+    trends_page,
+    trends_rows,
+)
+from .research_query import parse_kwic_args, parse_trends_args
+from .web import get_searcher, safe_cell
+
+bp = Blueprint("research", __name__)
+KWIC_EXPORT_LIMIT = 20_000
+
+
+def csv_response(columns: tuple[str, ...], rows: list[dict], filename: str) -> Response:
+    """Rows as a UTF-8 CSV download (with a BOM for spreadsheets, formulas defused)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([safe_cell(row.get(c, "")) for c in columns])
+    response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
+    return response
+
+
+def _absolute(rows: list[dict], key: str) -> list[dict]:
+    base = request.host_url.rstrip("/")
+    return [row | {key: base + row[key]} if row.get(key) else row for row in rows]
+
+
+@bp.get("/trends")
+def trends_view() -> str:
+    page = trends_page(get_searcher(), parse_trends_args(request.args))
+    return render_template("trends.html", page=page)
+
+
+@bp.get("/api/trends")
+def trends_api() -> Response:
+    return jsonify(for_json(trends_page(get_searcher(), parse_trends_args(request.args))))
+
+
+@bp.get("/trends.csv")
+def trends_csv() -> Response:
+    query = parse_trends_args(request.args)
+    if not query.terms:
+        raise ParamError("q", "导出需要至少一个检索词")
+    page = trends_page(get_searcher(), query)
+    return csv_response(CSV_COLUMNS, _absolute(trends_rows(page), "url"), "archive-trends.csv")
+
+
+@bp.get("/kwic")
+def kwic_view() -> str:
+    page = kwic_page(get_searcher(), parse_kwic_args(request.args))
+    return render_template("kwic.html", page=page)
+
+
+@bp.get("/api/kwic")
+def kwic_api() -> Response:
+    return jsonify(for_json(kwic_page(get_searcher(), parse_kwic_args(request.args))))
+
+
+@bp.get("/kwic.csv")
+def kwic_csv() -> Response:
+    """Every line of the concordance (up to KWIC_EXPORT_LIMIT), in the page's order."""
+    query = parse_kwic_args(request.args)
+    if not query.search.parsed.groups:
+        raise ParamError("q", "导出需要检索词")
+    rows = kwic_rows(get_searcher(), query, KWIC_EXPORT_LIMIT)
+    return csv_response(KWIC_CSV_COLUMNS, _absolute(rows, "permalink"), "archive-kwic.csv")

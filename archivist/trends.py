@@ -1,0 +1,120 @@
+"""Trends: how many paragraphs match each of a few queries, per year and per city.
+
+Built on the search layer's exact matching: each term's paragraphs are ``Finder.query`` under
+the same filters as search (``count_and_filter``), so the count of a year is exactly the total
+a search for the term, restricted to that year, lists. The denominators are the paragraphs of
+the archive under the same place filters, per year and per city (cached per index version).
+No URLs or markup here: ``research_pages`` and ``chart`` make them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from whoosh.searching import Searcher
+
+from .query import SearchQuery
+from .search import BLOCKS, FacetColumns, Finder, count_and_filter, facet_columns
+
+PER = 10_000  # rates are per this many paragraphs
+BASE_CACHE_SIZE = 64
+
+
+@dataclass(frozen=True)
+class Base:
+    """The paragraphs of the archive under a set of filters: per year, per city, in all."""
+
+    by_year: Counter
+    by_city: Counter
+    total: int
+
+
+@dataclass
+class TermTrend:
+    """One query's matching paragraphs per year and per city ("" = unknown)."""
+
+    term: str
+    by_year: Counter
+    by_city: Counter
+    total: int
+
+
+@dataclass
+class Trends:
+    """Every term's counts, the years to show (ascending) and the denominators."""
+
+    terms: list[TermTrend]
+    years: list[str]
+    base: Base
+    took_ms: float
+
+    @staticmethod
+    def rate(count: int, of: int) -> float | None:
+        """Paragraphs per PER paragraphs, two decimals; None when there are none to divide."""
+        return round(count * PER / of, 2) if of else None
+
+
+_base_cache: dict[tuple, tuple[FacetColumns, Base]] = {}  # the columns kept alive: ids stay unique
+_base_lock = threading.Lock()
+
+
+def _filters_only(query: SearchQuery) -> SearchQuery:
+    """The part of a query that decides the denominators: its place and year filters."""
+    return SearchQuery(
+        city=query.city,
+        county=query.county,
+        year=query.year,
+        year_from=query.year_from,
+        year_to=query.year_to,
+    )
+
+
+def base_counts(searcher: Searcher, columns: FacetColumns, filters: SearchQuery) -> Base:
+    """The archive's paragraphs passing the filters, per year and per city (cached)."""
+    filters = _filters_only(filters)
+    key = (id(columns), filters)
+    with _base_lock:
+        cached = _base_cache.get(key)
+    if cached is not None:
+        return cached[1]
+    passed, _ = count_and_filter(searcher.docs_for_query(BLOCKS), columns, filters)
+    base = _tally(passed, columns, len(passed))
+    with _base_lock:
+        while len(_base_cache) >= BASE_CACHE_SIZE:
+            _base_cache.pop(next(iter(_base_cache)))
+        _base_cache[key] = (columns, base)
+    return base
+
+
+def _tally(docs, columns: FacetColumns, total: int) -> Base:
+    year, city = columns.year, columns.city
+    return Base(Counter(year[d] for d in docs), Counter(city[d] for d in docs), total)
+
+
+def trends(searcher: Searcher, terms: list[str], filters: SearchQuery) -> Trends:
+    """Counts per year and per city of the paragraphs each term's search would list."""
+    started = time.perf_counter()
+    columns = facet_columns(searcher)
+    base = base_counts(searcher, columns, filters)
+    finder = Finder(searcher)  # strings shared by several terms are looked up once
+    found = []
+    for term in terms:
+        query = replace(filters, q=term)
+        matching, _exact = finder.query(query.parsed)
+        passed, _ = count_and_filter(matching, columns, query)
+        tally = _tally(passed, columns, len(passed))
+        found.append(TermTrend(term, tally.by_year, tally.by_city, tally.total))
+    years = _years_shown(base, filters)
+    return Trends(found, years, base, (time.perf_counter() - started) * 1000)
+
+
+def _years_shown(base: Base, filters: SearchQuery) -> list[str]:
+    """Every year from the first to the last the filtered archive has paragraphs of."""
+    known = sorted(int(y) for y in base.by_year if y.isdigit())
+    if not known:
+        return []
+    every = (str(y) for y in range(known[0], known[-1] + 1))
+    return [y for y in every if filters.allows_year(y)]

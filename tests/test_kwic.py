@@ -1,0 +1,139 @@
+"""Concordance: every occurrence, counted against an oracle, sorted, paged, linked, exported."""
+
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import urlencode
+
+import pytest
+from oracle import oracle_fold, paragraphs
+from pypinyin import Style, lazy_pinyin
+
+# Quoted needles that cannot overlap themselves or each other: occurrences are str.count.
+CASES = {
+    '"公安"': ("公安",),
+    '"派出所" OR "民警"': ("派出所", "民警"),
+    '"社会治理"': ("社会治理",),
+}
+
+
+def kwic(client, **params) -> dict:
+    response = client.get("/api/kwic?" + urlencode(params))
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+@pytest.mark.parametrize("q", list(CASES))
+def test_total_counts_every_occurrence(client, searcher, q):
+    needles = CASES[q]
+    every = paragraphs(searcher)
+    expected = sum(p.folded.count(n) for p in every for n in needles)
+    holding = sum(1 for p in every if any(n in p.folded for n in needles))
+    data = kwic(client, q=q, per_page=1)
+    assert data["total"] == expected > 0
+    assert data["paragraphs"] == holding
+    assert (
+        data["paragraphs"] == client.get("/api/search?" + urlencode({"q": q})).get_json()["total"]
+    )
+
+
+def test_filters_apply_as_in_search(client, searcher):
+    every = paragraphs(searcher)
+    city = every[0].city
+    data = kwic(client, q='"公安"', city=city, per_page=1)
+    assert data["total"] == sum(p.folded.count("公安") for p in every if p.city == city)
+
+
+def test_paging_lists_every_occurrence_once_with_its_permalink(client, searcher):
+    first = kwic(client, q='"派出所" OR "民警"', per_page=7)
+    seen = []
+    for page in range(1, first["pagination"]["pages"] + 1):
+        seen.extend(kwic(client, q='"派出所" OR "民警"', per_page=7, page=page)["lines"])
+    assert len(seen) == first["total"]
+    texts = {(p.doc_id, p.n): p.folded for p in paragraphs(searcher)}
+    where = {}
+    for line in seen:
+        assert oracle_fold(line["match"]) in ("派出所", "民警")
+        folded = texts[(line["doc_id"], line["n"])]
+        context = oracle_fold(line["left"] + line["match"] + line["right"])
+        assert context in folded
+        where[(line["doc_id"], line["n"])] = where.get((line["doc_id"], line["n"]), 0) + 1
+        assert line["permalink"].startswith(f"/p/{line['doc_id']}/{line['n']}?v=")
+    for key, count in where.items():
+        assert count == texts[key].count("派出所") + texts[key].count("民警")
+    landing = client.get(seen[0]["permalink"])
+    assert landing.status_code == 200
+
+
+def test_sorted_by_right_context_in_pinyin(client):
+    lines = kwic(client, q='"公安"', sort="right", per_page=1000)["lines"]
+    firsts = [oracle_fold(line["right"])[:1] for line in lines]
+    han = [c for c in firsts if "\u4e00" <= c <= "\u9fff"]
+    keys = [lazy_pinyin(c, style=Style.TONE3, neutral_tone_with_five=True)[0] for c in han]
+    assert len(set(keys)) > 3
+    assert keys == sorted(keys)
+    assert firsts.index(han[0]) >= len([c for c in firsts if c and not "\u4e00" <= c <= "\u9fff"])
+
+
+def test_sorted_by_left_context_by_character(client):
+    lines = kwic(client, q='"公安"', sort="left", order="char", per_page=1000)["lines"]
+    keys = [oracle_fold(line["left"])[::-1][:6] for line in lines]
+    assert keys == sorted(keys)
+
+
+def test_collocates_are_next_to_the_match(client, searcher):
+    data = kwic(client, q='"公安"', per_page=1)
+    every = paragraphs(searcher)
+    right = data["collocates"]["right"]
+    assert right and all(
+        c["count"] <= sum(p.folded.count("公安" + c["word"]) for p in every) for c in right
+    )
+    left = data["collocates"]["left"]
+    assert left and all(
+        c["count"] <= sum(p.folded.count(c["word"] + "公安") for p in every) for c in left
+    )
+    assert sum(c["count"] for c in right) <= data["total"]
+
+
+@pytest.mark.parametrize(
+    "query, param",
+    [
+        ("q=公安&sort=up", "sort"),
+        ("q=公安&order=stroke", "order"),
+        ("q=公安&width=1000", "width"),
+        ("q=公安&per_page=0", "per_page"),
+        ("q=公安&year=99", "year"),
+    ],
+)
+def test_bad_parameters_are_a_400_naming_them(client, query, param):
+    response = client.get("/api/kwic?" + query)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["param"] == param
+
+
+def test_csv_exports_every_line(client):
+    data = kwic(client, q='"派出所"', sort="left", per_page=1)
+    response = client.get("/kwic.csv?" + urlencode({"q": '"派出所"', "sort": "left"}))
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) == data["total"]
+    assert rows[0]["left"] == data["lines"][0]["left"]
+    assert all(row["permalink"].startswith("http://") and row["match"] == "派出所" for row in rows)
+
+
+def test_page_aligns_lines_and_escapes(client):
+    html = client.get("/kwic?" + urlencode({"q": '派出所 OR "<b>"'})).get_data(as_text=True)
+    assert '<table class="kwic">' in html and "<mark>派出所</mark>" in html
+    assert "<b>" not in html.split("<main", 1)[1]
+    empty = client.get("/kwic").get_data(as_text=True)
+    assert 'action="/kwic"' in empty and '<table class="kwic">' not in empty
+
+
+def test_the_search_page_links_to_its_concordance_and_trends(client):
+    search = client.get("/api/search?" + urlencode({"q": '"公安"', "page": 2})).get_json()
+    kwic_url, trends_url = search["research"]["kwic"], search["research"]["trends"]
+    assert kwic_url.startswith("/kwic?") and trends_url.startswith("/trends?")
+    concordance = client.get("/api" + kwic_url).get_json()
+    assert concordance["paragraphs"] == search["total"]
+    trend = client.get("/api" + trends_url).get_json()
+    assert trend["series"][0]["total"] == search["total"]

@@ -1,0 +1,147 @@
+"""Reprints: the same text in several reports, found at ingest and kept up to date."""
+
+from __future__ import annotations
+
+import shutil
+from urllib.parse import urlencode
+
+import pytest
+from oracle import oracle_fold
+
+from archivist import reprints
+from archivist.indexing import IndexStore, ingest, quiet_progress
+from archivist.web import create_app
+
+SHARED = (
+    "县公安局组织民警深入村组开展矛盾纠纷排查化解工作，共走访群众三千余户，"
+    "登记各类隐患四十二条，当场化解三十五起，其余七起已落实专人限期办结。"
+)
+SHARED_TRADITIONAL = (
+    "縣公安局組織民警深入村組開展矛盾糾紛排查化解工作, 共走訪群眾三千余戶, "
+    "登記各類隱患四十二條, 當場化解三十五起, 其餘七起已落實專人限期辦結."
+)
+SHARED_EDITED = SHARED.replace("三千余户", "三千多户")  # one character changed
+PHRASE = "矛盾纠纷排查化解工作"
+
+
+def report(title: str, *paragraphs: str) -> str:
+    return title + "\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+OWN = {
+    "甲": "春耕时节，农技人员把课堂搬到田间地头，手把手教农户调试插秧机和无人植保设备。",
+    "乙": "新建的城市书房每天开放到晚上十点，周末常常一座难求，借阅量比去年翻了一番。",
+    "丙": "暴雨过后，养护工人连夜清理路面塌方，抢通了通往山区三个乡镇的唯一公路。",
+    "丁": "这所乡村小学的篮球队第一次走出大山，在全省比赛中拿到了第四名的好成绩。",
+    "丁丁": "老街改造保留了青石板路和骑楼外立面，沿街商户的租金也因此稳定了下来。",
+    "戊": "社区食堂推出十元两荤一素的套餐，独居老人还可以请志愿者把饭菜送到家里。",
+}
+
+
+def unique(label: str) -> str:
+    return OWN[label]
+
+
+FILES = {
+    "a.txt": report("甲报道", SHARED, unique("甲")),
+    "b.txt": report("乙报道", unique("乙"), SHARED_TRADITIONAL),
+    "c.txt": report("丙报道", SHARED_EDITED, unique("丙")),
+    "d.txt": report("丁报道", unique("丁"), unique("丁丁")),
+}
+
+
+@pytest.fixture
+def built(make_archive, tmp_path):
+    archive = make_archive(FILES)
+    index = tmp_path / "index"
+    ingest(archive, index, rebuild=True, jobs=1, progress=quiet_progress)
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
+    return archive, index, client
+
+
+def shared_with(client, doc_id: str) -> dict[str, int]:
+    data = client.get(f"/api/documents/{doc_id}").get_json()
+    return {r["doc_id"]: r["shared"] for r in data["reprints"]}
+
+
+def test_the_oracle_agrees_the_texts_are_the_same():
+    def bare(text: str) -> str:
+        return "".join(c for c in oracle_fold(text) if c.isalnum())
+
+    assert bare(SHARED) == bare(SHARED_TRADITIONAL) != bare(SHARED_EDITED)
+
+
+def test_documents_list_the_reports_sharing_their_paragraphs(built):
+    _, _, client = built
+    assert shared_with(client, "a") == {"b": 1, "c": 1}  # exact (folded) and near-duplicate
+    assert shared_with(client, "c") == {"a": 1, "b": 1}
+    assert shared_with(client, "d") == {}
+    html = client.get("/doc/a").get_data(as_text=True)
+    assert 'id="reprints"' in html and 'href="/doc/b"' in html and "乙报道" in html
+    assert "另见 2 篇" in html
+
+
+def test_search_notes_reprints_and_can_show_one_of_each(built):
+    _, _, client = built
+    every = client.get("/api/search?" + urlencode({"q": PHRASE})).get_json()
+    assert every["total"] == 3
+    assert {hit["doc_id"]: hit["also_in"] for hit in every["hits"]} == {"a": 2, "b": 2, "c": 2}
+    one = client.get("/api/search?" + urlencode({"q": PHRASE, "reprints": "one"})).get_json()
+    assert one["total"] == len(one["hits"]) == 1
+    assert one["hits"][0]["doc_id"] == "a"  # the earliest (here: no dates, so the first id)
+    assert one["hits"][0]["also_in"] == 2
+    html = client.get("/?" + urlencode({"q": PHRASE})).get_data(as_text=True)
+    assert "另见 2 篇报道" in html and "reprints=one" in html
+    unique_hit = client.get("/api/search?" + urlencode({"q": "青石板路"})).get_json()
+    assert unique_hit["total"] == 1 and unique_hit["hits"][0]["also_in"] == 0
+
+
+def test_kept_up_to_date_by_incremental_ingests(built):
+    archive, index, client = built
+    (archive / "e.txt").write_text(report("戊报道", SHARED), encoding="utf-8")
+    ingest(archive, index, jobs=1, progress=quiet_progress)
+    assert shared_with(client, "a") == {"b": 1, "c": 1, "e": 1}
+    (archive / "b.txt").write_text(report("乙报道", unique("乙")), encoding="utf-8")
+    (archive / "e.txt").unlink()
+    ingest(archive, index, jobs=1, progress=quiet_progress)
+    assert shared_with(client, "a") == {"c": 1}
+
+
+def test_an_update_signs_only_new_and_changed_reports(built):
+    archive, index, _ = built
+    store = IndexStore(index)
+    before = reprints.load_table(store.generation_dir())
+    (archive / "e.txt").write_text(report("戊报道", SHARED, unique("戊")), encoding="utf-8")
+    ingest(archive, index, jobs=1, progress=quiet_progress)
+    after = reprints.load_table(store.generation_dir())
+    assert len(after.doc) == len(before.doc) + 2
+    result = reprints.update_generation(store.generation_dir(), store.open())
+    assert (result.signed, result.reports) == (0, 0)
+
+
+def test_a_stale_table_never_shows_a_wrong_reprint(built):
+    archive, index, client = built
+    store = IndexStore(index)
+    saved = index / "old-reprints.npz"
+    shutil.copy(store.generation_dir() / reprints.FILE_NAME, saved)
+    (archive / "b.txt").write_text(report("乙报道", unique("乙")), encoding="utf-8")
+    ingest(archive, index, jobs=1, progress=quiet_progress)
+    shutil.copy(saved, store.generation_dir() / reprints.FILE_NAME)  # as if the pass was lost
+    assert shared_with(client, "a") == {"c": 1}
+    ingest(archive, index, jobs=1, progress=quiet_progress)  # the next ingest repairs it
+    assert shared_with(client, "a") == {"c": 1}
+    assert set(reprints.load_table(store.generation_dir()).doc) <= {"a", "b", "c", "d"}
+
+
+def test_without_a_table_nothing_is_claimed(built):
+    _, index, client = built
+    (IndexStore(index).generation_dir() / reprints.FILE_NAME).unlink()
+    assert shared_with(client, "a") == {}
+    hits = client.get("/api/search?" + urlencode({"q": PHRASE, "reprints": "one"})).get_json()
+    assert hits["total"] == 3
+
+
+def test_bad_option_is_a_400(client):
+    response = client.get("/api/search?q=公安&reprints=all")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["param"] == "reprints"

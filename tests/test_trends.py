@@ -1,0 +1,129 @@
+"""Trends: every count is the number of paragraphs a search lists, checked against an oracle."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from urllib.parse import urlencode
+
+import pytest
+from oracle import paragraphs
+
+# Quoted terms, OR and exclusion: the oracle decides each with plain ``in``.
+TERMS = {
+    '"公安"': lambda t: "公安" in t,
+    '"社会治理"': lambda t: "社会治理" in t,
+    '"派出所" OR "民警"': lambda t: "派出所" in t or "民警" in t,
+    '"公安" -"派出所"': lambda t: "公安" in t and "派出所" not in t,
+}
+
+
+def trends(client, terms, **filters) -> dict:
+    pairs = [("q", t) for t in terms] + list(filters.items())
+    response = client.get("/api/trends?" + urlencode(pairs))
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_counts_per_year_and_rates_match_the_oracle(client, searcher):
+    data = trends(client, list(TERMS))
+    every = paragraphs(searcher)
+    per_year = Counter(p.year for p in every)
+    years = sorted(int(y) for y in per_year if y)
+    assert [b["year"] for b in data["base"]["by_year"]] == list(range(years[0], years[-1] + 1))
+    assert [s["term"] for s in data["series"]] == list(TERMS)
+    for series in data["series"]:
+        test = TERMS[series["term"]]
+        expected = Counter(p.year for p in every if test(p.folded))
+        assert series["total"] == sum(expected.values()) > 0
+        for point in series["points"]:
+            year = str(point["year"])
+            assert point["count"] == expected.get(year, 0), (series["term"], year)
+            if per_year[year]:
+                assert point["per_10k"] == round(expected[year] * 10_000 / per_year[year], 2)
+            else:
+                assert point["per_10k"] is None
+
+
+def test_every_point_links_to_the_search_that_lists_its_paragraphs(client):
+    data = trends(client, ['"社会治理"', '"派出所" OR "民警"'])
+    for series in data["series"]:
+        for point in series["points"]:
+            assert point["url"].startswith("/?")
+            found = client.get("/api/search" + point["url"][1:]).get_json()
+            assert found["total"] == point["count"]
+            assert found["query"]["year"] == [str(point["year"])]
+
+
+def test_places_roll_counties_into_cities_and_obey_the_filters(client, searcher):
+    every = paragraphs(searcher)
+    city = Counter(p.city for p in every).most_common(1)[0][0]
+    data = trends(client, ['"公安"'], city=city)
+    inside = [p for p in every if p.city == city]
+    assert [row["city"] for row in data["places"]] == [city]
+    row = data["places"][0]
+    assert row["paragraphs"] == len(inside)
+    assert row["cells"][0]["count"] == sum("公安" in p.folded for p in inside)
+    found = client.get("/api/search" + row["cells"][0]["url"][1:]).get_json()
+    assert found["total"] == row["cells"][0]["count"]
+    by_year = Counter(p.year for p in inside if "公安" in p.folded)
+    assert {str(p["year"]): p["count"] for p in data["series"][0]["points"] if p["count"]} == {
+        y: n for y, n in by_year.items() if y
+    }
+
+
+def test_year_range_limits_the_years_shown(client, searcher):
+    years = sorted({p.year for p in paragraphs(searcher) if p.year})
+    data = trends(client, ['"公安"'], year_from=years[-1])
+    assert [p["year"] for p in data["series"][0]["points"]] == [int(years[-1])]
+
+
+@pytest.mark.parametrize(
+    "query, param",
+    [
+        ("q=a&q=b&q=c&q=d&q=e&q=f&q=g", "q"),
+        ("q=公安&measure=most", "measure"),
+        ("q=公安&year=20x1", "year"),
+        ("q=公安&city=不存在市", "city"),
+        ("q=" + "长" * 600, "q"),
+    ],
+)
+def test_bad_parameters_are_a_400_naming_them(client, query, param):
+    response = client.get("/api/trends?" + query)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["param"] == param
+    assert client.get("/trends?" + query).status_code == 400
+
+
+def test_the_page_draws_the_chart_on_the_server(client):
+    response = client.get("/trends?" + urlencode([("q", '"公安"'), ("q", "<b>派出所</b>")]))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<svg class="chart"' in html and 'role="img"' in html
+    assert ">年份</text>" in html and "每万段中的段落数" in html
+    assert "<b>派出所</b>" not in html and "&lt;b&gt;派出所&lt;/b&gt;" in html
+    assert html.count('<a href="/?q=') >= 2  # the points link to their searches
+    assert "<script>" not in html
+
+
+def test_the_page_without_terms_is_a_form(client):
+    html = client.get("/trends").get_data(as_text=True)
+    assert 'action="/trends"' in html and "<svg" not in html.split("<main", 1)[1]
+
+
+def test_csv_has_a_row_per_year_and_per_city(client):
+    response = client.get("/trends.csv?" + urlencode([("q", '"公安"')]))
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    api = trends(client, ['"公安"'])
+    years = [r for r in rows if r["dimension"] == "year"]
+    assert [int(r["count"]) for r in years] == [p["count"] for p in api["series"][0]["points"]]
+    cities = [r for r in rows if r["dimension"] == "city"]
+    assert {r["value"] for r in cities} == {row["city"] for row in api["places"]}
+    assert all(r["url"].startswith("http://") for r in years)
+
+
+def test_exports_without_terms_are_a_400(client):
+    for path in ("/trends.csv", "/kwic.csv"):
+        response = client.get(path)
+        assert response.status_code == 400 and "q" in response.get_data(as_text=True)
