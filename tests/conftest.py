@@ -7,11 +7,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from archivist import analysis
 from archivist.cli import main
 from archivist.indexing import IndexStore, ingest
 from archivist.web import create_app
+
+# Property tests check behaviour, never time: a loaded machine must not fail them.
+settings.register_profile("archivist", deadline=None)
+settings.load_profile("archivist")
 
 PROJECT = Path(__file__).resolve().parent.parent
 ARCHIVE = PROJECT / "archive"
