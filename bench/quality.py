@@ -1,4 +1,4 @@
-"""Quality of ingest on real text: layout repair (and room for metadata figures).
+"""Quality of ingest on real text: layout repair and metadata.
 
 Materialises a fixed-seed sample of the shared corpus of real news (``../shared/corpus``, read
 at run time, never copied into the project) into a temporary folder with the corpus's own
@@ -52,6 +52,9 @@ if str(PROJECT) not in sys.path:
 from archivist.archive import Report, list_reports, load_report, open_catalogue  # noqa: E402
 from archivist.reading import ReportError, read_report  # noqa: E402
 from archivist.segment import Block, segment  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from quality_metadata import report as metadata_report  # noqa: E402  (same folder)
 
 CORPUS = PROJECT.parent / "shared" / "corpus"
 MATERIALIZE = CORPUS / "materialize.py"
@@ -478,12 +481,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep", type=Path, help="write the sample here instead of a temporary folder"
     )
+    parser.add_argument(
+        "--metadata-size", type=int, default=1500, help="articles for the metadata figures"
+    )
     args = parser.parse_args(argv)
     print_rows("Seeds (archive/, gold pinned in tests/test_segment.py)", seed_figures())
     print_rows("Speed", speed_figures())
-    if not corpus_present():
-        print(f"\nshared corpus not found at {CORPUS}: real-text figures skipped")
-        return 0
+    if corpus_present():
+        layout_report(args)
+    else:
+        print(f"\nshared corpus not found at {CORPUS}: real-text layout figures skipped")
+    print("\nMetadata (issue #11; bench/quality_metadata.py, skips the corpus part when absent)")
+    metadata_report(args.metadata_size, args.seed + 10)
+    return 0
+
+
+def layout_report(args: argparse.Namespace) -> None:
+    """The layout figures on a sample of the corpus, as published and with made breaks."""
     with tempfile.TemporaryDirectory(prefix="quality-") as temporary:
         folder = args.keep or Path(temporary)
         articles, runs = build_runs(folder, args.size, args.seed)
@@ -492,9 +506,6 @@ def main(argv: list[str] | None = None) -> int:
         for run in runs:
             rows = layout_figures(run, articles, Samples(args.show))
             print_rows(f"Layout, {run.name}", rows)
-        # Metadata figures (issue #11) go here: a function per group, like layout_figures,
-        # scoring run.reports[doc_id].meta against articles[doc_id].gold (date, year).
-    return 0
 
 
 if __name__ == "__main__":

@@ -156,11 +156,15 @@ def test_an_inferred_year_is_bracketed_as_an_estimate():
 
 
 def test_paragraph_of_another_story_is_cited_by_its_story():
-    assert _cited_meta(META, META["title"]) is META
-    other = _cited_meta(META, "醴陵警方护航瓷博会")
+    assert _cited_meta(META, {"title": META["title"]}) is META  # a one-story report
+    page = META | {"stories": [{"title": META["title"]}, {}], "provenance": {}}
+    facts = {"title": "醴陵警方护航瓷博会", "authors": ["李四"], "source": "", "year": 2019}
+    other = _cited_meta(page, facts)
     assert other["title"] == "醴陵警方护航瓷博会"
-    assert other["authors"] == [] and other["subtitle"] == ""
-    assert other["source"] == "株洲日报"
+    assert other["authors"] == ["李四"] and other["subtitle"] == ""
+    assert other["source"] == "株洲日报" and other["year"] == 2019  # the page's paper
+    catalogued = page | {"provenance": {"authors": "catalogue"}}
+    assert _cited_meta(catalogued, facts)["authors"] == META["authors"]  # the catalogue wins
 
 
 def test_what_is_unknown_is_left_out():
