@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is no
 def plan(target: str, tmp_path: Path, *variables: str) -> str:
     """The commands ``make`` would run for a target, with a venv that does not exist yet."""
     result = subprocess.run(
-        ["make", "-n", target, f"VENV={tmp_path / 'venv'}", *variables],
+        ["make", "--no-print-directory", "-n", target, f"VENV={tmp_path / 'venv'}", *variables],
         cwd=PROJECT,
         capture_output=True,
         text=True,
