@@ -32,6 +32,7 @@ import re
 import shutil
 import signal
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -514,6 +515,20 @@ def _load_in_worker(file: ReportFile) -> Report | ReportError:
         return ReportError(name, f"cannot be ingested: {type(exc).__name__}: {exc}")
 
 
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored while processes are forked (the main thread only can change it), so no
+    worker takes a Ctrl-C in the moment between its fork and its own handler."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 LOAD_AHEAD_PER_JOB = 16  # reports read ahead of the writer, per reading process
 
 
@@ -527,7 +542,8 @@ def _load_all(
         yield from map(_load_in_worker, files)
         return
     context = multiprocessing.get_context("fork")
-    pool = context.Pool(jobs, _init_pool_worker, (catalogue, settings, userdict))
+    with _sigint_ignored():  # workers are born ignoring Ctrl-C, before their initializer runs
+        pool = context.Pool(jobs, _init_pool_worker, (catalogue, settings, userdict))
     pending: deque = deque()
     try:
         for file in files:
