@@ -1,12 +1,11 @@
-"""Text analysis for the index: folding, jieba words and character n-grams, Whoosh style.
+"""Text analysis for the index: folding and jieba words, Whoosh style.
 
-Two analysers read every paragraph:
-
-- ``word_analyzer()`` = ``FoldingTokenizer() | JiebaFilter()``: jieba words of the folded text,
-  consecutive positions, character offsets into the original text. Used for ranking.
-- ``gram_analyzer()`` = ``FoldingTokenizer() | GramFilter()``: every character and every pair of
-  adjacent characters of the folded text, positioned by folded character index. A string of any
-  length is a phrase of its bigrams, so a search for it finds every paragraph containing it.
+Ingest analyses each paragraph once, in its reading processes (:func:`analyse`): the folded text
+and its jieba words. Whoosh's ``words`` field gets the words ready cut (:func:`word_list`, read
+by :class:`WordListTokenizer`); the folded text and the words also make the segment's n-gram
+table (``ngrams``), which does exact matching and ranking statistics. ``word_analyzer()`` =
+``FoldingTokenizer() | JiebaFilter()`` gives the same words from raw text, with positions and
+character offsets into the original. :func:`query_grams` names the bigrams of a string.
 
 The index pickles these classes with its schema: keep them top-level in this module, whose
 import path must not change.
@@ -39,8 +38,9 @@ from .folding import FOLDING_VERSION, fold, fold_with_offsets
 # 5 report records keep the lineage of corrected text; 6 layout repair on evidence (other blocks);
 # 7 story facts, mentioned places and inferred years per paragraph (metadata from evidence only);
 # 8 blocks keep their page, report records the original's file name and media type, and their
-# newspaper page (版次)
-ANALYSIS_VERSION = "8"
+# newspaper page (版次); 9 characters and bigrams in numpy tables per segment, not in Whoosh, and
+# facet values as columns only
+ANALYSIS_VERSION = "9"
 USERDICT_NAME = "userdict.txt"
 PLACE_WORD_FREQ = 2000
 
@@ -177,7 +177,10 @@ class FoldingTokenizer(Tokenizer):
         mode: str = "",
         **kwargs: object,
     ) -> Iterator[Token]:
-        folded, offsets = fold_with_offsets(value)
+        if chars:
+            folded, offsets = fold_with_offsets(value)
+        else:  # positions and words only: no map back to the original needed
+            folded, offsets = fold(value), None
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         token.text = folded
         token.offsets = offsets
@@ -232,27 +235,48 @@ class JiebaFilter(_SplitFilter):
             start = end
 
 
-class GramFilter(_SplitFilter):
-    """Splits folded text into characters and adjacent pairs, positioned by character index.
+WORD_SEPARATOR = "\x1f"  # folding drops control characters: no folded word holds one
 
-    In ``query`` mode it yields only what a phrase needs: the bigrams, or the single character
-    of a one-character text. Every character is indexed, spaces and punctuation included, so
-    any quoted string, however odd, is matched exactly.
-    """
+
+def analyse(text: str) -> tuple[str, list[str]]:
+    """A paragraph's folded text and its jieba words (punctuation and spaces left out)."""
+    folded = fold(text)
+    return folded, cut(folded)
+
+
+def word_list(words: list[str]) -> str:
+    """Words ready cut, as the ``words`` field takes them."""
+    return WORD_SEPARATOR.join(words)
+
+
+class WordListTokenizer(Tokenizer):
+    """Yields the words of a :func:`word_list` value, at consecutive positions (no jieba here:
+    the words were cut when the paragraph was read)."""
 
     def __eq__(self, other: object) -> bool:
         return other.__class__ is self.__class__
 
-    def pieces(self, text: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
-        if mode == "query":
-            for i, gram in enumerate(query_grams(text)):
-                yield gram, i, i, i + len(gram)
-            return
-        last = len(text) - 1
-        for i, char in enumerate(text):
-            yield char, i, i, i + 1
-            if i < last:
-                yield text[i : i + 2], i, i, i + 2
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        token.boost = 1.0
+        token.stopped = False
+        for position, word in enumerate(w for w in value.split(WORD_SEPARATOR) if w):
+            token.text = word
+            if positions:
+                token.pos = start_pos + position
+            yield token
 
 
 def word_analyzer() -> Composable:
@@ -260,17 +284,9 @@ def word_analyzer() -> Composable:
     return FoldingTokenizer() | JiebaFilter()
 
 
-def gram_analyzer() -> Composable:
-    """Folded characters and bigrams, for exact recall."""
-    return FoldingTokenizer() | GramFilter()
-
-
 def query_grams(folded: str) -> list[str]:
-    """The ``grams`` terms whose phrase matches exactly the (already folded) string.
-
-    A single character is one term; a longer string is the list of its overlapping bigrams,
-    which match at consecutive positions exactly where the string occurs.
-    """
+    """The characters or bigrams whose occurrence at consecutive positions is exactly the
+    (already folded) string: a single character, or the list of its overlapping bigrams."""
     if len(folded) <= 1:
         return [folded] if folded else []
     return [folded[i : i + 2] for i in range(len(folded) - 1)]

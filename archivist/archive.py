@@ -62,6 +62,7 @@ class Report:
     pages: list[int | None] = field(default_factory=list)  # the page each block starts on
     file: str = ""  # the original's path under the archive
     media_type: str = "text/plain"
+    analysed: list[tuple[str, list[str]]] = field(default_factory=list)  # per block: folded, words
 
 
 def doc_id_for(archive_dir: Path, path: Path) -> str:

@@ -65,14 +65,18 @@ def _without_marks(text: str) -> str:
 
 
 class _FoldTable(dict):
-    """A str.translate table that folds characters it has not seen yet on first use."""
+    """A str.translate table that folds characters it has not seen yet on first use, noting
+    those that do not fold to exactly one other character."""
 
     def __missing__(self, codepoint: int) -> str:
         folded = fold_char(chr(codepoint))
+        if len(folded) != 1 or folded == " ":
+            _IRREGULAR.add(chr(codepoint))
         self[codepoint] = folded
         return folded
 
 
+_IRREGULAR: set[str] = set()  # characters that vanish, become several, or are white space
 _TABLE = _FoldTable()
 
 
@@ -88,6 +92,9 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     The offsets list has one extra entry, ``len(text)``, so a folded span ``[i, j)`` maps to the
     original span ``[offsets[i], offsets[j - 1] + 1)``.
     """
+    translated = text.translate(_TABLE)
+    if _IRREGULAR.isdisjoint(text):  # every character folded to one: offsets are positions
+        return translated, list(range(len(text) + 1))
     out: list[str] = []
     offsets: list[int] = []
     previous_space = False

@@ -41,8 +41,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tqdm import tqdm
+from whoosh import columns
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.codec.whoosh3 import W3PerDocReader
+from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, EmptyIndexError, FileIndex, LockError, clean_files
 from whoosh.multiproc import MpWriter, SubWriterTask
@@ -50,7 +52,7 @@ from whoosh.query import Term
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
-from . import analysis, reprints
+from . import analysis, ngrams, reprints
 from .archive import (
     REPORT_SUFFIX,
     Report,
@@ -95,28 +97,44 @@ def write_error(root: Path, exc: BaseException) -> IndexError_:
     )
 
 
+class StoredColumn(COLUMN):
+    """A text value stored with its document and kept in a column, but not indexed (no
+    postings): facet, filter and sort values, which are read as columns, never looked up."""
+
+    stored = True
+
+    def __init__(self) -> None:
+        super().__init__(columns.VarBytesColumn())
+
+    def to_bytes(self, value: str) -> bytes:
+        return value.encode("utf-8")
+
+    def from_bytes(self, value: bytes) -> str:
+        return value.decode("utf-8")
+
+
 def make_schema() -> Schema:
-    """One Whoosh document per block, plus one record per report (``rec`` tells which)."""
+    """One Whoosh document per block, plus one record per report (``rec`` tells which).
+    Only ``rec``, ``doc_id`` and ``n`` are looked up; the other values are columns."""
     return Schema(
         rec=ID(),
         doc_id=ID(stored=True, sortable=True),
         n=NUMERIC(int, bits=32, stored=True, sortable=True, signed=True),
-        kind=ID(stored=True, sortable=True),
+        kind=StoredColumn(),
         text=STORED(),
-        words=TEXT(analyzer=analysis.word_analyzer(), phrase=False),
-        grams=TEXT(analyzer=analysis.gram_analyzer(), phrase=True),
+        words=TEXT(analyzer=analysis.WordListTokenizer(), phrase=False),  # ready cut
         story=STORED(),
-        fp=ID(stored=True),
+        fp=STORED(),
         title=STORED(),
-        city=ID(stored=True, sortable=True),
-        county=ID(stored=True, sortable=True),
-        year=ID(stored=True, sortable=True),
-        year_inferred=ID(stored=True, sortable=True),  # "1" when the year was deduced
-        date=ID(stored=True, sortable=True),
-        places=ID(stored=True, sortable=True),  # places the paragraph mentions (place_tokens)
+        city=StoredColumn(),
+        county=StoredColumn(),
+        year=StoredColumn(),
+        year_inferred=StoredColumn(),  # "1" when the year was deduced
+        date=StoredColumn(),
+        places=StoredColumn(),  # places the paragraph mentions (place_tokens)
         facts=STORED(),  # the facts of the paragraph's story (metadata.StoryMeta)
-        date_first=ID(sortable=True),
-        date_last=ID(sortable=True),
+        date_first=StoredColumn(),
+        date_last=StoredColumn(),
         meta=STORED(),
         content_hash=STORED(),
         lineage=STORED(),
@@ -124,9 +142,38 @@ def make_schema() -> Schema:
     )
 
 
+def _cached_reader(self, fieldname: str, column):
+    """``W3PerDocReader._cached_reader`` that also remembers a column a segment lacks: Whoosh
+    2.7.4 asks the file system again for every posting whose field has no length column (a
+    third of the time of a commit)."""
+    readers = self._readers
+    if fieldname not in readers:
+        present = self.has_column(fieldname)
+        readers[fieldname] = self.column_reader(fieldname, column) if present else None
+    return readers[fieldname]
+
+
+W3PerDocReader._cached_reader = _cached_reader  # a segment's files never change once written
+
+
 def fingerprint(text: str) -> str:
     """A short digest of a block's folded text, carried by permalinks."""
-    return hashlib.sha1(fold(text).encode("utf-8")).hexdigest()[:10]
+    return folded_fingerprint(fold(text))
+
+
+def folded_fingerprint(folded: str) -> str:
+    return hashlib.sha1(folded.encode("utf-8")).hexdigest()[:10]
+
+
+ANALYSED = "_analysed"  # a block document's (folded text, words); Whoosh ignores "_" names
+
+
+def add_document(writer, document: dict, inputs: ngrams.TableInputs) -> None:
+    """Add a document to a Whoosh writer, and a block's analysis to the n-gram table inputs."""
+    analysed = document.pop(ANALYSED, None)
+    writer.add_document(**document)
+    if analysed is not None:
+        inputs.add(document["doc_id"], document["n"], *analysed)
 
 
 def sort_dates(date: str, year: str) -> tuple[str, str]:
@@ -184,8 +231,9 @@ def block_documents(report: Report, lineage: dict[str, str] | None = None) -> It
     places = report.places or [[] for _ in report.blocks]
     story = 0
     pages = report.pages or [None] * len(report.blocks)
-    blocks = zip(iter_blocks(report), places, pages, strict=True)
-    for (n, block), mentioned, page in blocks:
+    analysed = report.analysed or [analysis.analyse(block.text) for block in report.blocks]
+    blocks = zip(iter_blocks(report), places, pages, analysed, strict=True)
+    for (n, block), mentioned, page, (folded, words) in blocks:
         while story + 1 < len(stories) and stories[story + 1].get("first", 0) <= n:
             story += 1
         facts = stories[story]
@@ -204,13 +252,13 @@ def block_documents(report: Report, lineage: dict[str, str] | None = None) -> It
             "n": n,
             "kind": block.kind,
             "text": block.text,
-            "words": block.text,
-            "grams": block.text,
+            "words": analysis.word_list(words),
             "story": block.story,
             "facts": facts,
             "places": place_tokens(mentioned),
-            "fp": fingerprint(block.text),
+            "fp": folded_fingerprint(folded),
             "page": page,
+            ANALYSED: (folded, words),  # not a field: for the segment's n-gram table
         }
 
 
@@ -239,6 +287,7 @@ class IndexStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._live: LiveIndex | None = None  # only the live generation is kept open
+        self._threads = threading.local()  # each thread's kept searcher (kept_searcher)
 
     @property
     def current_path(self) -> Path:
@@ -306,6 +355,26 @@ class IndexStore:
                     raise IndexError_(f"the index in {self.root} cannot be opened: {exc}") from exc
                 self._live = None
         raise AssertionError("unreachable")
+
+    def kept_searcher(self) -> tuple[Searcher, str]:
+        """Like :meth:`searcher`, but this thread's searcher is kept and given again while it
+        is on the latest commit of the live generation (opening one reads every segment's
+        term table: more than most searches cost). Do not close it; a newer one closes it."""
+        live = self.live()
+        kept = getattr(self._threads, "kept", None)
+        if kept is not None:
+            name, searcher = kept
+            try:
+                fresh = name == live.name and not searcher.is_closed and searcher.up_to_date()
+            except OSError:  # its generation was removed
+                fresh = False
+            if fresh:
+                return searcher, live.userdict
+            self._threads.kept = None
+            searcher.close()
+        searcher, userdict = self.searcher()
+        self._threads.kept = (self.live().name, searcher)
+        return searcher, userdict
 
     def settings(self) -> dict:
         """The live generation's settings (analysis fingerprint, build time, the archive folder
@@ -508,7 +577,9 @@ def _load_in_worker(file: ReportFile) -> Report | ReportError:
     try:
         catalogue = _WORKER["catalogue"]
         settings = _WORKER["settings"]
-        return load_report(file, catalogue, settings, home=catalogue.home)  # type: ignore[arg-type,union-attr]
+        report = load_report(file, catalogue, settings, home=catalogue.home)  # type: ignore[arg-type,union-attr]
+        report.analysed = [analysis.analyse(block.text) for block in report.blocks]
+        return report
     except ReportError as exc:
         return ReportError(name, exc.reason)
     except Exception as exc:  # one bad report must not stop an ingest
@@ -634,9 +705,17 @@ def _ingest_locked(store, archive_dir, rebuild, jobs, progress, allow_removals) 
             result.removed = len(removed)  # not carried into the new generation
         else:
             build.update(archive.files, kept, removed, old)
+    _update_tables(store, build.inputs)
     _update_reprints(store)
     _count(store, result)
     return result
+
+
+def write_tables(generation: Path, inputs: ngrams.TableInputs | None = None) -> None:
+    """Give every segment of a generation its n-gram table (``ngrams``) from what the ingest
+    analysed (``inputs``), and drop the tables of merged-away segments."""
+    with open_for_reading(generation).reader() as reader:
+        ngrams.write_missing_tables(generation, reader, inputs)
 
 
 MAX_REMOVED_SHARE = 0.5
@@ -722,7 +801,9 @@ def kept_documents(old: Searcher, doc_id: str, schema: Schema) -> list[dict]:
         first, last = sort_dates(fields.get("date", ""), fields.get("year", ""))
         document.update(date_first=first, date_last=last)
         if "n" in fields:
-            document.update(rec="block", words=fields["text"], grams=fields["text"])
+            folded, words = analysis.analyse(fields["text"])
+            document.update(rec="block", words=analysis.word_list(words))
+            document[ANALYSED] = (folded, words)
         else:
             document.update(rec="doc")
         documents.append(document)
@@ -827,6 +908,7 @@ class Build:
     jobs: int
     progress: ProgressFactory
     result: IngestResult
+    inputs: ngrams.TableInputs = field(default_factory=ngrams.TableInputs)
 
     def load(self, files: list[ReportFile]) -> Iterator[Report | ReportError]:
         return _load_all(files, self.catalogue, self.settings, self.userdict, self.jobs)
@@ -854,9 +936,10 @@ class Build:
                         self._skip(file, item, old, writer)
                         continue
                     for document in report_documents(item, old):
-                        writer.add_document(**document)
+                        add_document(writer, document, self.inputs)
                     result.added += 1
                 self._keep(kept, old, writer)
+            write_tables(generation, self.inputs)
             fsync_folder(generation, files_too=True)
             store.publish(generation)
         except BaseException:
@@ -875,7 +958,7 @@ class Build:
         """Name a report that cannot be read; a full build keeps its indexed version."""
         documents = kept_documents(old, file.doc_id, writer.schema) if old is not None else []
         for document in documents:
-            writer.add_document(**document)
+            add_document(writer, document, self.inputs)
         kept = " (the indexed version is kept)" if documents else ""
         self.result.skipped.append(ReportError(error.path, error.reason + kept))
 
@@ -885,7 +968,7 @@ class Build:
             return
         for doc_id in kept:
             for document in kept_documents(old, doc_id, writer.schema):
-                writer.add_document(**document)
+                add_document(writer, document, self.inputs)
         self.result.kept = len(kept)
 
     def update(self, files, kept: list[str], removed: list[str], old: Searcher | None) -> None:
@@ -930,7 +1013,7 @@ class Build:
                 continue
             writer.delete_by_term("doc_id", item.doc_id)
             for document in report_documents(item, old):
-                writer.add_document(**document)
+                add_document(writer, document, self.inputs)
             if item.doc_id in indexed:
                 result.changed += 1
             else:
@@ -1002,6 +1085,18 @@ class _CheckedResults:
             return self.results.get(timeout=max(timeout or 0, 30))
         except queue.Empty:
             raise OSError("an index writer process did not report its segment") from None
+
+
+def _update_tables(store: IndexStore, inputs: ngrams.TableInputs) -> None:
+    """Tables for an update's new segments (or those a killed ingest left without one)."""
+    try:
+        write_tables(store.generation_dir(), inputs)
+    except OSError as exc:
+        raise IndexError_(
+            f"the index in {store.root} is up to date, but its n-gram tables could not be "
+            f"written: {getattr(exc, 'strerror', None) or exc}; searches build them in memory "
+            "until the next ingest writes them"
+        ) from exc
 
 
 def _update_reprints(store: IndexStore) -> None:

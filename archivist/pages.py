@@ -110,8 +110,10 @@ def _with_format(path: str, query: SearchQuery, **changes: object) -> str:
 
 def doc_link(doc_id: str, state: SearchQuery, n: int | None = None) -> str:
     """The document page (at paragraph ``n``) carrying the search it was reached from."""
-    params = state.params() + ([("hit", str(n))] if n is not None else [])
-    url = f"/doc/{quote_doc_id(doc_id)}" + ("?" + urlencode(params) if params else "")
+    qs = "&".join(
+        part for part in (state.query_string(), f"hit={n}" if n is not None else "") if part
+    )
+    url = f"/doc/{quote_doc_id(doc_id)}" + ("?" + qs if qs else "")
     return url + (f"#p{n}" if n is not None else "")
 
 
@@ -145,7 +147,7 @@ def search_page(searcher: Searcher, query: SearchQuery) -> dict:
         "hits": [_hit(hit.to_dict(), query) for hit in results.hits],
         "facets": facets,
         "places": _places(facets),
-        "mentioned": _places({"city": [], "county": facets.get("place", [])}, by_parent=True),
+        "mentioned": _places({"city": [], "county": facets.get("place", [])}, nested=True),
         "years": _year_histogram(facets.get("year", []), query),
         "chips": _chips(query),
         "clear_url": search_url(SearchQuery(q=query.q, sort=query.sort, group=query.group)),
@@ -284,16 +286,18 @@ def story_line(facts: dict) -> str:
     return " | ".join(part for part in parts if part)
 
 
-def _places(facets: dict[str, list[dict]], by_parent: bool = False) -> list[dict]:
+def _places(facets: dict[str, list[dict]], nested: bool = False) -> list[dict]:
     """Cities with their counties nested; counties of no listed city under a blank city.
-    With ``by_parent`` the cities are the values of ``county`` without a parent."""
+    With ``nested`` the cities are the values of ``county`` without a parent."""
     counties = facets.get("county", [])
-    if by_parent:
+    if nested:
         facets = {"city": [c for c in counties if not c["parent"]]}
         counties = [c for c in counties if c["parent"]]
+    by_parent: dict[str, list[dict]] = {}
+    for county in counties:
+        by_parent.setdefault(county["parent"], []).append(county)
     tree = [
-        city | {"counties": [c for c in counties if c["parent"] == city["value"]]}
-        for city in facets.get("city", [])
+        city | {"counties": by_parent.get(city["value"], [])} for city in facets.get("city", [])
     ]
     listed = {city["value"] for city in tree}
     orphans = [c for c in counties if c["parent"] not in listed]
@@ -350,6 +354,7 @@ def _facets(results: SearchResults) -> dict[str, list[dict]]:
     query = results.query
     out: dict[str, list[dict]] = {}
     for name, values in results.facets.items():
+        toggled = query.toggled_strings(name, [v.value for v in values])
         out[name] = [
             {
                 "value": v.value,
@@ -357,7 +362,7 @@ def _facets(results: SearchResults) -> dict[str, list[dict]]:
                 "selected": v.selected,
                 "parent": v.parent,
                 "inferred": v.inferred,
-                "toggle_url": search_url(query.toggled(name, v.value)),
+                "toggle_url": "/" + ("?" + toggled[v.value] if toggled[v.value] else ""),
                 "focus": f"{name}:{v.value}",  # app.js puts the focus back here after a reload
             }
             for v in values

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from urllib.parse import urlencode
+from functools import cached_property, lru_cache
+from urllib.parse import quote_plus, urlencode
 
 from .gazetteer import default_gazetteer
 from .querylang import MAX_QUERY_CHARS, ParsedQuery, QuerySyntaxError, parse
@@ -39,6 +40,12 @@ class ParamError(ValueError):
         super().__init__(f"{param}: {message}")
         self.param = param
         self.message = message
+
+
+@lru_cache(maxsize=1 << 14)
+def _quoted(value: str) -> str:
+    """A parameter value as ``urlencode`` writes it (facet values recur: kept)."""
+    return quote_plus(value)
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,29 @@ class SearchQuery:
 
     def query_string(self, **changes: object) -> str:
         """The URL query string of this query with some fields changed."""
-        return urlencode((replace(self, **changes) if changes else self).params())
+        if changes:
+            return replace(self, **changes).query_string()
+        return self._query_string
+
+    @cached_property
+    def _query_string(self) -> str:
+        return urlencode(self.params())
+
+    def toggled_strings(self, facet: str, values: Iterable[str]) -> dict[str, str]:
+        """The query string of this query with each of the values toggled (back on page 1),
+        as ``query_string`` would write it: the other parameters are encoded once."""
+        marker = "\0"  # stands where the facet's values go in params()
+        pairs = replace(self, page=1, **{facet: (marker,)}).params()
+        at = pairs.index((facet, marker))
+        head = [urlencode(pairs[:at])] if at else []
+        tail = [urlencode(pairs[at + 1 :])] if at + 1 < len(pairs) else []
+        current = getattr(self, facet)
+        strings = {}
+        for value in values:
+            new = tuple(v for v in current if v != value) if value in current else (*current, value)
+            middle = [f"{facet}={_quoted(v)}" for v in new]
+            strings[value] = "&".join(head + middle + tail)
+        return strings
 
     def toggled(self, facet: str, value: str) -> SearchQuery:
         """This query with one facet value selected or unselected, back on page 1."""

@@ -2,19 +2,20 @@
 
 Matching (the contract, see ``docs/architecture.md``):
 
-- a plain term matches a paragraph whose folded text contains it (a phrase of character bigrams
-  in the ``grams`` field), or contains each of its jieba words somewhere (ranked lower);
+- a plain term matches a paragraph whose folded text contains it, or contains each of its jieba
+  words somewhere (ranked lower);
 - a quoted term matches exactly the paragraphs containing the string;
 - exact matches rank above scattered ones (a constant bonus far above any BM25 score), then BM25
-  over jieba words and grams, multiplied by the block kind's weight at query time; equal scores
+  over jieba words and bigrams, multiplied by the block kind's weight at query time; equal scores
   are ordered by doc_id and paragraph number;
 - a query of exclusions alone lists every paragraph but the excluded ones.
 
-Each distinct string is looked up once per search (:class:`Finder`); the sets of paragraphs are
-combined in Python, and only the paragraphs that pass are scored (:func:`rank`, straight from the
-posting lists), so the cost of a query grows with its matches, not with its length. Date sorts
-hand the passed set to Whoosh's sortable columns as a :class:`DocSet`. Highlights mark what made
-each term match a paragraph: its whole string where the paragraph contains it, else its words.
+Each distinct string is looked up once per search in the index version's n-gram tables
+(:class:`Finder`, ``matching``, ``ngrams``); sets of paragraphs are ascending numpy arrays of
+document numbers, combined, counted per facet value, scored and sorted in C, so the cost of a
+query grows little with its matches. Only the page of hits shown is read from Whoosh's stored
+fields. Highlights mark what made each term match a paragraph: its whole string where the
+paragraph contains it, else its words.
 
 This layer builds no URLs: links are made by ``pages.py``. Its only markup is the highlighted
 snippets and blocks, made by ``highlight.py`` from escaped text.
@@ -22,17 +23,15 @@ snippets and blocks, made by ``highlight.py`` from escaped text.
 
 from __future__ import annotations
 
-import heapq
+import math
 import time
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 from markupsafe import Markup
-from whoosh import sorting
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-from whoosh.matching import ListMatcher
 from whoosh.query import And, NumericRange, Query, Term
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
@@ -41,13 +40,12 @@ from .analysis import query_grams
 from .caching import RecentCache
 from .folding import fold, fold_with_offsets
 from .highlight import Span, folded_spans, mark, snippet
+from .matching import EMPTY, MatchIndex, as_set, difference, intersect, match_index, union
 from .query import SearchQuery
 from .querylang import ParsedQuery, QuerySyntaxError, QueryTerm, parse
 
 EXACT_BONUS = 1_000_000.0
 GROUP_LIMIT = 3
-PHRASE_CHARS = 10  # longer strings: phrases of their stretches, then a check of the text
-CHECK_LIMIT = 256  # paragraphs few enough to check by reading their text
 MAX_RANKING_TERMS = 24  # at most this many ``words`` terms and ``grams`` terms add to scores
 BLOCKS = Term("rec", "block")
 MAX_BLOCK_NUMBER = 2**31 - 1  # the index's n field is a signed 32-bit number
@@ -55,7 +53,6 @@ MAX_BLOCK_NUMBER = 2**31 - 1  # the index's n field is a signed 32-bit number
 # and with Whoosh's default B=0.75 a five-character caption outscores body text 4 to 1.
 BM25_K1 = 1.2
 BM25_B = 0.1
-SKIP_RATIO = 20  # walk the passed paragraphs (skipping) when postings are this much longer
 # Ranking weight of each block kind: multiplies a paragraph's BM25 score at query time, so
 # titles and headings weigh more than body text, and body more than captions and credits.
 KIND_WEIGHT = {
@@ -79,177 +76,77 @@ class NotFound(LookupError):
 # Matching ------------------------------------------------------------------------------------
 
 
-def _offset(searcher: Searcher) -> int:
-    """The first top-level document number of a (sub-)searcher."""
-    parent = searcher.get_parent()
-    return 0 if parent is searcher else parent._offset_for_subsearcher(searcher)
-
-
-class DocSet(Query):
-    """A Whoosh query matching a fixed set of (top-level) document numbers, for sorting them
-    by a column (every weight is 1: nothing is ranked by it)."""
-
-    def __init__(self, docnums: Iterable[int]) -> None:
-        self.docnums = sorted(set(docnums))
-
-    def __repr__(self) -> str:
-        return f"DocSet({len(self.docnums)} documents)"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, DocSet) and self.docnums == other.docnums
-
-    def __hash__(self) -> int:
-        return hash(tuple(self.docnums))
-
-    def estimate_size(self, ixreader) -> int:
-        return len(self.docnums)
-
-    def estimate_min_size(self, ixreader) -> int:
-        return len(self.docnums)
-
-    def matcher(self, searcher: Searcher, context=None) -> ListMatcher:
-        offset = _offset(searcher)
-        end = offset + searcher.reader().doc_count_all()
-        low, high = bisect_left(self.docnums, offset), bisect_left(self.docnums, end)
-        return ListMatcher([d - offset for d in self.docnums[low:high]], all_weights=1.0)
-
-
-def phrase_docs(searcher: Searcher, grams: list[str]) -> list[int]:
-    """Paragraphs where the grams stand at consecutive positions (the string they spell).
-
-    The same answer as a Whoosh ``Phrase`` of the grams, several times faster: the rarest
-    gram's postings drive, the others skip to each candidate, and positions are compared as
-    sets instead of through Whoosh's general span machinery.
-    """
-    reader = searcher.reader()
-    if any(("grams", g) not in reader for g in grams):
-        return []
-    if len(grams) == 1:
-        return list(searcher.docs_for_query(Term("grams", grams[0])))
-    by_rarity = sorted(range(len(grams)), key=lambda i: searcher.doc_frequency("grams", grams[i]))
-    matchers = [(i, searcher.postings("grams", grams[i])) for i in by_rarity]
-    (first_offset, driver), others = matchers[0], matchers[1:]
-    found: list[int] = []
-    while driver.is_active():
-        doc = driver.id()
-        if _all_at(others, doc) and _consecutive(first_offset, driver, others):
-            found.append(doc)
-        driver.next()
-        if any(not m.is_active() for _, m in others):
-            break
-    return found
-
-
-def _all_at(matchers, doc: int) -> bool:
-    """Move every matcher to ``doc``; whether they all have it."""
-    for _, matcher in matchers:
-        if matcher.id() < doc:
-            matcher.skip_to(doc)
-        if not matcher.is_active() or matcher.id() != doc:
-            return False
-    return True
-
-
-def _consecutive(offset: int, driver, others) -> bool:
-    """Whether some start position has every gram at start + its offset in the phrase."""
-    starts = {p - offset for p in driver.value_as("positions")}
-    for gram_offset, matcher in others:
-        starts &= {p - gram_offset for p in matcher.value_as("positions")}
-        if not starts:
-            return False
-    return True
-
-
-def stretches(folded: str) -> list[str]:
-    """PHRASE_CHARS-long pieces of a long string that cover it (the last one may overlap)."""
-    starts = range(0, len(folded) - PHRASE_CHARS + 1, PHRASE_CHARS)
-    return list(
-        dict.fromkeys([*(folded[i : i + PHRASE_CHARS] for i in starts), folded[-PHRASE_CHARS:]])
-    )
-
-
 class Finder:
-    """Document numbers of the paragraphs containing strings, each string looked up once.
-
-    Short strings are phrases of their bigrams in the ``grams`` field. Strings that must all be
-    present (a term's words, the stretches of a long string) are looked up rarest first until
-    few paragraphs are left, which are then checked by reading their text; a long string is
-    finally checked whole. Checks read the stored text, folded as it was indexed, so every
-    answer stays exact.
-    """
+    """The paragraphs containing strings, as ascending arrays of document numbers, each string
+    looked up once per search in the index version's n-gram tables (``matching``): exact, and
+    independent of how many paragraphs a string is in."""
 
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
-        self.cache: dict[str, frozenset[int]] = {}
+        self.index: MatchIndex = match_index(searcher)
+        self.cache: dict[str, np.ndarray] = {}
         self.texts: dict[int, str] = {}
 
-    def containing(self, folded: str) -> frozenset[int]:
+    @property
+    def size(self) -> int:
+        return self.index.size
+
+    def containing(self, folded: str) -> np.ndarray:
         """Paragraphs whose folded text contains the (folded) string."""
         found = self.cache.get(folded)
         if found is None:
-            found = self.cache[folded] = frozenset(self._lookup(folded))
+            found = self.cache[folded] = self.index.containing(folded)
         return found
 
-    def containing_all(self, strings: Iterable[str]) -> frozenset[int]:
+    def containing_all(self, strings: Iterable[str]) -> np.ndarray:
         """Paragraphs whose folded text contains every one of the strings."""
-        remaining = sorted(dict.fromkeys(strings), key=self._estimate)
-        found: frozenset[int] | None = None
-        while remaining:
-            if found is not None and len(found) <= CHECK_LIMIT:
-                return frozenset(d for d in found if all(s in self.text(d) for s in remaining))
-            docs = self.containing(remaining.pop(0))
-            found = docs if found is None else found & docs
-            if not found:
+        found: np.ndarray | None = None
+        for folded in sorted(dict.fromkeys(strings), key=len, reverse=True):  # longest: rarest
+            docs = self.containing(folded)
+            found = docs if found is None else intersect(found, docs, self.size)
+            if not len(found):
                 break
-        return found or frozenset()
+        return EMPTY if found is None else found
 
     def text(self, docnum: int) -> str:
         """The folded text of a paragraph (as indexed)."""
         folded = self.texts.get(docnum)
         if folded is None:
-            stored = self.searcher.stored_fields(docnum).get("text", "")
+            stored = self.searcher.stored_fields(int(docnum)).get("text", "")
             folded = self.texts[docnum] = fold(stored)
         return folded
 
-    def _lookup(self, folded: str) -> Iterable[int]:
-        if len(folded) <= PHRASE_CHARS:
-            return phrase_docs(self.searcher, query_grams(folded))
-        candidates = self.containing_all(stretches(folded))
-        return (d for d in candidates if folded in self.text(d))
-
-    def _estimate(self, folded: str) -> int:
-        """An upper bound on the paragraphs containing the string: those with its rarest gram."""
-        frequency = self.searcher.doc_frequency
-        return min(frequency("grams", gram) for gram in query_grams(folded))
-
-    def term(self, term: QueryTerm) -> tuple[frozenset[int], frozenset[int]]:
+    def term(self, term: QueryTerm) -> tuple[np.ndarray, np.ndarray]:
         """(paragraphs containing the term's string, those or ones containing all its words)."""
         exact = self.containing(term.folded)
         if not term.words:
             return exact, exact
-        return exact, exact | self.containing_all(term.words)
+        return exact, union(exact, self.containing_all(term.words), self.size)
 
-    def query(self, parsed: ParsedQuery) -> tuple[set[int], set[int]]:
+    def query(self, parsed: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
         """(matching paragraphs, those matching every group exactly), exclusions applied."""
+        size = self.size
         if parsed.groups:
-            matching: set[int] | None = None
-            exact: set[int] = set()
+            matching: np.ndarray | None = None
+            exact = EMPTY
             for group in parsed.groups:
-                strict_any: set[int] = set()
-                loose_any: set[int] = set()
+                strict_any, loose_any = EMPTY, EMPTY
                 for term in group:
                     strict_docs, loose_docs = self.term(term)
-                    strict_any |= strict_docs
-                    loose_any |= loose_docs
-                exact = strict_any if matching is None else exact & strict_any
-                matching = loose_any if matching is None else matching & loose_any
+                    strict_any = union(strict_any, strict_docs, size)
+                    loose_any = union(loose_any, loose_docs, size)
+                if matching is None:
+                    matching, exact = loose_any, strict_any
+                else:
+                    matching = intersect(matching, loose_any, size)
+                    exact = intersect(exact, strict_any, size)
         else:
-            matching = set(self.searcher.docs_for_query(BLOCKS))
-            exact = set(matching)
+            matching = exact = self.index.live
         for term in parsed.excluded:
-            matching -= self.containing(term.folded)
-            exact -= self.containing(term.folded)
-        return matching or set(), exact
+            excluded = self.containing(term.folded)
+            matching = difference(matching, excluded, size)
+            exact = difference(exact, excluded, size)
+        return matching, exact
 
 
 def ranking_terms(parsed: ParsedQuery) -> list[tuple[str, str]]:
@@ -265,50 +162,39 @@ def ranking_terms(parsed: ParsedQuery) -> list[tuple[str, str]]:
 
 
 def rank(
-    searcher: Searcher, parsed: ParsedQuery, passed: set[int], exact: set[int], columns
-) -> dict[int, float]:
-    """Scores of the passed paragraphs: a constant bonus for exact matches, plus BM25 over the
-    ranking terms multiplied by the kind's weight.
-
-    Computed straight from the posting lists with field lengths cached per index version: three
-    to five times faster than Whoosh's scoring of the same query, which also skipped optional
-    clauses for some paragraphs.
-    """
-    bm25 = dict.fromkeys(passed, 0.0)
+    searcher: Searcher, parsed: ParsedQuery, passed: np.ndarray, exact: np.ndarray, columns
+) -> np.ndarray:
+    """Scores of the passed paragraphs (in their order): a constant bonus for exact matches,
+    plus BM25 over the ranking terms multiplied by the kind's weight."""
+    index = match_index(searcher)
+    at = np.full(index.size, -1, dtype=np.int64)
+    at[passed] = np.arange(len(passed))
+    scores = np.zeros(len(passed))
     for name, text in ranking_terms(parsed):
-        if (name, text) in searcher.reader():
-            _add_bm25(searcher, name, text, bm25, columns.lengths(searcher, name))
-    weights = columns.kind_weight
-    return {
-        doc: score * weights[doc] + (EXACT_BONUS if doc in exact else 0.0)
-        for doc, score in bm25.items()
-    }
+        docs, weights = index.frequencies(name, text)
+        if len(docs):
+            lengths = columns.lengths(searcher, name)
+            _add_bm25(searcher, name, docs, weights, at, lengths, scores)
+    scores *= columns.codes.kind_weight[passed]
+    scores[at[intersect(exact, passed, index.size)]] += EXACT_BONUS
+    return scores
 
 
-def _add_bm25(searcher, name: str, text: str, scores: dict[int, float], lengths) -> None:
-    """Add one term's BM25 to the scores of the paragraphs it occurs in."""
-    idf = searcher.idf(name, text)
+def _add_bm25(searcher, name, docs, weights, at, lengths, scores) -> None:
+    """Add one term's BM25 to the scores of the passed paragraphs it occurs in."""
+    idf = math.log(searcher.doc_count_all() / (len(docs) + 1)) + 1
     norm = BM25_K1 * (1 - BM25_B)
-    slope = BM25_K1 * BM25_B / (searcher.avg_field_length(name) or 1.0)
-    postings = searcher.postings(name, text)
+    slope = BM25_K1 * BM25_B / (_average_length(searcher, name, lengths) or 1.0)
+    where = at[docs]
+    inside = where >= 0
+    docs, weights, where = docs[inside], weights[inside], where[inside]
+    scores[where] += idf * weights * (BM25_K1 + 1) / (weights + norm + slope * lengths[docs])
 
-    def add(doc: int) -> None:
-        tf = postings.weight()
-        scores[doc] += idf * tf * (BM25_K1 + 1) / (tf + norm + slope * lengths[doc])
 
-    if len(scores) * SKIP_RATIO < searcher.doc_frequency(name, text):
-        for doc in sorted(scores):
-            if not postings.is_active():
-                break
-            postings.skip_to(doc)
-            if postings.is_active() and postings.id() == doc:
-                add(doc)
-        return
-    while postings.is_active():
-        doc = postings.id()
-        if doc in scores:
-            add(doc)
-        postings.next()
+def _average_length(searcher: Searcher, name: str, lengths: np.ndarray) -> float:
+    if name == "words":
+        return searcher.avg_field_length(name)
+    return match_index(searcher).average_length()
 
 
 # Facets --------------------------------------------------------------------------------------
@@ -324,19 +210,34 @@ class FacetColumns:
     doc_id: list[str]
     n: list[int]
     kind_weight: list[float]
-    field_lengths: dict[str, list[int]] = field(default_factory=dict)
+    field_lengths: dict[str, np.ndarray] = field(default_factory=dict)
     columns: dict[str, list[str]] = field(default_factory=dict)
     metas: list[dict] | None = None
     doc_fields: dict[str, dict[str, str]] | None = None
     places: list[frozenset[tuple[str, str]]] = field(default_factory=list)
     year_inferred: list[str] = field(default_factory=list)
+    date_first: list[str] = field(default_factory=list)
+    date_last: list[str] = field(default_factory=list)
+    _codes: FacetCodes | None = field(default=None, repr=False)
 
-    def lengths(self, searcher: Searcher, name: str) -> list[int]:
-        """Every paragraph's length in a text field, read once per index version."""
+    def lengths(self, searcher: Searcher, name: str) -> np.ndarray:
+        """Every paragraph's length in ``words`` (jieba words) or ``grams`` (folded characters),
+        read once per index version."""
         found = self.field_lengths.get(name)
-        if found is None:  # two threads may both read it: the same list, assigned whole
-            found = self.field_lengths[name] = _field_lengths(searcher.reader(), name)
+        if found is None:  # two threads may both read it: the same array, assigned whole
+            if name == "words":
+                found = np.array(_field_lengths(searcher.reader(), name), dtype=np.float64)
+            else:
+                found = match_index(searcher).lengths().astype(np.float64)
+            self.field_lengths[name] = found
         return found
+
+    @property
+    def codes(self) -> FacetCodes:
+        """The columns as numpy codes, for counting and sorting in C (built once)."""
+        if self._codes is None:  # two threads may both build it: equal values, assigned whole
+            self._codes = FacetCodes.of(self)
+        return self._codes
 
     def column(self, searcher: Searcher, name: str) -> list[str]:
         """Another sortable column (``date``, say), read once per index version."""
@@ -388,10 +289,14 @@ _COLUMN_CACHE: RecentCache[FacetColumns] = RecentCache(COLUMN_VERSIONS_KEPT)
 
 def facet_columns(searcher: Searcher) -> FacetColumns:
     """The facet columns of the searcher's index version, read once per version; the last
-    COLUMN_VERSIONS_KEPT versions are kept."""
-    reader = searcher.reader()
-    key = (id(searcher._ix) if getattr(searcher, "_ix", None) else 0, _reader_key(reader))
-    return _COLUMN_CACHE.get(key, lambda: _read_columns(reader))
+    COLUMN_VERSIONS_KEPT versions are kept (and noted on the searcher)."""
+    found = getattr(searcher, "_archivist_columns", None)
+    if found is None:
+        reader = searcher.reader()
+        key = (id(searcher._ix) if getattr(searcher, "_ix", None) else 0, _reader_key(reader))
+        found = _COLUMN_CACHE.get(key, lambda: _read_columns(reader))
+        searcher._archivist_columns = found
+    return found
 
 
 def _read_columns(reader) -> FacetColumns:
@@ -407,7 +312,73 @@ def _read_columns(reader) -> FacetColumns:
     )
     columns.places = _place_column(reader)
     columns.year_inferred = column("year_inferred")
+    columns.date_first = column("date_first")
+    columns.date_last = column("date_last")
     return columns
+
+
+def _coded(values: list) -> tuple[np.ndarray, list]:
+    """(each value's index among the distinct values, the distinct values in sorted order)."""
+    distinct = sorted(set(values))
+    index = {value: i for i, value in enumerate(distinct)}
+    return np.fromiter((index[v] for v in values), dtype=np.int32, count=len(values)), distinct
+
+
+def _ranks(codes: np.ndarray) -> np.ndarray:
+    """The inverse of a permutation: each position's rank."""
+    ranks = np.empty(len(codes), dtype=np.int64)
+    ranks[codes] = np.arange(len(codes))
+    return ranks
+
+
+@dataclass
+class FacetCodes:
+    """The facet and sort columns as numpy arrays of codes into their distinct values."""
+
+    city: np.ndarray
+    cities: list[str]
+    county: np.ndarray
+    counties: list[str]
+    pair: np.ndarray  # (city, county) of each document
+    pairs: list[tuple[str, str]]
+    year: np.ndarray
+    years: list[str]
+    inferred: np.ndarray  # bool: the year was deduced
+    place_doc: np.ndarray  # every (document, mentioned place) pair, by document
+    place_pair: np.ndarray  # ... its place, a code into place_pairs
+    place_pairs: list[tuple[str, str]]
+    kind_weight: np.ndarray
+    order: np.ndarray  # each document's rank by (doc_id, paragraph number): ties broken by it
+    date_first: np.ndarray  # ranks of the date sort keys (string order)
+    date_last: np.ndarray
+
+    @classmethod
+    def of(cls, columns: FacetColumns) -> FacetCodes:
+        city, cities = _coded(columns.city)
+        county, counties = _coded(columns.county)
+        pair, pairs = _coded(list(zip(columns.city, columns.county, strict=True)))
+        year, years = _coded(columns.year)
+        doc_id, _ = _coded(columns.doc_id)
+        numbers = np.array(columns.n, dtype=np.int64)
+        place_doc, place_pair, place_pairs = _place_codes(columns.places)
+        return cls(
+            city, cities, county, counties, pair, pairs, year, years,
+            np.array([bool(v) for v in columns.year_inferred], dtype=bool),
+            place_doc, place_pair, place_pairs,
+            np.array(columns.kind_weight, dtype=np.float64),
+            _ranks(np.lexsort((numbers, doc_id))),
+            _coded(columns.date_first)[0],
+            _coded(columns.date_last)[0],
+        )  # fmt: skip
+
+
+def _place_codes(places: list[frozenset[tuple[str, str]]]):
+    """(documents, place codes, distinct places) of every place a document mentions."""
+    distinct = sorted({pair for mentioned in places for pair in mentioned})
+    index = {pair: i for i, pair in enumerate(distinct)}
+    docs = [doc for doc, mentioned in enumerate(places) for _ in mentioned]
+    codes = [index[pair] for mentioned in places for pair in mentioned]
+    return np.array(docs, dtype=np.int64), np.array(codes, dtype=np.int64), distinct
 
 
 def place_pairs(tokens: str) -> frozenset[tuple[str, str]]:
@@ -462,43 +433,58 @@ class FacetCounts:
     year_inferred: Counter = field(default_factory=Counter)
 
 
-def _mentions_any(pairs: frozenset[tuple[str, str]], places: set[str]) -> bool:
-    """Whether a paragraph mentions one of the places (city or county full names)."""
-    return any(city in places or county in places for city, county in pairs)
+def _allowed(values: list, test) -> np.ndarray:
+    """A bool per distinct value: whether it passes the test."""
+    return np.fromiter((bool(test(v)) for v in values), dtype=bool, count=len(values))
+
+
+def _tally(codes: np.ndarray, values: list, keep: np.ndarray | None = None) -> Counter:
+    """How many documents have each value (optionally only those ``keep`` says)."""
+    if keep is not None:
+        codes = codes[keep]
+    counts = np.bincount(codes, minlength=len(values))
+    return Counter({values[i]: int(counts[i]) for i in np.flatnonzero(counts)})
 
 
 def count_and_filter(
-    docnums: Iterable[int], columns: FacetColumns, query: SearchQuery
-) -> tuple[set[int], FacetCounts]:
-    """The documents passing every facet filter, and the facet counts (each facet's counts
-    ignore that facet's own selection)."""
+    docnums, columns: FacetColumns, query: SearchQuery
+) -> tuple[np.ndarray, FacetCounts]:
+    """The documents passing every facet filter (ascending), and the facet counts (each
+    facet's counts ignore that facet's own selection)."""
+    docs = as_set(docnums)
+    codes = columns.codes
+    every = np.ones(len(docs), dtype=bool)
+    ok_city, ok_county, ok_year = every, every, every
+    if query.city:
+        ok_city = _allowed(codes.cities, set(query.city).__contains__)[codes.city[docs]]
+    if query.county:
+        ok_county = _allowed(codes.counties, set(query.county).__contains__)[codes.county[docs]]
+    if query.has_year_filter:
+        ok_year = _allowed(codes.years, query.allows_year)[codes.year[docs]]
+    ok_place = _mentioning(docs, codes, set(query.place)) if query.place else every
     counts = FacetCounts()
-    passed: set[int] = set()
-    cities, counties, places = set(query.city), set(query.county), set(query.place)
-    plain_years = not query.has_year_filter
-    allows_year = query.allows_year
-    city_col, county_col, year_col = columns.city, columns.county, columns.year
-    place_col, inferred_col = columns.places, columns.year_inferred
-    for doc in docnums:
-        city, county, year = city_col[doc], county_col[doc], year_col[doc]
-        mentioned = place_col[doc] if place_col else frozenset()
-        ok_city = not cities or city in cities
-        ok_county = not counties or county in counties
-        ok_place = not places or _mentions_any(mentioned, places)
-        ok_year = plain_years or allows_year(year)
-        if ok_county and ok_year and ok_place:
-            counts.city[city] += 1
-        if ok_city and ok_year and ok_place:
-            counts.county[(city, county)] += 1
-        if ok_city and ok_county and ok_year:
-            counts.place.update(mentioned)
-        if ok_city and ok_county and ok_place:
-            counts.year[year] += 1
-            if inferred_col and inferred_col[doc]:
-                counts.year_inferred[year] += 1
-            if ok_year:
-                passed.add(doc)
-    return passed, counts
+    counts.city = _tally(codes.city[docs], codes.cities, ok_county & ok_year & ok_place)
+    counts.county = _tally(codes.pair[docs], codes.pairs, ok_city & ok_year & ok_place)
+    counts.place = _place_tally(docs[ok_city & ok_county & ok_year], codes)
+    placed = ok_city & ok_county & ok_place
+    counts.year = _tally(codes.year[docs], codes.years, placed)
+    counts.year_inferred = _tally(codes.year[docs], codes.years, placed & codes.inferred[docs])
+    return docs[placed & ok_year], counts
+
+
+def _mentioning(docs: np.ndarray, codes: FacetCodes, places: set[str]) -> np.ndarray:
+    """Per document: whether it mentions one of the places (city or county full names)."""
+    wanted = _allowed(codes.place_pairs, lambda pair: pair[0] in places or pair[1] in places)
+    mentioning = np.zeros(len(codes.city), dtype=bool)
+    mentioning[codes.place_doc[wanted[codes.place_pair]]] = True
+    return mentioning[docs]
+
+
+def _place_tally(docs: np.ndarray, codes: FacetCodes) -> Counter:
+    """How many of the documents mention each place."""
+    chosen = np.zeros(len(codes.city), dtype=bool)
+    chosen[docs] = True
+    return _tally(codes.place_pair, codes.place_pairs, chosen[codes.place_doc])
 
 
 def facet_lists(counts: FacetCounts, query: SearchQuery) -> dict[str, list[FacetValue]]:
@@ -569,7 +555,8 @@ class Hit:
     places: list[str] = field(default_factory=list)  # places the paragraph mentions
 
     def to_dict(self, include_text: bool = False) -> dict:
-        data = asdict(self)  # snippet_html stays Markup: safe in templates, a string in JSON
+        data = dict(vars(self))  # snippet_html stays Markup: safe in templates, a string in JSON
+        data["authors"], data["places"] = list(self.authors), list(self.places)
         if not include_text:
             del data["text"]
         return data
@@ -593,13 +580,6 @@ class SearchResults:
         return max(1, -(-count // self.query.per_page))
 
 
-def _sort_facets(sort: str):
-    order = [sorting.FieldFacet("doc_id"), sorting.FieldFacet("n")]
-    if sort == "date_asc":
-        return [sorting.FieldFacet("date_last"), *order]
-    return [sorting.FieldFacet("date_first", reverse=True), *order]
-
-
 def _matches(searcher: Searcher, query: SearchQuery, parsed: ParsedQuery):
     """(paragraphs passing the query and every filter, exact ones, facet counts, columns)."""
     matching, exact = Finder(searcher).query(parsed)
@@ -609,21 +589,21 @@ def _matches(searcher: Searcher, query: SearchQuery, parsed: ParsedQuery):
     if query.reprints == "one":  # facet counts still count every paragraph
         from .reprints import one_of_each
 
-        passed = one_of_each(searcher, passed, columns)
+        passed = as_set(one_of_each(searcher, passed, columns))
     return passed, exact, counts, columns
 
 
 def _in_reports(
-    searcher: Searcher, docnums: set[int], columns: FacetColumns, query, parsed: ParsedQuery
-) -> set[int]:
+    searcher: Searcher, docnums: np.ndarray, columns: FacetColumns, query, parsed: ParsedQuery
+) -> np.ndarray:
     """The paragraphs whose report passes the field terms and the exact date range."""
     if parsed.fields:
         allowed = _reports_with_fields(searcher, columns, parsed)
         doc_ids = columns.doc_id
-        docnums = {d for d in docnums if doc_ids[d] in allowed}
+        docnums = as_set(d for d in docnums.tolist() if doc_ids[d] in allowed)
     if query.has_date_range:
         dates, years = columns.column(searcher, "date"), columns.year
-        docnums = {d for d in docnums if query.allows_date(dates[d], years[d])}
+        docnums = as_set(d for d in docnums.tolist() if query.allows_date(dates[d], years[d]))
     return docnums
 
 
@@ -643,21 +623,34 @@ def _in_order(
     matches: tuple,
     needed: int | None = None,
 ) -> list[tuple[int, float | None]]:
-    """The passed paragraphs in result order, with their scores: the first ``needed``, or all."""
+    """The passed paragraphs in result order, with their scores: the first ``needed``, or all.
+    Ties are broken by (doc_id, paragraph number), a key no build changes."""
     passed, exact, _counts, columns = matches
-    if not passed:
+    if not len(passed):
         return []
+    codes = columns.codes
+    ties = codes.order[passed]
     if parsed.groups and query.sort == "relevance":
         scores = rank(searcher, parsed, passed, exact, columns)
-        doc_ids, numbers = columns.doc_id, columns.n
+        chosen = _best(-scores, ties, needed)
+        return [(int(d), float(v)) for d, v in zip(passed[chosen], scores[chosen], strict=True)]
+    if query.sort == "date_asc":
+        chosen = _best(codes.date_last[passed], ties, needed)
+    else:
+        chosen = _best(-codes.date_first[passed].astype(np.int64), ties, needed)
+    return [(int(d), None) for d in passed[chosen]]
 
-        def key(doc: int) -> tuple[float, str, int]:
-            return (-scores[doc], doc_ids[doc], numbers[doc])  # ties: a key no build changes
 
-        docs = sorted(scores, key=key) if needed is None else heapq.nsmallest(needed, scores, key)
-        return [(doc, scores[doc]) for doc in docs]
-    found = searcher.search(DocSet(passed), limit=needed, sortedby=_sort_facets(query.sort))
-    return [(docnum, None) for _key, docnum in found.top_n]
+def _best(keys: np.ndarray, ties: np.ndarray, needed: int | None) -> np.ndarray:
+    """Positions of the ``needed`` smallest (key, tie) pairs in order (all when None)."""
+    candidates = np.arange(len(keys))
+    if needed is not None and needed < len(keys):
+        if needed <= 0:
+            return candidates[:0]
+        bound = np.partition(keys, needed - 1)[needed - 1]
+        candidates = np.flatnonzero(keys <= bound)  # every tie at the bound, too
+    ordered = candidates[np.lexsort((ties[candidates], keys[candidates]))]
+    return ordered if needed is None else ordered[:needed]
 
 
 def search(searcher: Searcher, query: SearchQuery) -> SearchResults:
@@ -674,8 +667,10 @@ def search(searcher: Searcher, query: SearchQuery) -> SearchResults:
         start = (query.page - 1) * query.per_page
         ordered = _in_order(searcher, query, parsed, matches, start + query.per_page)
         page = [(doc, score, 0) for doc, score in ordered[start:]]
+    index = match_index(searcher)
     results.hits = [
-        _hit(searcher.stored_fields(docnum), parsed, score, more) for docnum, score, more in page
+        _hit(index.stored_fields(docnum, searcher), parsed, score, more)
+        for docnum, score, more in page
     ]
     _count_reprints(searcher, results.hits)
     results.took_ms = (time.perf_counter() - started) * 1000
@@ -684,10 +679,11 @@ def search(searcher: Searcher, query: SearchQuery) -> SearchResults:
 
 def _count_reprints(searcher: Searcher, hits: list[Hit]) -> None:
     """Note on each hit how many other reports carry its text."""
-    from .reprints import also_in  # reprints reads this module's columns
+    from .reprints import reprints_for  # reprints reads this module's columns
 
+    found = reprints_for(searcher) if hits else None
     for hit in hits:
-        hit.also_in = also_in(searcher, hit.doc_id, hit.n)
+        hit.also_in = len(found.others(hit.doc_id, hit.n)) if found is not None else 0
 
 
 def count(searcher: Searcher, query: SearchQuery) -> int:
@@ -699,7 +695,8 @@ def export_hits(searcher: Searcher, query: SearchQuery, limit: int) -> list[Hit]
     """The whole result list, in order, up to ``limit`` hits (page and grouping ignored)."""
     parsed = query.parsed
     ordered = _in_order(searcher, query, parsed, _matches(searcher, query, parsed), limit)
-    return [_hit(searcher.stored_fields(doc), parsed, score) for doc, score in ordered]
+    index = match_index(searcher)
+    return [_hit(index.stored_fields(doc, searcher), parsed, score) for doc, score in ordered]
 
 
 def _grouped_page(ordered: list[tuple[int, float | None]], columns, query) -> tuple:
@@ -877,7 +874,7 @@ def matching_blocks(searcher: Searcher, doc_id: str, q: str) -> dict[int, int]:
     if not parsed.groups:
         return {}
     matching, _exact = Finder(searcher).query(parsed)
-    mine = matching & set(searcher.docs_for_query(_blocks_query(doc_id)))
+    mine = set(matching.tolist()) & set(searcher.docs_for_query(_blocks_query(doc_id)))
     counts = {}
     for docnum in mine:
         fields = searcher.stored_fields(docnum)

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pypinyin.constants import PINYIN_DICT
 from whoosh.searching import Searcher
 
+from .matching import MatchIndex
 from .query import SearchQuery
 from .querylang import FieldTerm, ParsedQuery, QueryTerm
 from .search import Finder, count
@@ -66,21 +67,9 @@ def same_pinyin(char: str) -> list[str]:
     return list(found)
 
 
-def _in_index(reader, text: str) -> bool:
-    """Whether every character pair of the (folded) text occurs somewhere in the index."""
-    if len(text) < 2:
-        return ("grams", text) in reader
-    return all(("grams", text[i : i + 2]) in reader for i in range(len(text) - 1))
-
-
-def _followers(reader, char: str) -> list[str]:
+def _followers(index: MatchIndex, char: str) -> list[str]:
     """Characters that follow ``char`` somewhere in the index."""
-    found = []
-    for gram in reader.expand_prefix("grams", char):
-        text = gram.decode("utf-8") if isinstance(gram, bytes) else gram
-        if len(text) == 2 and text[1].strip():
-            found.append(text[1])
-    return found
+    return [gram[1] for gram in index.bigrams_starting(char) if gram[1].strip()]
 
 
 def pinyin_variants(text: str) -> list[str]:
@@ -90,12 +79,12 @@ def pinyin_variants(text: str) -> list[str]:
     ]
 
 
-def edit_variants(reader, text: str) -> list[str]:
+def edit_variants(index: MatchIndex, text: str) -> list[str]:
     """The text with one character replaced, dropped, inserted or two swapped, where the new
     character pairs occur in the index."""
     variants: list[str] = []
     for i in range(1, len(text)):
-        followers = _followers(reader, text[i - 1])
+        followers = _followers(index, text[i - 1])
         variants += [text[:i] + c + text[i + 1 :] for c in followers if c != text[i]]
         variants += [text[:i] + c + text[i:] for c in followers]
     if len(text) > 2:
@@ -150,20 +139,20 @@ def _conditions(parsed: ParsedQuery) -> list[str]:
 def _term_candidates(searcher: Searcher, parsed: ParsedQuery) -> list[tuple[str, ParsedQuery, str]]:
     """(kind, corrected query, what changed) for each term variant found in the index,
     the variants found in most paragraphs first within each kind."""
-    reader, finder = searcher.reader(), Finder(searcher)
+    finder = Finder(searcher)
     budget = MAX_VARIANTS
     found: list[tuple[str, ParsedQuery, str]] = []
     for kind in ("pinyin", "edit"):
         scored: list[tuple[int, str, QueryTerm]] = []
         for term in parsed.positive_terms():
-            if not 1 < len(term.folded) <= MAX_TERM_CHARS or finder.containing(term.folded):
+            if not 1 < len(term.folded) <= MAX_TERM_CHARS or len(finder.containing(term.folded)):
                 continue  # a term found as it is needs no correction
             if kind == "pinyin":
                 variants = pinyin_variants(term.folded)
             else:
-                variants = edit_variants(reader, term.folded)
+                variants = edit_variants(finder.index, term.folded)
             for variant in variants[:MAX_CHECKED]:
-                if budget <= 0 or not _in_index(reader, variant):
+                if budget <= 0 or not finder.index.has(variant):
                     continue
                 budget -= 1
                 paragraphs = len(finder.containing(variant))

@@ -150,7 +150,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def init_app(app: Flask) -> None:
-    """Open the index store once; close each request's searcher when the request ends."""
+    """Open the index store once; let go of each request's searcher when the request ends."""
     app.extensions["archivist"] = IndexStore(Path(app.config["INDEX_DIR"]))
     app.teardown_appcontext(_close_searcher)
     app.after_request(_security_headers)
@@ -180,10 +180,11 @@ def base_url() -> str:
 
 
 def get_searcher():
-    """This request's own searcher on the latest committed index."""
+    """This request's searcher on the latest committed index (its thread's, kept between
+    requests while the index does not change)."""
     if "searcher" not in g:
         try:
-            searcher, userdict = store().searcher()  # the live generation, swapped or committed
+            searcher, userdict = store().kept_searcher()  # the live generation's latest commit
         except (IndexError_, OSError, ValueError) as exc:
             raise Unavailable(str(exc)) from exc
         analysis.use_user_dictionary_in_thread(userdict)  # this request's, no other thread's
@@ -192,9 +193,8 @@ def get_searcher():
 
 
 def _close_searcher(_exc: BaseException | None = None) -> None:
-    searcher = g.pop("searcher", None)
-    if searcher is not None:
-        searcher.close()
+    """The request is done with its searcher (the thread keeps it: see kept_searcher)."""
+    if g.pop("searcher", None) is not None:
         analysis.use_user_dictionary_in_thread(None)
 
 

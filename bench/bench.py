@@ -1,6 +1,12 @@
 """Benchmark: this project against the naive jieba recipe and a brute-force scan, one corpus.
 
     python bench/bench.py [--paragraphs 20000] [--jobs N] [--out bench/results.json]
+    python bench/bench.py --corpus [--paragraphs 250000] [--no-naive] [--out FILE]
+
+With ``--corpus`` the archive is the shared corpus of real news (``../shared/corpus``, read at
+run time; repeated with other metadata beyond its 254,000 blocks), the 62 queries are drawn
+from it, and SQLite FTS5 (trigram), tantivy and two scans answer them too, interleaved with
+ours in one process (``engines.py``).
 
 Measures, on the same synthetic corpus (bench/make_corpus.py) and in the same run:
 
@@ -133,24 +139,36 @@ def ours_ingest(archive: Path, index: Path, jobs: int) -> dict:
     }
 
 
-def ours_queries(index: Path) -> list[float]:
-    from archivist import analysis
-    from archivist.indexing import IndexStore
-    from archivist.pages import search_page
-    from archivist.query import parse_search_args
+class Ours:
+    """The real search path: the server's searcher (kept per thread while the index does not
+    change), the search page's data (facets, 20 hits)."""
 
-    store = IndexStore(index)
-    ix = store.open()
-    analysis.use_user_dictionary(store.user_dictionary())
-    with ix.searcher() as searcher:  # warm-up: jieba, column caches
-        search_page(searcher, parse_search_args({"q": "公安"}))
-    timings = []
-    for params in QUERIES:
-        started = time.perf_counter()
-        with ix.searcher() as searcher:
-            search_page(searcher, parse_search_args(params))
-        timings.append((time.perf_counter() - started) * 1000)
-    return timings
+    def __init__(self, index: Path) -> None:
+        from archivist import analysis
+        from archivist.indexing import IndexStore
+        from archivist.pages import search_page
+        from archivist.query import parse_search_args
+
+        self.store = store = IndexStore(index)
+        analysis.use_user_dictionary(store.user_dictionary())
+        self.page, self.parse = search_page, parse_search_args
+        self({"q": "公安"})  # warm-up: jieba, column caches
+
+    def __call__(self, params: dict[str, str]) -> int:
+        searcher, _userdict = self.store.kept_searcher()
+        return self.page(searcher, self.parse(params))["total"]
+
+
+def ours_queries(index: Path, queries: list[dict[str, str]] = QUERIES) -> list[float]:
+    ours = Ours(index)
+    return [timed(ours, params)[0] for params in queries]
+
+
+def timed(engine, params: dict[str, str]) -> tuple[float, int]:
+    """(milliseconds, matches) of one query."""
+    started = time.perf_counter()
+    found = engine(params)
+    return (time.perf_counter() - started) * 1000, found
 
 
 # The naive recipe ----------------------------------------------------------------------------
@@ -203,7 +221,7 @@ def naive_ingest(archive: Path, index: Path) -> dict:
     return {"paragraphs": count, "seconds": time.perf_counter() - started}
 
 
-def naive_queries(index: Path) -> list[float]:
+def naive_queries(index: Path, queries: list[dict[str, str]] = QUERIES) -> list[float]:
     from whoosh import index as whoosh_index
     from whoosh import sorting
     from whoosh.qparser import QueryParser
@@ -213,7 +231,7 @@ def naive_queries(index: Path) -> list[float]:
     parser = QueryParser("content", ix.schema)
     facets = {name: sorting.FieldFacet(name) for name in ("city", "county", "year")}
     timings = []
-    for params in [{"q": "公安"}, *QUERIES]:
+    for params in [{"q": "公安"}, *queries]:
         started = time.perf_counter()
         with ix.searcher() as searcher:
             query = parser.parse(params["q"])
@@ -258,7 +276,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve_rss_mb(index: Path) -> float:
+def serve_rss_mb(index: Path, queries: list[dict[str, str]] = QUERIES) -> float:
     """Resident memory of the real server after it answered every benchmark query."""
     port = free_port()
     server = subprocess.Popen(
@@ -285,7 +303,7 @@ def serve_rss_mb(index: Path) -> float:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError("the server did not start") from None
                 time.sleep(0.3)
-        for params in QUERIES:
+        for params in queries:
             urllib.request.urlopen(f"{base}/?{urlencode(params)}", timeout=60).read()
         status = Path(f"/proc/{server.pid}/status").read_text()
         kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
@@ -293,6 +311,126 @@ def serve_rss_mb(index: Path) -> float:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+# The shared corpus, against other engines ----------------------------------------------------
+
+
+def indexed_paragraphs(index: Path) -> list:
+    """Every paragraph of our index with its facet values, as the other engines get them."""
+    from engines import Paragraph
+
+    from archivist.folding import fold
+    from archivist.indexing import IndexStore
+
+    with IndexStore(index).open().searcher() as searcher:
+        return [
+            Paragraph(f["text"], fold(f["text"]), f["city"], f["county"], f["year"])
+            for f in searcher.documents(rec="block")
+        ]
+
+
+def percentiles(timings: list[float]) -> tuple[float, float]:
+    return round(percentile(timings, 0.5), 2), round(percentile(timings, 0.95), 2)
+
+
+def corpus_run(args) -> dict:
+    """Ours, the naive recipe, SQLite FTS5, tantivy and two scans on the shared corpus."""
+    import corpus_archive
+    from engines import RegexScan, Sqlite, Tantivy, scan_in
+
+    archive = WORK / f"news-{args.paragraphs}"
+    if not archive.exists():
+        print(f"writing about {args.paragraphs} blocks of the shared corpus into {archive}")
+        corpus_archive.write_archive(archive, args.paragraphs)
+    megabytes = text_bytes(archive) / 1e6
+    index = WORK / f"index-news-{args.paragraphs}"
+    print(f"ours: full ingest of {megabytes:.1f} MB …", flush=True)
+    ours = ours_ingest(archive, index, args.jobs)
+    paragraphs = indexed_paragraphs(index)
+    queries = corpus_archive.draw_queries(
+        [p.folded for p in paragraphs], [p.year for p in paragraphs]
+    )
+    others = WORK / f"others-{args.paragraphs}"
+    others.mkdir(exist_ok=True)
+    sqlite, tantivy = Sqlite(others), Tantivy(others)
+    print("sqlite, tantivy: ingest …", flush=True)
+    sqlite_s, tantivy_s = sqlite.build(paragraphs), tantivy.build(paragraphs)
+    sqlite.open()
+    tantivy.open()
+    engines = {
+        "ours": Ours(index),
+        "tantivy": tantivy,
+        "sqlite": sqlite,
+        "scan": lambda params: scan_in(paragraphs, params),
+        "re_scan": RegexScan(paragraphs),
+    }
+    print("queries, interleaved …", flush=True)
+    timings: dict[str, list[float]] = {name: [] for name in engines}
+    counts: dict[str, list[int]] = {name: [] for name in engines}
+    for params in queries:
+        for name, engine in engines.items():
+            ms, found = timed(engine, params)
+            timings[name].append(ms)
+            counts[name].append(found)
+    naive = {}
+    if not args.no_naive:
+        print("naive: full ingest …", flush=True)
+        naive_index = WORK / f"index-naive-news-{args.paragraphs}"
+        naive = naive_ingest(archive, naive_index)
+        naive["timings"] = naive_queries(naive_index, queries)
+    rss = serve_rss_mb(index, queries)
+    results = {
+        "corpus": "shared news corpus",
+        "paragraphs": ours["paragraphs"],
+        "text_mb": round(megabytes, 2),
+        "jobs": args.jobs,
+        "ingest_s": round(ours["seconds"], 2),
+        "ingest_mb_s": round(megabytes / ours["seconds"], 3),
+        "index_mb": round(ours["index_mb"], 1),
+        "incremental_s": round(ours["incremental_s"], 3),
+        "serve_rss_mb": round(rss, 1),
+        "sqlite_ingest_s": round(sqlite_s, 2),
+        "sqlite_index_mb": round(sqlite.size() / 1e6, 1),
+        "tantivy_ingest_s": round(tantivy_s, 2),
+        "tantivy_index_mb": round(tantivy.size() / 1e6, 1),
+    }
+    for name, key in [("ours", "query"), ("tantivy", "tantivy_query"), ("sqlite", "sqlite_query"),
+                      ("scan", "scan"), ("re_scan", "re_scan")]:  # fmt: skip
+        results[f"{key}_p50_ms"], results[f"{key}_p95_ms"] = percentiles(timings[name])
+    if naive:
+        results["naive_ingest_s"] = round(naive["seconds"], 2)
+        results["naive_ingest_mb_s"] = round(megabytes / naive["seconds"], 3)
+        results["naive_query_p50_ms"], results["naive_query_p95_ms"] = percentiles(naive["timings"])
+    results["ratios"] = {
+        "query_p50_over_tantivy": round(
+            results["query_p50_ms"] / results["tantivy_query_p50_ms"], 2
+        ),
+        "query_p95_over_tantivy": round(
+            results["query_p95_ms"] / results["tantivy_query_p95_ms"], 2
+        ),
+        "scan_p50_over_ours": round(results["scan_p50_ms"] / results["query_p50_ms"], 1),
+        "scan_p95_over_ours": round(results["scan_p95_ms"] / results["query_p95_ms"], 1),
+        "sqlite_p50_over_ours": round(results["sqlite_query_p50_ms"] / results["query_p50_ms"], 1),
+        "sqlite_p95_over_ours": round(results["sqlite_query_p95_ms"] / results["query_p95_ms"], 1),
+        "index_over_text": round(results["index_mb"] / megabytes, 2),
+        "incremental_over_full": round(ours["incremental_s"] / ours["seconds"], 4),
+    }
+    mismatches = [
+        {"q": params, **{name: counts[name][i] for name in engines}}
+        for i, params in enumerate(queries)
+        if len({counts[name][i] for name in ("scan", "re_scan", "tantivy", "sqlite")}) > 1
+        or counts["ours"][i] < counts["scan"][i]
+    ]
+    results["count_mismatches"] = mismatches
+    slowest = sorted(zip(timings["ours"], queries, strict=True), key=lambda x: -x[0])[:8]
+    results["slowest_queries_ms"] = [{"ms": round(t, 1), **q} for t, q in slowest]
+    results["query_kinds"] = (
+        "8 single characters, 12 two-character and 10 four-character strings, 6 rare "
+        "four-character strings, 8 quoted six-character phrases, 8 two-term ANDs, "
+        "10 with a year or city filter"
+    )
+    return results
 
 
 # Main ----------------------------------------------------------------------------------------
@@ -304,7 +442,21 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=PROJECT / "bench" / "results.json")
+    parser.add_argument("--corpus", action="store_true", help="the shared corpus of real news")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive recipe")
     args = parser.parse_args()
+    if args.corpus:
+        import corpus_archive
+
+        if not corpus_archive.available():
+            print(f"skipped: the shared corpus is not at {corpus_archive.CORPUS}")
+            return
+        results = corpus_run(args)
+        for key, value in results.items():
+            print(f"{key:>24}: {value}")
+        args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        print(f"written to {args.out}")
+        return
 
     corpus = WORK / f"corpus-{args.paragraphs}-{args.seed}"
     if not corpus.exists():

@@ -9,7 +9,6 @@ import pytest
 from archivist import analysis
 from archivist.analysis import (
     cut,
-    gram_analyzer,
     place_words,
     query_grams,
     segmenter,
@@ -41,23 +40,10 @@ def tokens(analyzer, text: str, **options) -> list[tuple[str, int, int, int]]:
     ]
 
 
-def test_grams_are_every_character_and_pair_at_folded_positions():
-    assert tokens(gram_analyzer(), "掃黑 Ａ") == [
-        ("扫", 0, 0, 1),
-        ("扫黑", 0, 0, 2),
-        ("黑", 1, 1, 2),
-        ("黑 ", 1, 1, 3),
-        (" ", 2, 2, 3),
-        (" a", 2, 2, 4),
-        ("a", 3, 3, 4),
-    ]
-
-
 def test_a_query_string_is_the_phrase_of_its_bigrams():
     assert query_grams("") == []
     assert query_grams("治") == ["治"]
     assert query_grams("社会治理") == ["社会", "会治", "治理"]
-    assert [t.text for t in gram_analyzer()("社会治理", mode="query")] == query_grams("社会治理")
 
 
 def test_words_have_consecutive_positions_and_original_offsets():
@@ -107,7 +93,16 @@ def test_schema_pickles_the_analysers():
     import pickle
 
     schema = pickle.loads(pickle.dumps(make_schema()))
-    assert tokens(schema["grams"].analyzer, "治安") == tokens(gram_analyzer(), "治安")
+    ready_cut = analysis.word_list(["社会", "治安"])
+    found = [(t.text, t.pos) for t in schema["words"].analyzer(ready_cut, positions=True)]
+    assert found == [("社会", 0), ("治安", 1)]
+    assert "grams" not in schema  # characters and bigrams live in the n-gram tables
+
+
+def test_ingest_analyses_a_paragraph_once_into_its_folded_text_and_words():
+    folded, words = analysis.analyse("掃黑除惡，　社會治理")
+    assert folded == "扫黑除恶, 社会治理"
+    assert "".join(words) == "扫黑除恶社会治理" and "," not in words
 
 
 def test_ingest_rebuilds_when_the_dictionary_changes(make_archive, tmp_path, dictionary):

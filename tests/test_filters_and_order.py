@@ -73,3 +73,23 @@ def test_reports_without_a_date_sort_last(client, sort):
     assert dated == sorted(dated, reverse=sort == "date_desc")
     assert [h["doc_id"] for h in hits if not h["date"]] == ["c", "c"]
     assert all(h["date"] for h in hits[:-2]) and not any(h["date"] for h in hits[-2:])
+
+
+def test_toggled_strings_are_the_query_strings_of_the_toggled_queries():
+    from archivist.query import SearchQuery
+
+    query = SearchQuery(
+        q="公安 a&b", city=("株洲市",), year=("2020", "2021"), sort="date_asc", page=3
+    )
+    for facet, values in {
+        "city": ["株洲市", "长沙市"],
+        "year": ["2020", "2019"],
+        "county": ["茶陵县"],
+        "place": ["醴陵市"],
+    }.items():
+        strings = query.toggled_strings(facet, values)
+        for value in values:
+            assert strings[value] == query.toggled(facet, value).query_string()
+    assert SearchQuery().toggled_strings("city", ["株洲市"]) == {
+        "株洲市": "city=%E6%A0%AA%E6%B4%B2%E5%B8%82"
+    }
