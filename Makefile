@@ -10,7 +10,7 @@ DEV_STAMP := $(VENV)/.installed-dev-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install install-dev run ingest serve test lint format bench bench-large recall load clean
+.PHONY: install install-dev run ingest serve test lint format bench bench-large bench-corpus recall load clean
 
 # What serving needs, nothing more.
 install: $(STAMP)
@@ -52,10 +52,17 @@ format: install-dev
 
 # Benchmarks print figures (docs/performance.md); none of them is part of `make test`.
 bench: install-dev
-	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/bench.py --out bench/results-20k.json
 
 bench-large: install-dev
 	$(BIN)/python bench/bench.py --paragraphs 200000 --out bench/results-200k.json
+
+# The shared corpus of real news against SQLite FTS5 and tantivy (comparisons only: the extra
+# "bench" installs tantivy-py); skipped with a message when ../shared/corpus is absent.
+bench-corpus: install-dev
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/bench.py --corpus --paragraphs 250000 --out bench/results.json
+	$(BIN)/python bench/bench.py --corpus --paragraphs 1000000 --no-naive --out bench/results-1m.json
 
 recall: install-dev
 	$(BIN)/python bench/recall.py

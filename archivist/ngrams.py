@@ -50,13 +50,13 @@ class GramTable:
     chars: np.ndarray  # uint32: the distinct code points, sorted
     char_offsets: np.ndarray  # int64[len(chars) + 1]: each character's run in char_docs
     char_docs: np.ndarray  # uint32: paragraphs containing the character, ascending
-    bigrams: np.ndarray  # uint64: bigram keys (first char's index * len(chars) + second's), sorted
-    bigram_offsets: np.ndarray  # int64[len(bigrams) + 1]: each bigram's run in positions
+    bigrams: np.ndarray  # uint32 (or 64): keys (first char's index * len(chars) + second's), sorted
+    bigram_offsets: np.ndarray  # uint32 (or 64) [len(bigrams) + 1]: each bigram's run in positions
     positions: np.ndarray  # uint32: start positions of the bigram, ascending
     words: np.ndarray  # uint64: word keys (word_key), sorted
     word_offsets: np.ndarray  # int64[len(words) + 1]: each word's run in word_docs
     word_docs: np.ndarray  # uint32: paragraphs with the word, ascending
-    word_weights: np.ndarray  # float32: the word's weight (frequency) in each
+    word_weights: np.ndarray  # uint16: how often the word occurs in each
 
     @property
     def doc_count(self) -> int:
@@ -87,7 +87,7 @@ class GramTable:
         if first < 0 or second < 0:
             return EMPTY
         key = first * len(self.chars) + second
-        i = int(np.searchsorted(self.bigrams, np.uint64(key)))
+        i = int(np.searchsorted(self.bigrams, self.bigrams.dtype.type(key)))
         if i == len(self.bigrams) or int(self.bigrams[i]) != key:
             return EMPTY
         return self.positions[self.bigram_offsets[i] : self.bigram_offsets[i + 1]]
@@ -103,8 +103,9 @@ class GramTable:
         runs.sort(key=lambda run: len(run[0]))
         (rarest, at), others = runs[0], runs[1:]
         starts = rarest.astype(np.int64) - at
-        for positions, offset in others:
-            wanted = starts + offset
+        starts = starts[starts >= 0]
+        for positions, offset in others:  # values cast to the array's type: no copy of it
+            wanted = (starts + offset).astype(positions.dtype)
             found = np.searchsorted(positions, wanted)
             inside = found < len(positions)
             hit = np.zeros(len(wanted), dtype=bool)
@@ -116,7 +117,7 @@ class GramTable:
 
     def paragraphs_at(self, positions: np.ndarray) -> np.ndarray:
         """The distinct paragraphs holding ascending positions."""
-        docs = np.searchsorted(self.starts, positions, side="right") - 1
+        docs = np.searchsorted(self.starts, positions.astype(self.starts.dtype), side="right") - 1
         if len(docs) > 1:
             docs = docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
         return docs
@@ -126,7 +127,7 @@ class GramTable:
         positions = self.bigram_positions(gram)
         if not len(positions):
             return EMPTY, EMPTY
-        docs = np.searchsorted(self.starts, positions, side="right") - 1
+        docs = np.searchsorted(self.starts, positions.astype(self.starts.dtype), side="right") - 1
         edges = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1], [True])))
         return docs[edges[:-1]], np.diff(edges)
 
@@ -185,10 +186,27 @@ def build_table(folded: list[str], word_ids: list[np.ndarray], vocabulary: list[
     chars, ids = _dense_ids(codes)
     char_offsets, char_docs = _char_postings(ids, lengths, len(chars))
     bigrams, bigram_offsets, positions = _bigram_postings(ids, starts, len(chars))
-    word_arrays = _word_postings(word_ids, vocabulary)
+    words, word_offsets, word_docs, word_counts = _word_postings(word_ids, vocabulary)
     return GramTable(
-        starts, chars, char_offsets, char_docs, bigrams, bigram_offsets, positions, *word_arrays
+        _compact(starts),
+        chars,
+        _compact(char_offsets),
+        char_docs,
+        _compact(bigrams),
+        _compact(bigram_offsets),
+        positions,
+        words,
+        _compact(word_offsets),
+        word_docs,
+        np.minimum(word_counts, np.iinfo(np.uint16).max).astype(np.uint16),
     )
+
+
+def _compact(numbers: np.ndarray) -> np.ndarray:
+    """Non-negative integers in 32 bits when they fit (tables are a large part of the index)."""
+    if len(numbers) and int(numbers.max()) >= 2**32:
+        return numbers
+    return numbers.astype(np.uint32)
 
 
 class TableInputs:
@@ -280,7 +298,7 @@ def _word_postings(word_ids: list[np.ndarray], vocabulary: list[str]):
     its weight the number of times it occurs there."""
     sizes = np.fromiter(map(len, word_ids), dtype=np.int64, count=len(word_ids))
     if not sizes.sum():
-        return np.zeros(0, np.uint64), np.zeros(1, np.int64), EMPTY32, np.zeros(0, np.float32)
+        return np.zeros(0, np.uint64), np.zeros(1, np.int64), EMPTY32, np.zeros(0, np.int64)
     docs = np.repeat(np.arange(len(word_ids), dtype=np.uint64), sizes)
     pairs = np.sort((np.concatenate(word_ids).astype(np.uint64) << SHIFT) | docs)
     distinct, pair_offsets = _runs(pairs, len(pairs))  # each (word, paragraph) once
@@ -299,7 +317,7 @@ def _word_postings(word_ids: list[np.ndarray], vocabulary: list[str]):
         keys[order],
         offsets,
         (distinct & LOW32)[by_key].astype(np.uint32),
-        counts[by_key].astype(np.float32),
+        counts[by_key],
     )
 
 

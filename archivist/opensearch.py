@@ -4,7 +4,7 @@ An archive that outgrows one machine moves to OpenSearch (see ``docs/scaling.md`
 has neither jieba nor our folding, so both are applied here, at export time:
 
 - ``folded``: the block's folded text (``folding.fold``), analysed by a character 1-2-gram
-  tokenizer; a ``match_phrase`` on it is the exact-substring match our ``grams`` field gives;
+  tokenizer; a ``match_phrase`` on it is the exact-substring match our n-gram tables give;
 - ``words``: the folded text's jieba words joined by spaces, analysed by the whitespace
   tokenizer, ranked by BM25 with weak length normalisation (b = 0.1, as ``search`` ranks);
 - keyword fields for facets and filters, the permalink id, fingerprint and stored text.

@@ -1,7 +1,7 @@
 """Benchmark: this project against the naive jieba recipe and a brute-force scan, one corpus.
 
-    python bench/bench.py [--paragraphs 20000] [--jobs N] [--out bench/results.json]
-    python bench/bench.py --corpus [--paragraphs 250000] [--no-naive] [--out FILE]
+    python bench/bench.py [--paragraphs 20000] [--jobs N] [--out bench/results-20k.json]
+    python bench/bench.py --corpus [--paragraphs 250000] [--no-naive] [--out bench/results.json]
 
 With ``--corpus`` the archive is the shared corpus of real news (``../shared/corpus``, read at
 run time; repeated with other metadata beyond its 254,000 blocks), the 62 queries are drawn
@@ -438,13 +438,16 @@ def corpus_run(args) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--paragraphs", type=int, default=20000)
+    parser.add_argument("--paragraphs", type=int, help="20,000, or 250,000 with --corpus")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--out", type=Path, default=PROJECT / "bench" / "results.json")
+    parser.add_argument("--out", type=Path, help="results-20k.json, or results.json (--corpus)")
     parser.add_argument("--corpus", action="store_true", help="the shared corpus of real news")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive recipe")
     args = parser.parse_args()
+    args.paragraphs = args.paragraphs or (250_000 if args.corpus else 20_000)
+    default = "results.json" if args.corpus else f"results-{args.paragraphs // 1000}k.json"
+    args.out = args.out or PROJECT / "bench" / default
     if args.corpus:
         import corpus_archive
 
