@@ -569,6 +569,7 @@ def _init_pool_worker(catalogue: Catalogue, settings: str, userdict: str) -> Non
     """A reading-pool process: Ctrl-C is the parent's to handle (it ends the pool), so the
     workers do not die one by one with tracebacks while the pool replaces them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held while it was forked
     _init_worker(catalogue, settings, userdict)
 
 
@@ -587,17 +588,18 @@ def _load_in_worker(file: ReportFile) -> Report | ReportError:
 
 
 @contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """SIGINT ignored while processes are forked (the main thread only can change it), so no
-    worker takes a Ctrl-C in the moment between its fork and its own handler."""
+def _sigint_held() -> Iterator[None]:
+    """SIGINT held back (blocked, not ignored) while processes are forked: no worker takes a
+    Ctrl-C in the moment between its fork and its own handler, and a Ctrl-C pressed meanwhile
+    reaches the ingest as soon as the workers are born instead of being lost."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 LOAD_AHEAD_PER_JOB = 16  # reports read ahead of the writer, per reading process
@@ -613,7 +615,7 @@ def _load_all(
         yield from map(_load_in_worker, files)
         return
     context = multiprocessing.get_context("fork")
-    with _sigint_ignored():  # workers are born ignoring Ctrl-C, before their initializer runs
+    with _sigint_held():  # workers are born with Ctrl-C held, until their initializer ignores it
         pool = context.Pool(jobs, _init_pool_worker, (catalogue, settings, userdict))
     pending: deque = deque()
     try:
@@ -1039,7 +1041,8 @@ class CheckedMpWriter(MpWriter):
             self.multisegment,
         )
         self.tasks.append(task)
-        task.start()
+        with _sigint_held():  # Ctrl-C is held until the sub-writer ignores it (run)
+            task.start()
         return task
 
     def cancel(self) -> None:
@@ -1061,6 +1064,7 @@ class _SubWriter(SubWriterTask):
 
     def run(self) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the ingest's: it cancels us
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held while it started
         try:
             super().run()
         except OSError as exc:

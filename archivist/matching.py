@@ -48,12 +48,15 @@ class MatchIndex:
         """A document's stored fields, read through one reader kept for this version (a new
         searcher reads the offsets of every document's stored fields first: O(size) per
         request); without one, through the searcher."""
-        if self._opener is None:
-            return searcher.stored_fields(docnum)
         with self._lock:  # Whoosh's readers seek and read: one thread at a time
-            if self._reader is None:
-                self._reader = self._opener()
-            return self._reader.stored_fields(docnum)
+            if self._reader is None and self._opener is not None:
+                try:
+                    self._reader = self._opener()
+                except OSError:  # its generation was removed: only open searchers read it
+                    self._opener = None
+            if self._reader is not None:
+                return self._reader.stored_fields(docnum)
+        return searcher.stored_fields(docnum)
 
     def _gather(self, lookup) -> np.ndarray:
         parts = []

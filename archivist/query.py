@@ -430,6 +430,7 @@ class DocsQuery:
     # The same as a search's: this list with some fields changed, as a URL query string; with
     # one facet value selected or unselected, back on page 1.
     query_string = SearchQuery.query_string
+    _query_string = SearchQuery._query_string
     toggled = SearchQuery.toggled
 
     def echo(self) -> dict:

@@ -399,7 +399,7 @@ def size_limited(limit: int) -> list[str]:
     return [sys.executable, "-c", code]
 
 
-@pytest.mark.parametrize("limit", [64 << 10, 1 << 20])
+@pytest.mark.parametrize("limit", [64 << 10, 256 << 10])
 def test_full_disk_during_a_full_build(work, limit):
     index = work["index"]
     before = state(index)
