@@ -1,29 +1,32 @@
 """Concordance (keyword in context): every occurrence of a query in the paragraphs it matches.
 
-The paragraphs are those ``search.search`` lists (``Finder.query`` and ``count_and_filter``,
-the same filters); in each, the occurrences are what the search marks: every occurrence of the
-strings that made each term match it (``ParsedQuery.needles``), overlapping ones joined into
-one. Occurrences are found and sorted in the folded text (Traditional and Simplified sort
-together); only the page's lines are mapped back to the original text for display. No URLs or
-markup here: ``research_pages`` makes them.
+The paragraphs are those ``search.search`` lists (``Finder.query`` and ``matchsets.passing``,
+the same filters and field terms); in each, the occurrences are what the search marks: every
+occurrence of the strings that made each term match it (``ParsedQuery.needles``), overlapping
+ones joined into one. Occurrences are found and sorted in the folded text (Traditional and
+Simplified sort together); only the page's lines are mapped back to the original text for
+display. No URLs or markup here: ``research_pages`` makes them.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 from pypinyin import Style, lazy_pinyin
 from whoosh.searching import Searcher
 
+from . import matchsets
 from .analysis import cut
 from .columns import column
-from .folding import fold_with_offsets
+from .folding import fold, fold_with_offsets
 from .query import SearchQuery
-from .search import Finder, count_and_filter, facet_columns
+from .search import Finder, facet_columns
 
 SORT_CHARS = 12  # left/right sorts compare this many characters next to the match
 COLLOCATE_CHARS = 8  # collocates are the jieba word next to the match within this window
@@ -95,14 +98,12 @@ def concordance(searcher: Searcher, query: SearchQuery, sort: str, order: str) -
     parsed = query.parsed
     if not parsed.groups:
         return Concordance([], 0)
-    finder = Finder(searcher)
-    matching, _exact = finder.query(parsed)
+    matching, _exact = Finder(searcher).query(parsed)
     columns = facet_columns(searcher)
-    passed, _ = count_and_filter(matching, columns, query)
+    passed = matchsets.passing(searcher, columns, query, parsed, matching)
+    texts = folded_texts(searcher, passed)
     found: list[Occurrence] = []
-    texts: dict[int, str] = {}
-    for doc in passed:
-        folded = texts[doc] = finder.text(doc)
+    for doc, folded in texts.items():
         found.extend(
             Occurrence(doc, s, e) for s, e in occurrence_spans(folded, parsed.needles(folded))
         )
@@ -111,6 +112,21 @@ def concordance(searcher: Searcher, query: SearchQuery, sort: str, order: str) -
     result.left, result.right = collocates(found, texts)
     result.took_ms = (time.perf_counter() - started) * 1000
     return result
+
+
+def folded_texts(searcher: Searcher, docs: np.ndarray) -> dict[int, str]:
+    """The folded stored text of each paragraph (as indexed), read in document order straight
+    from each segment's stored-fields column (not through the reader's per-call schema check)."""
+    texts: dict[int, str] = {}
+    reader = searcher.reader()
+    leaves = sorted(reader.leaf_readers(), key=lambda pair: pair[1])
+    bases = [base for _leaf, base in leaves]
+    for doc in docs.tolist():
+        leaf, base = leaves[bisect_right(bases, doc) - 1]
+        perdoc = getattr(leaf, "_perdoc", None)
+        fields = perdoc.stored_fields(doc - base) if perdoc else leaf.stored_fields(doc - base)
+        texts[doc] = fold(fields.get("text", ""))
+    return texts
 
 
 # Sorting -------------------------------------------------------------------------------------

@@ -1,25 +1,34 @@
 """Benchmark of the research tools: trends, concordance, reprints, against one search.
 
-    nice -n 10 python bench/research.py [--paragraphs 20000] [--real 200000] [--out FILE]
+    nice -n 10 python bench/research.py [--paragraphs 20000] [--corpus 200000]
+        [--skip-synthetic] [--label after] [--profile] [--out bench/results-research.json]
 
-Builds (or reuses) an index of the synthetic corpus (``bench/make_corpus.py``), or with
-``--real N`` of about N paragraphs of ``../shared/corpus`` (written by its ``materialize.py``
-into ``bench/work``, never into the project; skipped with a message when absent), then times,
-each through the real page code with a new searcher (median of several runs, after one warm-up):
+Builds (or reuses) an index of the synthetic corpus (``bench/make_corpus.py``) and, with
+``--corpus N``, of about N paragraphs of ``../shared/corpus`` (written by its
+``materialize.py`` into ``bench/work``, never into the project; skipped with a message when
+absent), then times, each through the real page code with a new searcher (the first run, and
+the median of several runs after it):
 
-1. one search with facets for each of the trend terms (the yardstick);
+1. one search with facets (the real search path: facet counts, ranking, 20 highlighted hits)
+   for each of the trend terms and for the concordance term: the yardstick;
 2. a trends page for six terms over all years;
 3. a concordance page (100 lines, collocates) for the term with the number of occurrences
-   nearest 10,000;
+   nearest 10,000, sorted by date, left and right context;
 4. the reprint pass: over the whole index, and after one report is added.
 
-Prints the figures and writes them to ``--out``. Figures, never assertions.
+Prints the figures and the ratios to the search, and adds them to ``--out`` under the label
+(``before``/``after``…) and the archive (``synthetic-20000``, ``corpus-200000``), keeping what
+other runs wrote there. ``--profile`` prints where the time of each tool goes (cProfile).
+Figures, never assertions.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
+import pstats
 import shutil
 import statistics
 import subprocess
@@ -95,7 +104,7 @@ def _index(corpus: Path, index: Path, jobs: int) -> Path:
     return index
 
 
-def measure(index: Path, terms: list[str]) -> dict:
+def measure(index: Path, terms: list[str], profile: bool = False) -> dict:
     store = IndexStore(index)
     analysis.use_user_dictionary(store.user_dictionary())
     figures: dict = {"paragraphs": 0}
@@ -115,18 +124,53 @@ def measure(index: Path, terms: list[str]) -> dict:
         searches[term] = timed(with_searcher(lambda s, q=query: search(s, q)))[1]
     figures["search_ms"] = searches
     figures["search_median_ms"] = statistics.median(searches.values())
+    figures["search_max_ms"] = max(searches.values())
     trends = TrendsQuery(tuple(terms), SearchQuery())
     figures["trends_6_terms_ms"] = timed(with_searcher(lambda s: trends_page(s, trends)))
     term, occurrences = _kwic_term(store)
     figures["kwic_term"], figures["kwic_occurrences"] = term, occurrences
-    figures["search_kwic_term_ms"] = timed(with_searcher(lambda s: search(s, SearchQuery(q=term))))[
-        1
-    ]
-    for sort in ("doc", "left", "right"):
-        query = KwicQuery(SearchQuery(q=term), sort=sort)
+    search_kwic = with_searcher(lambda s: search(s, SearchQuery(q=term)))
+    figures["search_kwic_term_ms"] = timed(search_kwic)[1]
+    kwic_queries = {sort: KwicQuery(SearchQuery(q=term), sort=sort) for sort in KWIC_SORTS}
+    for sort, query in kwic_queries.items():
         figures[f"kwic_{sort}_ms"] = timed(with_searcher(lambda s, q=query: kwic_page(s, q)))
     figures.update(measure_reprints(store))
+    figures["ratios"] = ratios(figures)
+    if profile:
+        _profile("trends", with_searcher(lambda s: trends_page(s, trends)))
+        _profile("kwic (right)", with_searcher(lambda s: kwic_page(s, kwic_queries["right"])))
+        _profile("search (kwic term)", search_kwic)
+        _profile("reprints (one report)", lambda: _one_report_pass(store))
     return figures
+
+
+KWIC_SORTS = ("doc", "left", "right")
+
+
+def ratios(figures: dict) -> dict:
+    """Each tool's time (median) over the search it is compared with."""
+    median, slowest = figures["search_median_ms"], figures["search_max_ms"]
+    kwic_search = figures["search_kwic_term_ms"]
+    found = {
+        "trends / median search of its terms": figures["trends_6_terms_ms"][1] / median,
+        "trends / slowest search of its terms": figures["trends_6_terms_ms"][1] / slowest,
+        **{
+            f"kwic {sort} / search of its term": figures[f"kwic_{sort}_ms"][1] / kwic_search
+            for sort in KWIC_SORTS
+        },
+        "reprint pass, one report / median search": figures["reprint_one_report_ms"] / median,
+        "reprint pass, whole index / median search": figures["reprint_full_ms"] / median,
+    }
+    return {name: round(value, 2) for name, value in found.items()}
+
+
+def _profile(name: str, work) -> None:
+    """Print the functions taking most of one run of ``work`` (cumulative time)."""
+    profiler = cProfile.Profile()
+    profiler.runcall(work)
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(18)
+    print(f"--- profile: {name}\n" + out.getvalue().split("\n\n", 1)[-1])
 
 
 def measure_reprints(store: IndexStore) -> dict:
@@ -137,22 +181,26 @@ def measure_reprints(store: IndexStore) -> dict:
     started = time.perf_counter()
     full = reprints.update_generation(folder, index)
     full_ms = (time.perf_counter() - started) * 1000
-    samples = []
-    for _ in range(RUNS):
-        table = reprints.load_table(folder)
-        doc_id = table.doc[len(table.doc) // 2]
-        kept = table.keep(table.doc != doc_id)
-        del kept.hashes[doc_id]
-        reprints.save_table(folder, kept)
-        started = time.perf_counter()
-        reprints.update_generation(folder, index)
-        samples.append((time.perf_counter() - started) * 1000)
+    samples = [_one_report_pass(store) for _ in range(RUNS)]
     return {
         "reprint_rows": full.rows,
         "reprint_groups": full.groups,
         "reprint_full_ms": round(full_ms, 1),
         "reprint_one_report_ms": round(statistics.median(samples), 1),
     }
+
+
+def _one_report_pass(store: IndexStore) -> float:
+    """Milliseconds of the pass after one report's rows are taken out of the table."""
+    folder, index = store.generation_dir(), store.open()
+    table = reprints.load_table(folder)
+    doc_id = table.doc[len(table.doc) // 2]
+    kept = table.keep(table.doc != doc_id)
+    del kept.hashes[doc_id]
+    reprints.save_table(folder, kept)
+    started = time.perf_counter()
+    reprints.update_generation(folder, index)
+    return (time.perf_counter() - started) * 1000
 
 
 def _kwic_term(store: IndexStore) -> tuple[str, int]:
@@ -169,23 +217,43 @@ def _kwic_term(store: IndexStore) -> tuple[str, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paragraphs", type=int, default=20_000)
-    parser.add_argument("--real", type=int, default=0, help="about this many real paragraphs")
+    parser.add_argument(
+        "--corpus", "--real", type=int, default=0, help="also about this many real paragraphs"
+    )
+    parser.add_argument("--skip-synthetic", action="store_true")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--label", default="latest", help="where in --out the figures go")
+    parser.add_argument("--profile", action="store_true", help="print where the time goes")
     parser.add_argument("--out", type=Path, default=PROJECT / "bench" / "results-research.json")
     parser.add_argument("--clean", action="store_true", help="rebuild the index first")
     args = parser.parse_args()
     results = {}
-    if args.clean:
-        shutil.rmtree(WORK / f"index-research-{args.paragraphs}", ignore_errors=True)
-    _corpus, index = build_synthetic(args.paragraphs, args.jobs)
-    results["synthetic"] = measure(index, SYNTHETIC_TERMS)
-    print(json.dumps(results["synthetic"], ensure_ascii=False, indent=1))
-    if args.real:
-        built = build_real(args.real, args.jobs)
+    if not args.skip_synthetic:
+        if args.clean:
+            shutil.rmtree(WORK / f"index-research-{args.paragraphs}", ignore_errors=True)
+        _corpus, index = build_synthetic(args.paragraphs, args.jobs)
+        results[f"synthetic-{args.paragraphs}"] = _report(index, SYNTHETIC_TERMS, args.profile)
+    if args.corpus:
+        built = build_real(args.corpus, args.jobs)
         if built:
-            results["real"] = measure(built[1], REAL_TERMS)
-            print(json.dumps(results["real"], ensure_ascii=False, indent=1))
-    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            results[f"corpus-{args.corpus}"] = _report(built[1], REAL_TERMS, args.profile)
+    _save(args.out, args.label, results)
+
+
+def _report(index: Path, terms: list[str], profile: bool) -> dict:
+    figures = measure(index, terms, profile)
+    print(json.dumps(figures, ensure_ascii=False, indent=1), flush=True)
+    return figures
+
+
+def _save(out: Path, label: str, results: dict) -> None:
+    """Add this run's figures to the file under the label, keeping the others."""
+    try:
+        saved = json.loads(out.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        saved = {}
+    saved.setdefault(label, {}).update(results)
+    out.write_text(json.dumps(saved, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
