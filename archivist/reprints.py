@@ -3,9 +3,11 @@
 Two paragraphs are the same text when their folded texts, without spaces and punctuation, are
 equal (exact), or when their character 5-gram sets are near-duplicates: MinHash signatures
 (``datasketch``, 64 permutations) put in 16 LSH bands of 4, candidates kept when at least 70 %
-of their signatures agree (an estimate of the Jaccard similarity of their 5-grams). Paragraphs
-shorter than ``MIN_CHARS`` or of the kinds in ``SKIPPED_KINDS`` (credits, datelines…) are left
-out: they repeat without being reprints. Groups are the connected components of these pairs.
+of their signatures agree (an estimate of the Jaccard similarity of their 5-grams); the
+signatures are datasketch's, computed for many paragraphs at once with numpy (``signatures``).
+Paragraphs shorter than ``MIN_CHARS`` or of the kinds in ``SKIPPED_KINDS`` (credits,
+datelines…) are left out: they repeat without being reprints. Groups are the connected
+components of these pairs.
 
 The result lives beside the index in its generation folder (``reprints.npz``): every row's
 report, paragraph number, signature and group, and each report's content hash. Each ingest
@@ -21,19 +23,21 @@ import hashlib
 import os
 import re
 import threading
-import zlib
+from bisect import bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from whoosh.query import Term
 from whoosh.searching import Searcher
 
 from .folding import fold
 
 FILE_NAME = "reprints.npz"
-VERSION = 1  # of the file and of what counts as the same text: change it when either changes
+VERSION = 2  # of the file and of what counts as the same text: change it when either changes
 MIN_CHARS = 24  # characters (spaces and punctuation left out) a paragraph needs to count
 SKIPPED_KINDS = frozenset({"byline", "dateline", "credit", "boilerplate"})
 SHINGLE = 5
@@ -49,23 +53,74 @@ def normalised(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _minhash():
-    """datasketch's MinHash and its permutations (imported on first use: an ingest or a server
-    that signs nothing does not pay for loading it)."""
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutations (a, b) for our seed (imported on first use: an
+    ingest or a server that signs nothing does not pay for loading it)."""
     from datasketch import MinHash
 
-    return MinHash, MinHash(num_perm=PERMUTATIONS, seed=1, hashfunc=zlib.crc32).permutations
+    a, b = MinHash(num_perm=PERMUTATIONS, seed=1, hashfunc=shingle_hash).permutations
+    return a.astype(np.uint32), b.astype(np.uint32)
+
+
+_BASE = 0x01000193  # shingle hashes: code points as digits base this, modulo 2**32
+_MASK32 = 0xFFFFFFFF
+BATCH_SHINGLES = 1 << 16  # shingles signed at once (a 16 MB matrix of permuted hashes)
+
+
+def shingle_hash(shingle: str) -> int:
+    """The 32-bit hash of a shingle: its code points as digits base ``_BASE``, mod 2**32."""
+    value = 0
+    for char in shingle:
+        value = (value * _BASE + ord(char)) & _MASK32
+    return value
 
 
 def signature(text: str) -> np.ndarray:
-    """The MinHash signature of a normalised text's character 5-grams (uint32)."""
-    MinHash, permutations = _minhash()
-    shingles = {text[i : i + SHINGLE].encode("utf-8") for i in range(len(text) - SHINGLE + 1)}
-    minhash = MinHash(
-        num_perm=PERMUTATIONS, hashfunc=zlib.crc32, permutations=permutations, scheme="affine32"
-    )
-    minhash.update_batch(list(shingles) or [text.encode("utf-8")])
-    return minhash.hashvalues.astype(np.uint32)
+    """The MinHash signature of one normalised text (see ``signatures``)."""
+    return signatures([text])[0]
+
+
+def signatures(texts: list[str]) -> np.ndarray:
+    """MinHash signatures (uint32, one row per text) of normalised texts' character 5-grams:
+    the values datasketch's ``MinHash`` (scheme affine32, 64 permutations, seed 1) gives with
+    ``shingle_hash`` as its hash function, computed for many texts at once with numpy. A text
+    shorter than a shingle counts as one shingle of itself."""
+    found = np.empty((len(texts), PERMUTATIONS), dtype=np.uint32)
+    start = 0
+    while start < len(texts):
+        stop, shingles = start, 0
+        while stop < len(texts) and (stop == start or shingles < BATCH_SHINGLES):
+            shingles += max(1, len(texts[stop]) - SHINGLE + 1)
+            stop += 1
+        found[start:stop] = _batch_signatures(texts[start:stop])
+        start = stop
+    return found
+
+
+def _batch_signatures(texts: list[str]) -> np.ndarray:
+    a, b = _permutations()
+    padded = [t if len(t) >= SHINGLE else t.rjust(SHINGLE, "\0") for t in texts]
+    codes = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32)
+    lengths = np.array([len(t) for t in padded], dtype=np.int64)
+    counts = lengths - SHINGLE + 1  # shingles per text
+    firsts = np.cumsum(lengths) - lengths  # where each text starts in ``codes``
+    heads = np.cumsum(counts) - counts  # where each text's shingles start in the list
+    positions = np.arange(counts.sum()) + np.repeat(firsts - heads, counts)
+    hashes = np.zeros(len(positions), dtype=np.uint32)
+    base = np.uint32(_BASE)
+    for k in range(SHINGLE):
+        hashes = hashes * base + codes[positions + k]
+    permuted = _fmix32(hashes)[:, None] * a[None, :] + b[None, :]
+    return np.minimum.reduceat(permuted, heads, axis=0)
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, the pre-mix datasketch's affine32 scheme applies."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
 
 
 def digest(text: str) -> int:
@@ -88,6 +143,7 @@ class Table:
     )
     group: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     hashes: dict[str, str] = field(default_factory=dict)  # report -> content hash
+    records: Records = field(default_factory=dict)  # the report records the hashes came from
 
     def keep(self, mask: np.ndarray) -> Table:
         return Table(
@@ -97,7 +153,43 @@ class Table:
             self.signature[mask],
             self.group[mask],
             dict(self.hashes),
+            self.records,
         )
+
+
+# segment id -> {document number in the segment: (doc_id, content hash)} of report records
+Records = dict[str, dict[int, tuple[str, str]]]
+
+
+def report_records(searcher: Searcher, known: Records) -> Records:
+    """Every live report record's doc_id and content hash, by segment and number in it. A
+    segment's records never change once written (only their deletion does), so those of a
+    segment in ``known`` are not read again: an update reads the new segments only."""
+    found: Records = {}
+    for leaf, _base in searcher.reader().leaf_readers():
+        segment = getattr(getattr(leaf, "_segment", None), "segment_id", lambda: "")()
+        records = known.get(segment) if segment else None
+        if records is None:
+            records = _read_records(leaf)
+        live = {number: record for number, record in records.items() if not leaf.is_deleted(number)}
+        found.setdefault(segment, {}).update(live)
+    return found
+
+
+def _read_records(leaf) -> dict[int, tuple[str, str]]:
+    if ("rec", "doc") not in leaf:
+        return {}
+    perdoc = getattr(leaf, "_perdoc", None)
+    records = {}
+    for number in leaf.postings("rec", "doc").all_ids():
+        fields = perdoc.stored_fields(number) if perdoc else leaf.stored_fields(number)
+        records[number] = (fields["doc_id"], fields.get("content_hash", ""))
+    return records
+
+
+def indexed_hashes(records: Records) -> dict[str, str]:
+    """doc_id -> content hash of every report the records name."""
+    return {doc_id: h for numbers in records.values() for doc_id, h in numbers.values()}
 
 
 def load_table(folder: Path) -> Table | None:
@@ -110,12 +202,15 @@ def load_table(folder: Path) -> Table | None:
             doc_ids = [str(d) for d in data["doc_ids"]]
             hashes = dict(zip(doc_ids, (str(h) for h in data["content_hashes"]), strict=True))
             return Table(
-                np.array([doc_ids[i] for i in data["doc"]], dtype=object),
+                np.array(doc_ids, dtype=object)[data["doc"]]
+                if len(doc_ids)
+                else np.array([], dtype=object),
                 data["n"],
                 data["digest"],
                 data["signature"],
                 data["group"],
                 hashes,
+                _unpack_records(data),
             )
     except (OSError, KeyError, ValueError):
         return None
@@ -138,8 +233,27 @@ def save_table(folder: Path, table: Table) -> None:
             digest=table.digest.astype(np.int64),
             signature=table.signature.astype(np.uint32),
             group=table.group.astype(np.int32),
+            **_packed_records(table.records),
         )
     os.replace(temporary, path)
+
+
+def _packed_records(records: Records) -> dict[str, np.ndarray]:
+    flat = [(s, n, d, h) for s, numbers in records.items() for n, (d, h) in numbers.items()]
+    return {
+        "record_segment": np.array([r[0] for r in flat], dtype=str),
+        "record_number": np.array([r[1] for r in flat], dtype=np.int64),
+        "record_doc": np.array([r[2] for r in flat], dtype=str),
+        "record_hash": np.array([r[3] for r in flat], dtype=str),
+    }
+
+
+def _unpack_records(data) -> Records:
+    records: Records = {}
+    columns = ("record_segment", "record_number", "record_doc", "record_hash")
+    for segment, number, doc_id, h in zip(*(data[c].tolist() for c in columns), strict=True):
+        records.setdefault(segment, {})[number] = (doc_id, h)
+    return records
 
 
 # Bringing it up to date ----------------------------------------------------------------------
@@ -157,17 +271,18 @@ class UpdateResult:
 
 def update(folder: Path, searcher: Searcher) -> UpdateResult:
     """Bring a generation's reprint table in line with its index (see the module docstring)."""
-    indexed = {f["doc_id"]: f.get("content_hash", "") for f in searcher.documents(rec="doc")}
     stored = load_table(folder)
+    records = report_records(searcher, stored.records if stored else {})
+    indexed = indexed_hashes(records)
     table = stored or Table()
-    current = np.array([indexed.get(d) == table.hashes.get(d) for d in table.doc], dtype=bool)
+    current = _rows_of(table, {d for d, h in table.hashes.items() if indexed.get(d) == h})
     table = table.keep(current) if len(current) else table
     todo = {d for d, h in indexed.items() if table.hashes.get(d) != h}
     if stored is not None and not todo and current.all() and set(stored.hashes) == set(indexed):
         return UpdateResult(0, 0, len(table.doc), len(np.unique(table.group[table.group >= 0])))
     rows = _sign(searcher, todo)
     table = _append(table, rows)
-    table.hashes = dict(indexed)
+    table.hashes, table.records = dict(indexed), records
     table.group = groups(table.digest, table.signature)
     save_table(folder, table)
     found = np.unique(table.group[table.group >= 0])
@@ -180,25 +295,45 @@ def update_generation(folder: Path, index) -> UpdateResult:
         return update(folder, searcher)
 
 
-def _blocks(searcher: Searcher, doc_ids: set[str]):
-    """The stored fields of the blocks of some reports (all of them: one pass over the index)."""
+def _blocks(searcher: Searcher, doc_ids: set[str]) -> Iterator[dict]:
+    """The stored fields of the blocks of some reports: read straight from each segment's
+    stored-fields column, in one sweep when they are many, else through their doc_id."""
+    reader = searcher.reader()
     if len(doc_ids) * 20 > searcher.doc_count():
-        return (f for f in searcher.documents(rec="block") if f["doc_id"] in doc_ids)
-    return (f for d in sorted(doc_ids) for f in searcher.documents(rec="block", doc_id=d))
+        numbers: Iterable[int] = range(reader.doc_count_all())
+    else:
+        numbers = sorted(d for i in doc_ids for d in searcher.docs_for_query(Term("doc_id", i)))
+    leaves = sorted(reader.leaf_readers(), key=lambda pair: pair[1])
+    bases = [base for _leaf, base in leaves]
+    for number in numbers:
+        leaf, base = leaves[bisect_right(bases, number) - 1]
+        if leaf.is_deleted(number - base):
+            continue
+        perdoc = getattr(leaf, "_perdoc", None)
+        fields = (
+            perdoc.stored_fields(number - base) if perdoc else leaf.stored_fields(number - base)
+        )
+        if "text" in fields and fields.get("doc_id") in doc_ids:  # a block, not a report record
+            yield fields
 
 
 def _sign(searcher: Searcher, doc_ids: set[str]) -> list[tuple[str, int, int, np.ndarray]]:
-    rows = []
     if not doc_ids:
-        return rows
+        return []
+    kept = []
     for fields in _blocks(searcher, doc_ids):
         if fields.get("kind") in SKIPPED_KINDS:
             continue
         text = normalised(fields.get("text", ""))
-        if len(text) < MIN_CHARS:
-            continue
-        rows.append((fields["doc_id"], fields["n"], digest(text), signature(text)))
-    return rows
+        if len(text) >= MIN_CHARS:
+            kept.append((fields["doc_id"], fields["n"], text))
+    signed = signatures([text for _doc, _n, text in kept])
+    return [(doc, n, digest(text), signed[i]) for i, (doc, n, text) in enumerate(kept)]
+
+
+def _rows_of(table: Table, doc_ids: set[str]) -> np.ndarray:
+    """Whether each row is of one of these reports."""
+    return np.fromiter((d in doc_ids for d in table.doc), dtype=bool, count=len(table.doc))
 
 
 def _append(table: Table, rows: list) -> Table:
@@ -211,6 +346,7 @@ def _append(table: Table, rows: list) -> Table:
         np.vstack([table.signature, np.array([r[3] for r in rows], dtype=np.uint32)]),
         np.concatenate([table.group, np.full(len(rows), -1, dtype=np.int32)]),
         table.hashes,
+        table.records,
     )
 
 
@@ -265,7 +401,7 @@ class Reprints:
     """The reprint groups of one index generation, for lookups by report or paragraph."""
 
     def __init__(self, table: Table, indexed: dict[str, str]) -> None:
-        fresh = np.array([indexed.get(d) == table.hashes.get(d) for d in table.doc], dtype=bool)
+        fresh = _rows_of(table, {d for d, h in table.hashes.items() if indexed.get(d) == h})
         table = table.keep(fresh) if len(fresh) else table
         self.group_of: dict[tuple[str, int], int] = {}
         self.docs_of: dict[int, set[str]] = defaultdict(set)
@@ -312,8 +448,7 @@ def reprints_for(searcher: Searcher) -> Reprints | None:
         table = load_table(folder)
         if table is None:
             return None
-        indexed = {f["doc_id"]: f.get("content_hash", "") for f in searcher.documents(rec="doc")}
-        loaded = Reprints(table, indexed)
+        loaded = Reprints(table, indexed_hashes(report_records(searcher, table.records)))
         while len(_cache) >= 4:
             _cache.pop(next(iter(_cache)))
         _cache[str(folder)] = (stamp, loaded)

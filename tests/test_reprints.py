@@ -71,6 +71,20 @@ def test_the_oracle_agrees_the_texts_are_the_same():
     assert bare(SHARED) == bare(SHARED_TRADITIONAL) != bare(SHARED_EDITED)
 
 
+def test_signatures_are_datasketchs_minhash_of_the_shingles():
+    from datasketch import MinHash
+
+    pieces = [SHARED, SHARED_EDITED, SHARED_TRADITIONAL, *OWN.values()]
+    texts = [reprints.normalised(p) * (1 + i % 7) for i, p in enumerate(pieces * 90)] + ["短"]
+    assert sum(len(t) for t in texts) > reprints.BATCH_SHINGLES  # signed in several batches
+    signed = reprints.signatures(texts)
+    for text, row in list(zip(texts, signed, strict=True))[::37] + [(texts[-1], signed[-1])]:
+        padded = text.rjust(reprints.SHINGLE, "\0")
+        expected = MinHash(num_perm=reprints.PERMUTATIONS, seed=1, hashfunc=reprints.shingle_hash)
+        expected.update_batch({padded[i : i + 5] for i in range(len(padded) - 4)})
+        assert row.tolist() == expected.hashvalues.tolist()
+
+
 def test_documents_list_the_reports_sharing_their_paragraphs(built):
     _, _, client = built
     assert shared_with(client, "a") == {"b": 1, "c": 1}  # exact (folded) and near-duplicate
