@@ -10,10 +10,12 @@ datelines…) are left out: they repeat without being reprints. Groups are the c
 components of these pairs.
 
 The result lives beside the index in its generation folder (``reprints.npz``): every row's
-report, paragraph number, signature and group, and each report's content hash. Each ingest
-brings it up to date: rows of reports whose content hash is unchanged are kept, only new or
-changed reports are read and signed, and the groups are recomputed over all rows (vectorised,
-with ``scipy``'s connected components). A reader drops rows whose report has changed since, so
+report, paragraph number, signature, group and the pairs (edges) that make the groups, each
+report's content hash and which report records those came from. Each ingest brings it up to
+date: rows of reports whose content hash is unchanged are kept, only new or changed reports are
+read and signed (and only new index segments' report records read), only the pairs a change
+can reach are looked for again, and the groups are the connected components of the edges
+(``scipy``). A reader drops rows whose report has changed since, so
 a stale file never shows a wrong reprint. No URLs or markup here.
 """
 
@@ -144,8 +146,12 @@ class Table:
     group: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     hashes: dict[str, str] = field(default_factory=dict)  # report -> content hash
     records: Records = field(default_factory=dict)  # the report records the hashes came from
+    edges: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int32))
 
     def keep(self, mask: np.ndarray) -> Table:
+        """The rows of the mask, with the edges between them (renumbered)."""
+        renumbered = np.cumsum(mask) - 1
+        edges = self.edges[mask[self.edges].all(axis=1)] if len(self.edges) else self.edges
         return Table(
             self.doc[mask],
             self.n[mask],
@@ -154,6 +160,7 @@ class Table:
             self.group[mask],
             dict(self.hashes),
             self.records,
+            renumbered[edges].astype(np.int32),
         )
 
 
@@ -211,6 +218,7 @@ def load_table(folder: Path) -> Table | None:
                 data["group"],
                 hashes,
                 _unpack_records(data),
+                data["edges"],
             )
     except (OSError, KeyError, ValueError):
         return None
@@ -233,6 +241,7 @@ def save_table(folder: Path, table: Table) -> None:
             digest=table.digest.astype(np.int64),
             signature=table.signature.astype(np.uint32),
             group=table.group.astype(np.int32),
+            edges=table.edges.astype(np.int32),
             **_packed_records(table.records),
         )
     os.replace(temporary, path)
@@ -276,17 +285,30 @@ def update(folder: Path, searcher: Searcher) -> UpdateResult:
     indexed = indexed_hashes(records)
     table = stored or Table()
     current = _rows_of(table, {d for d, h in table.hashes.items() if indexed.get(d) == h})
-    table = table.keep(current) if len(current) else table
     todo = {d for d, h in indexed.items() if table.hashes.get(d) != h}
     if stored is not None and not todo and current.all() and set(stored.hashes) == set(indexed):
         return UpdateResult(0, 0, len(table.doc), len(np.unique(table.group[table.group >= 0])))
     rows = _sign(searcher, todo)
-    table = _append(table, rows)
+    table = refreshed(table, current, rows, whole=stored is None)
     table.hashes, table.records = dict(indexed), records
-    table.group = groups(table.digest, table.signature)
     save_table(folder, table)
     found = np.unique(table.group[table.group >= 0])
     return UpdateResult(len(rows), len(todo), len(table.doc), len(found))
+
+
+def refreshed(table: Table, current: np.ndarray, rows: list, whole: bool = False) -> Table:
+    """The table without its rows that are not current, with the new rows, regrouped: over
+    every row when ``whole``, else only where a change can reach (the new rows, and those
+    that shared a key with a row taken out); the same groups either way."""
+    touched = _sharing_a_key(table, ~current)[current] if len(current) else np.zeros(0, bool)
+    table = _append(table.keep(current) if len(current) else table, rows)
+    if whole:
+        table.edges = edges_of(table.digest, table.signature)
+    else:
+        changed = np.r_[np.flatnonzero(touched), np.arange(len(touched), len(table.doc))]
+        table.edges = np.vstack([table.edges, edges_of(table.digest, table.signature, changed)])
+    table.group = groups(table.edges, len(table.doc))
+    return table
 
 
 def update_generation(folder: Path, index) -> UpdateResult:
@@ -347,28 +369,63 @@ def _append(table: Table, rows: list) -> Table:
         np.concatenate([table.group, np.full(len(rows), -1, dtype=np.int32)]),
         table.hashes,
         table.records,
+        table.edges,
     )
 
 
-def groups(digests: np.ndarray, signatures: np.ndarray) -> np.ndarray:
-    """Group number of each row (-1 when it is the only one of its text)."""
+def edges_of(
+    digests: np.ndarray, signatures: np.ndarray, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """The pairs of rows that are the same text: each row (of ``rows``, or all) with the first
+    row sharing its digest (exact), or its key in a band whose signatures then agree on at
+    least SIMILARITY of their values (near). The pairs of some rows are those a pass over all
+    rows finds for them."""
+    found = []
+    for band, keys in enumerate(_keys(digests, signatures)):
+        first, other = _first_pairs(keys) if rows is None else _first_pairs_of(keys, rows)
+        if band:  # a band key only makes a candidate: the signatures must agree
+            agree = (signatures[first] == signatures[other]).mean(axis=1) >= SIMILARITY
+            first, other = first[agree], other[agree]
+        found.append(np.c_[first, other])
+    return np.vstack(found).astype(np.int32) if found else np.zeros((0, 2), dtype=np.int32)
+
+
+def groups(edges: np.ndarray, count: int) -> np.ndarray:
+    """Group number of each row (-1 when it is the only one of its text): the connected
+    components of the edges."""
     from scipy.sparse import coo_matrix  # imported on first use, as datasketch
     from scipy.sparse.csgraph import connected_components
 
-    count = len(digests)
     if not count:
         return np.zeros(0, dtype=np.int32)
-    pairs = [_same_key_pairs(digests)]
-    for band in range(BANDS):
-        first, other = _same_key_pairs(_band_keys(signatures[:, band * ROWS : (band + 1) * ROWS]))
-        agree = (signatures[first] == signatures[other]).mean(axis=1) >= SIMILARITY
-        pairs.append((first[agree], other[agree]))
-    left = np.concatenate([p[0] for p in pairs])
-    right = np.concatenate([p[1] for p in pairs])
-    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(count, count))
+    weights = np.ones(len(edges), dtype=np.int8)
+    graph = coo_matrix((weights, (edges[:, 0], edges[:, 1])), shape=(count, count))
     _, labels = connected_components(graph, directed=False)
     sizes = np.bincount(labels)
     return np.where(sizes[labels] > 1, labels, -1).astype(np.int32)
+
+
+def _keys(digests: np.ndarray, signatures: np.ndarray) -> Iterator[np.ndarray]:
+    """What rows are paired on: the exact digest, then each band's key."""
+    yield digests
+    for band in range(BANDS):
+        yield _band_keys(signatures[:, band * ROWS : (band + 1) * ROWS])
+
+
+def _sharing_a_key(table: Table, rows: np.ndarray) -> np.ndarray:
+    """Whether each row shares a key (digest or band) with one of the rows of the mask."""
+    sharing = np.zeros(len(table.doc), dtype=bool)
+    if rows.any():
+        for keys in _keys(table.digest, table.signature):
+            sharing |= _holding(keys, keys[rows])
+    return sharing
+
+
+def _holding(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Whether each key is one of the values (sorting the few values, not the many keys)."""
+    wanted = np.unique(values)
+    near = np.searchsorted(wanted, keys).clip(max=len(wanted) - 1)
+    return wanted[near] == keys
 
 
 _MIX = np.array(
@@ -384,7 +441,7 @@ def _band_keys(columns: np.ndarray) -> np.ndarray:
         return (columns.astype(np.uint64) * _MIX[: columns.shape[1]]).sum(axis=1, dtype=np.uint64)
 
 
-def _same_key_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _first_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(first row of each key, another row with that key) for every row sharing a key."""
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
@@ -392,6 +449,17 @@ def _same_key_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first_of = np.repeat(order[starts], np.diff(np.r_[starts, len(order)]))
     same = first_of != order
     return first_of[same], order[same]
+
+
+def _first_pairs_of(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_first_pairs`` for some rows only, without sorting every key."""
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    holders = np.flatnonzero(_holding(keys, keys[rows]))  # ascending: the first one first
+    values, first = np.unique(keys[holders], return_index=True)
+    first_of = holders[first][np.searchsorted(values, keys[rows])]
+    same = first_of != rows
+    return first_of[same], rows[same]
 
 
 # Reading -------------------------------------------------------------------------------------
