@@ -27,6 +27,7 @@ from .columns import column
 from .folding import fold, fold_with_offsets
 from .query import SearchQuery
 from .search import Finder, facet_columns
+from .textstore import texts_for
 
 SORT_CHARS = 12  # left/right sorts compare this many characters next to the match
 COLLOCATE_CHARS = 8  # collocates are the jieba word next to the match within this window
@@ -101,7 +102,7 @@ def concordance(searcher: Searcher, query: SearchQuery, sort: str, order: str) -
     matching, _exact = Finder(searcher).query(parsed)
     columns = facet_columns(searcher)
     passed = matchsets.passing(searcher, columns, query, parsed, matching)
-    texts = folded_texts(searcher, passed)
+    texts = folded_texts(searcher, columns, passed)
     found: list[Occurrence] = []
     for doc, folded in texts.items():
         found.extend(
@@ -114,14 +115,22 @@ def concordance(searcher: Searcher, query: SearchQuery, sort: str, order: str) -
     return result
 
 
-def folded_texts(searcher: Searcher, docs: np.ndarray) -> dict[int, str]:
-    """The folded stored text of each paragraph (as indexed), read in document order straight
-    from each segment's stored-fields column (not through the reader's per-call schema check)."""
-    texts: dict[int, str] = {}
+def folded_texts(searcher: Searcher, columns, docs: np.ndarray) -> dict[int, str]:
+    """The folded text of each paragraph (as indexed), in document order: from the text table
+    beside the index (``textstore``), or, for paragraphs it lacks, straight from each
+    segment's stored-fields column (not through the reader's per-call schema check)."""
+    stored = texts_for(searcher, columns)
+    found = stored.read(docs.tolist()) if stored is not None else {}
+    if len(found) == len(docs):
+        return found
     reader = searcher.reader()
     leaves = sorted(reader.leaf_readers(), key=lambda pair: pair[1])
     bases = [base for _leaf, base in leaves]
+    texts: dict[int, str] = {}
     for doc in docs.tolist():
+        if doc in found:
+            texts[doc] = found[doc]
+            continue
         leaf, base = leaves[bisect_right(bases, doc) - 1]
         perdoc = getattr(leaf, "_perdoc", None)
         fields = perdoc.stored_fields(doc - base) if perdoc else leaf.stored_fields(doc - base)

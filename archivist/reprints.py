@@ -37,6 +37,8 @@ from whoosh.query import Term
 from whoosh.searching import Searcher
 
 from .folding import fold
+from .records import Records, indexed_hashes, packed_records, report_records, unpack_records
+from .textstore import TextWriter
 
 FILE_NAME = "reprints.npz"
 VERSION = 2  # of the file and of what counts as the same text: change it when either changes
@@ -164,41 +166,6 @@ class Table:
         )
 
 
-# segment id -> {document number in the segment: (doc_id, content hash)} of report records
-Records = dict[str, dict[int, tuple[str, str]]]
-
-
-def report_records(searcher: Searcher, known: Records) -> Records:
-    """Every live report record's doc_id and content hash, by segment and number in it. A
-    segment's records never change once written (only their deletion does), so those of a
-    segment in ``known`` are not read again: an update reads the new segments only."""
-    found: Records = {}
-    for leaf, _base in searcher.reader().leaf_readers():
-        segment = getattr(getattr(leaf, "_segment", None), "segment_id", lambda: "")()
-        records = known.get(segment) if segment else None
-        if records is None:
-            records = _read_records(leaf)
-        live = {number: record for number, record in records.items() if not leaf.is_deleted(number)}
-        found.setdefault(segment, {}).update(live)
-    return found
-
-
-def _read_records(leaf) -> dict[int, tuple[str, str]]:
-    if ("rec", "doc") not in leaf:
-        return {}
-    perdoc = getattr(leaf, "_perdoc", None)
-    records = {}
-    for number in leaf.postings("rec", "doc").all_ids():
-        fields = perdoc.stored_fields(number) if perdoc else leaf.stored_fields(number)
-        records[number] = (fields["doc_id"], fields.get("content_hash", ""))
-    return records
-
-
-def indexed_hashes(records: Records) -> dict[str, str]:
-    """doc_id -> content hash of every report the records name."""
-    return {doc_id: h for numbers in records.values() for doc_id, h in numbers.values()}
-
-
 def load_table(folder: Path) -> Table | None:
     """The stored table of a generation, or None when there is none (or of another version)."""
     path = Path(folder) / FILE_NAME
@@ -217,7 +184,7 @@ def load_table(folder: Path) -> Table | None:
                 data["signature"],
                 data["group"],
                 hashes,
-                _unpack_records(data),
+                unpack_records(data),
                 data["edges"],
             )
     except (OSError, KeyError, ValueError):
@@ -242,27 +209,9 @@ def save_table(folder: Path, table: Table) -> None:
             signature=table.signature.astype(np.uint32),
             group=table.group.astype(np.int32),
             edges=table.edges.astype(np.int32),
-            **_packed_records(table.records),
+            **packed_records(table.records),
         )
     os.replace(temporary, path)
-
-
-def _packed_records(records: Records) -> dict[str, np.ndarray]:
-    flat = [(s, n, d, h) for s, numbers in records.items() for n, (d, h) in numbers.items()]
-    return {
-        "record_segment": np.array([r[0] for r in flat], dtype=str),
-        "record_number": np.array([r[1] for r in flat], dtype=np.int64),
-        "record_doc": np.array([r[2] for r in flat], dtype=str),
-        "record_hash": np.array([r[3] for r in flat], dtype=str),
-    }
-
-
-def _unpack_records(data) -> Records:
-    records: Records = {}
-    columns = ("record_segment", "record_number", "record_doc", "record_hash")
-    for segment, number, doc_id, h in zip(*(data[c].tolist() for c in columns), strict=True):
-        records.setdefault(segment, {})[number] = (doc_id, h)
-    return records
 
 
 # Bringing it up to date ----------------------------------------------------------------------
@@ -279,16 +228,20 @@ class UpdateResult:
 
 
 def update(folder: Path, searcher: Searcher) -> UpdateResult:
-    """Bring a generation's reprint table in line with its index (see the module docstring)."""
+    """Bring a generation's reprint table (and its folded texts, ``textstore``) in line with
+    its index (see the module docstring): one read of the new and changed reports for both."""
     stored = load_table(folder)
     records = report_records(searcher, stored.records if stored else {})
     indexed = indexed_hashes(records)
+    texts = TextWriter(folder, indexed, records)
     table = stored or Table()
     current = _rows_of(table, {d for d, h in table.hashes.items() if indexed.get(d) == h})
     todo = {d for d, h in indexed.items() if table.hashes.get(d) != h}
-    if stored is not None and not todo and current.all() and set(stored.hashes) == set(indexed):
+    unchanged = stored is not None and not todo and set(stored.hashes) == set(indexed)
+    rows = _sign(searcher, todo, texts)
+    texts.finish()
+    if unchanged and current.all():
         return UpdateResult(0, 0, len(table.doc), len(np.unique(table.group[table.group >= 0])))
-    rows = _sign(searcher, todo)
     table = refreshed(table, current, rows, whole=stored is None)
     table.hashes, table.records = dict(indexed), records
     save_table(folder, table)
@@ -339,16 +292,22 @@ def _blocks(searcher: Searcher, doc_ids: set[str]) -> Iterator[dict]:
             yield fields
 
 
-def _sign(searcher: Searcher, doc_ids: set[str]) -> list[tuple[str, int, int, np.ndarray]]:
-    if not doc_ids:
-        return []
+def _sign(
+    searcher: Searcher, doc_ids: set[str], texts: TextWriter
+) -> list[tuple[str, int, int, np.ndarray]]:
+    """The rows of the reports ``doc_ids``; the folded texts of those in ``texts.todo`` are
+    handed to ``texts`` on the way."""
     kept = []
-    for fields in _blocks(searcher, doc_ids):
-        if fields.get("kind") in SKIPPED_KINDS:
+    for fields in _blocks(searcher, doc_ids | texts.todo):
+        doc_id, n = fields["doc_id"], fields["n"]
+        folded = fold(fields.get("text", ""))
+        if doc_id in texts.todo:
+            texts.add(doc_id, n, folded)
+        if doc_id not in doc_ids or fields.get("kind") in SKIPPED_KINDS:
             continue
-        text = normalised(fields.get("text", ""))
+        text = _NOT_TEXT.sub("", folded)
         if len(text) >= MIN_CHARS:
-            kept.append((fields["doc_id"], fields["n"], text))
+            kept.append((doc_id, n, text))
     signed = signatures([text for _doc, _n, text in kept])
     return [(doc, n, digest(text), signed[i]) for i, (doc, n, text) in enumerate(kept)]
 
@@ -380,14 +339,16 @@ def edges_of(
     row sharing its digest (exact), or its key in a band whose signatures then agree on at
     least SIMILARITY of their values (near). The pairs of some rows are those a pass over all
     rows finds for them."""
-    found = []
+    found = [np.zeros((0, 2), dtype=np.int32)]
+    if not len(digests):
+        return found[0]
     for band, keys in enumerate(_keys(digests, signatures)):
         first, other = _first_pairs(keys) if rows is None else _first_pairs_of(keys, rows)
         if band:  # a band key only makes a candidate: the signatures must agree
             agree = (signatures[first] == signatures[other]).mean(axis=1) >= SIMILARITY
             first, other = first[agree], other[agree]
         found.append(np.c_[first, other])
-    return np.vstack(found).astype(np.int32) if found else np.zeros((0, 2), dtype=np.int32)
+    return np.vstack(found).astype(np.int32)
 
 
 def groups(edges: np.ndarray, count: int) -> np.ndarray:
