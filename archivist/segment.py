@@ -44,21 +44,27 @@ mid-sentence is joined with the next body piece when
   is damaged.
 
 Short unfinished lines are headings unless visibly continued: in an indented report by an
-unindented line, by a line starting with punctuation, or, in a damaged report, when their last
-characters and the next line's first ones make a common word (jieba's dictionary:
-``…国际广播电`` + ``视信息…``). Joins skip the lines printed inside a paragraph (captions,
-credits, page headers and date lines, continuation notes): they stay blocks of their own and
-follow the joined paragraph. A join never happens before a list item (``★``, ``——``, ``一、``,
-``- ``, ``1)``), a news lead, a speaker's or labelled line (``村民 王五：``, ``6月9日：``), an
-indented line of an indented report, a line that repeats the piece's first words (a heading
-the paragraph quotes), nor after a short comma-ended line of verse (a report with four such
+unindented line, by a line starting with punctuation, across a page break (a continuation note,
+page label or e-paper date line: headings are kept with their text, never left at the foot of a
+page) or across a photo's lines that cannot be its own second half (a credit alone, a caption
+starting with ``▲`` or ``图为``), or, in a damaged report, when their last characters and the
+next line's first ones make a common word (jieba's dictionary: ``…国际广播电`` + ``视信息…``).
+A numbered heading is continued only by a line starting with punctuation or across a page
+break, and its second piece joins nothing more.
+
+Joins skip the lines printed inside a paragraph (captions, credits, page headers and
+date lines, continuation notes): they stay blocks of their own and follow the joined
+paragraph. A join never happens before a list item (``★``, ``——``, ``一、``, ``- ``,
+``1)``), a news lead, a speaker's or labelled line (``村民 王五：``, ``6月9日：``), an indented
+line of an indented report, a line that repeats the piece's first words (a heading the
+paragraph quotes), nor after a short comma-ended line of verse (a report with four such
 lines), nor where a quotation left open by the first piece is never closed by the second
 (``深化“放管`` followed by an unrelated sentence is left alone). Joins stop at
-``JOIN_MAX_CHARS`` (text without punctuation is not one endless paragraph). Nothing else moves,
-nothing is lost: every non-blank line is in exactly one block, stripped of surrounding white
-space. A fragment whose continuation was printed *before* it (a page that ends with
-``…你会发现,违`` continued higher up by ``规拖拉机…``) is not repaired: that would reorder
-the text.
+``JOIN_MAX_CHARS`` (text without punctuation is not one endless paragraph). Nothing else
+moves, nothing is lost: every non-blank line is in exactly one block, stripped of
+surrounding white space. A fragment whose continuation was printed *before* it (a page
+that ends with ``…你会发现,违`` continued higher up by ``规拖拉机…``) is not repaired: that would
+reorder the text.
 
 Everything is linear in the number of lines; lookahead and lookbehind are bounded.
 """
