@@ -115,9 +115,10 @@ class TextWriter:
 
     def finish(self) -> None:
         """Append the new texts to the blob (or a compacted copy), then save the row list."""
-        if not self.stale:
-            return
         old, folder = self.old, self.folder
+        if not self.stale:
+            _remove_other_blobs(folder, old.blob if old else "")  # left by a pass cut short
+            return
         table = _kept(old, self.keep) if old is not None and old.blob else TextTable()
         if not table.blob or int(table.length.sum()) * 2 < table.size:
             table = _rewritten(folder, table)

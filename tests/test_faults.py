@@ -29,6 +29,7 @@ import pytest
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
+from archivist import textstore
 from archivist.indexing import (
     GEN_PREFIX,
     LOCK_NAME,
@@ -159,6 +160,9 @@ def assert_no_leftovers(index: Path, previous: str | None = None) -> None:
     for entry in folder.iterdir():
         name = entry.name
         if name in ("settings.json", "userdict.txt", "reprints.npz", f"{WHOOSH_NAME}_WRITELOCK"):
+            continue
+        texts = textstore.load_texts(folder) or textstore.TextTable()
+        if name in (textstore.FILE_NAME, texts.blob):  # the text table and the file it names
             continue
         if name == f"_{WHOOSH_NAME}_{toc.generation}.toc":
             continue
