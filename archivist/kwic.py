@@ -152,36 +152,40 @@ def char_key(char: str) -> str:
     return "1" + lazy_pinyin(char, style=Style.TONE3, neutral_tone_with_five=True)[0] + char
 
 
-def context_key(text: str, order: str) -> tuple[str, ...] | str:
-    return tuple(char_key(c) for c in text) if order == "pinyin" else text
+def _pinyin_table(contexts: list[str]) -> dict[int, str]:
+    """A translation of every character of the contexts to one character whose code is its
+    rank by ``char_key``: translated contexts compare as strings (in C) in pinyin order."""
+    ranked = sorted(set("".join(contexts)), key=char_key)
+    return {ord(c): chr(i + 1 if i + 1 < 0xD800 else i + 0x801) for i, c in enumerate(ranked)}
+
+
+def _contexts(found, texts, sort: str) -> list[str]:
+    """Each occurrence's context on the side sorted by (the left one nearest character first)."""
+    if sort == "left":
+        return [texts[o.docnum][max(0, o.start - SORT_CHARS) : o.start][::-1] for o in found]
+    return [texts[o.docnum][o.end : o.end + SORT_CHARS] for o in found]
 
 
 def _sorted(found, texts, searcher, columns, sort: str, order: str) -> list[Occurrence]:
     """Occurrences by date, report and position; or by the context left (nearest character
-    first) or right of the match, then by the match and by date."""
+    first) or right of the match (by pinyin or by character), then by the match and by date."""
     dates = column(searcher, columns, "date_last")
     doc_ids = columns.doc_id
 
     def position(o: Occurrence) -> tuple:
         return (dates[o.docnum], doc_ids[o.docnum], o.docnum, o.start)
 
-    if sort == "left":
-
-        def key(o: Occurrence) -> tuple:
-            text = texts[o.docnum]
-            left = text[max(0, o.start - SORT_CHARS) : o.start][::-1]
-            return (context_key(left, order), text[o.start : o.end], position(o))
-
-    elif sort == "right":
-
-        def key(o: Occurrence) -> tuple:
-            text = texts[o.docnum]
-            right = text[o.end : o.end + SORT_CHARS]
-            return (context_key(right, order), text[o.start : o.end], position(o))
-
-    else:
-        key = position
-    return sorted(found, key=key)
+    if sort not in ("left", "right"):
+        return sorted(found, key=position)
+    contexts = _contexts(found, texts, sort)
+    if order == "pinyin":
+        table = _pinyin_table(contexts)
+        contexts = [context.translate(table) for context in contexts]
+    keys = [
+        (context, texts[o.docnum][o.start : o.end], position(o))
+        for context, o in zip(contexts, found, strict=True)
+    ]
+    return [found[i] for i in sorted(range(len(found)), key=keys.__getitem__)]
 
 
 # Collocates ----------------------------------------------------------------------------------

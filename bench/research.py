@@ -1,7 +1,8 @@
 """Benchmark of the research tools: trends, concordance, reprints, against one search.
 
     nice -n 10 python bench/research.py [--paragraphs 20000] [--corpus 200000]
-        [--skip-synthetic] [--label after] [--profile] [--out bench/results-research.json]
+        [--skip-synthetic] [--label after] [--profile] [--runs 5] [--kwic-term 改革]
+        [--no-full-reprint | --skip-reprints] [--out bench/results-research.json]
 
 Builds (or reuses) an index of the synthetic corpus (``bench/make_corpus.py``) and, with
 ``--corpus N``, of about N paragraphs of ``../shared/corpus`` (written by its
@@ -55,10 +56,10 @@ KWIC_CANDIDATES = ["公安", "派出所", "民警", "群众", "安全", "治理"
 RUNS = 5
 
 
-def timed(function, runs: int = RUNS) -> tuple[float, float]:
+def timed(function, runs: int | None = None) -> tuple[float, float]:
     """(first run, median of the next ``runs``) in milliseconds."""
     samples = []
-    for _ in range(runs + 1):
+    for _ in range((runs or RUNS) + 1):
         started = time.perf_counter()
         function()
         samples.append((time.perf_counter() - started) * 1000)
@@ -104,7 +105,7 @@ def _index(corpus: Path, index: Path, jobs: int) -> Path:
     return index
 
 
-def measure(index: Path, terms: list[str], profile: bool = False) -> dict:
+def measure(index: Path, terms: list[str], options: argparse.Namespace) -> dict:
     store = IndexStore(index)
     analysis.use_user_dictionary(store.user_dictionary())
     figures: dict = {"paragraphs": 0}
@@ -127,16 +128,17 @@ def measure(index: Path, terms: list[str], profile: bool = False) -> dict:
     figures["search_max_ms"] = max(searches.values())
     trends = TrendsQuery(tuple(terms), SearchQuery())
     figures["trends_6_terms_ms"] = timed(with_searcher(lambda s: trends_page(s, trends)))
-    term, occurrences = _kwic_term(store)
+    term, occurrences = _kwic_term(store, options.kwic_term)
     figures["kwic_term"], figures["kwic_occurrences"] = term, occurrences
     search_kwic = with_searcher(lambda s: search(s, SearchQuery(q=term)))
     figures["search_kwic_term_ms"] = timed(search_kwic)[1]
     kwic_queries = {sort: KwicQuery(SearchQuery(q=term), sort=sort) for sort in KWIC_SORTS}
     for sort, query in kwic_queries.items():
         figures[f"kwic_{sort}_ms"] = timed(with_searcher(lambda s, q=query: kwic_page(s, q)))
-    figures.update(measure_reprints(store))
+    if not options.skip_reprints:
+        figures.update(measure_reprints(store, not options.no_full_reprint))
     figures["ratios"] = ratios(figures)
-    if profile:
+    if options.profile:
         _profile("trends", with_searcher(lambda s: trends_page(s, trends)))
         _profile("kwic (right)", with_searcher(lambda s: kwic_page(s, kwic_queries["right"])))
         _profile("search (kwic term)", search_kwic)
@@ -158,10 +160,11 @@ def ratios(figures: dict) -> dict:
             f"kwic {sort} / search of its term": figures[f"kwic_{sort}_ms"][1] / kwic_search
             for sort in KWIC_SORTS
         },
-        "reprint pass, one report / median search": figures["reprint_one_report_ms"] / median,
-        "reprint pass, whole index / median search": figures["reprint_full_ms"] / median,
+        "reprint pass, one report / median search": (figures.get("reprint_one_report_ms") or 0)
+        / median,
+        "reprint pass, whole index / median search": (figures.get("reprint_full_ms") or 0) / median,
     }
-    return {name: round(value, 2) for name, value in found.items()}
+    return {name: round(value, 2) for name, value in found.items() if value}
 
 
 def _profile(name: str, work) -> None:
@@ -173,19 +176,21 @@ def _profile(name: str, work) -> None:
     print(f"--- profile: {name}\n" + out.getvalue().split("\n\n", 1)[-1])
 
 
-def measure_reprints(store: IndexStore) -> dict:
-    """The reprint pass over the whole index, and after one report is added (simulated by
-    taking its rows out of the table, which the pass then signs again)."""
+def measure_reprints(store: IndexStore, full: bool = True) -> dict:
+    """The reprint pass over the whole index (unless not ``full``: then the table must be
+    there), and after one report is added (simulated by taking its rows out of the table,
+    which the pass then signs again)."""
     folder, index = store.generation_dir(), store.open()
-    (folder / reprints.FILE_NAME).unlink(missing_ok=True)
+    if full:
+        (folder / reprints.FILE_NAME).unlink(missing_ok=True)
     started = time.perf_counter()
-    full = reprints.update_generation(folder, index)
-    full_ms = (time.perf_counter() - started) * 1000
+    whole = reprints.update_generation(folder, index)
+    whole_ms = (time.perf_counter() - started) * 1000
     samples = [_one_report_pass(store) for _ in range(RUNS)]
     return {
-        "reprint_rows": full.rows,
-        "reprint_groups": full.groups,
-        "reprint_full_ms": round(full_ms, 1),
+        "reprint_rows": whole.rows,
+        "reprint_groups": whole.groups,
+        "reprint_full_ms": round(whole_ms, 1) if full else None,
         "reprint_one_report_ms": round(statistics.median(samples), 1),
     }
 
@@ -203,18 +208,19 @@ def _one_report_pass(store: IndexStore) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def _kwic_term(store: IndexStore) -> tuple[str, int]:
-    """The candidate whose occurrences are nearest 10,000."""
+def _kwic_term(store: IndexStore, chosen: str = "") -> tuple[str, int]:
+    """The chosen term, or the candidate whose occurrences are nearest 10,000, and its count."""
     best = ("", 0)
     with store.open().searcher() as searcher:
-        for term in KWIC_CANDIDATES:
+        for term in [chosen] if chosen else KWIC_CANDIDATES:
             total = kwic_page(searcher, KwicQuery(SearchQuery(q=term), per_page=1))["total"]
-            if abs(total - 10_000) < abs(best[1] - 10_000):
+            if chosen or abs(total - 10_000) < abs(best[1] - 10_000):
                 best = (term, total)
     return best
 
 
 def main() -> None:
+    global RUNS  # one setting for the whole run
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paragraphs", type=int, default=20_000)
     parser.add_argument(
@@ -224,24 +230,31 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--label", default="latest", help="where in --out the figures go")
     parser.add_argument("--profile", action="store_true", help="print where the time goes")
+    parser.add_argument("--runs", type=int, default=RUNS, help="timed runs after the first")
+    parser.add_argument(
+        "--no-full-reprint", action="store_true", help="keep the reprint table, time updates only"
+    )
+    parser.add_argument("--skip-reprints", action="store_true", help="leave the reprint pass out")
+    parser.add_argument("--kwic-term", default="", help="the concordance term (else: searched)")
     parser.add_argument("--out", type=Path, default=PROJECT / "bench" / "results-research.json")
     parser.add_argument("--clean", action="store_true", help="rebuild the index first")
     args = parser.parse_args()
+    RUNS = args.runs
     results = {}
     if not args.skip_synthetic:
         if args.clean:
             shutil.rmtree(WORK / f"index-research-{args.paragraphs}", ignore_errors=True)
         _corpus, index = build_synthetic(args.paragraphs, args.jobs)
-        results[f"synthetic-{args.paragraphs}"] = _report(index, SYNTHETIC_TERMS, args.profile)
+        results[f"synthetic-{args.paragraphs}"] = _report(index, SYNTHETIC_TERMS, args)
     if args.corpus:
         built = build_real(args.corpus, args.jobs)
         if built:
-            results[f"corpus-{args.corpus}"] = _report(built[1], REAL_TERMS, args.profile)
+            results[f"corpus-{args.corpus}"] = _report(built[1], REAL_TERMS, args)
     _save(args.out, args.label, results)
 
 
-def _report(index: Path, terms: list[str], profile: bool) -> dict:
-    figures = measure(index, terms, profile)
+def _report(index: Path, terms: list[str], options: argparse.Namespace) -> dict:
+    figures = measure(index, terms, options)
     print(json.dumps(figures, ensure_ascii=False, indent=1), flush=True)
     return figures
 
@@ -252,7 +265,8 @@ def _save(out: Path, label: str, results: dict) -> None:
         saved = json.loads(out.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         saved = {}
-    saved.setdefault(label, {}).update(results)
+    for archive, figures in results.items():  # a partial run keeps the other figures
+        saved.setdefault(label, {}).setdefault(archive, {}).update(figures)
     out.write_text(json.dumps(saved, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
