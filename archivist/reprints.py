@@ -2,9 +2,10 @@
 
 Two paragraphs are the same text when their folded texts, without spaces and punctuation, are
 equal (exact), or when their character 5-gram sets are near-duplicates: MinHash signatures
-(``datasketch``, 64 permutations) put in 16 LSH bands of 4, candidates kept when at least 70 %
-of their signatures agree (an estimate of the Jaccard similarity of their 5-grams); the
-signatures are datasketch's, computed for many paragraphs at once with numpy (``signatures``).
+(64 permutations) put in 16 LSH bands of 4, candidates kept when at least 70 % of their
+signatures agree (an estimate of the Jaccard similarity of their 5-grams). The signatures are
+those ``datasketch``'s ``MinHash`` gives (scheme affine32), computed for many paragraphs at once
+with numpy (``signatures``; the tests check them against datasketch).
 Paragraphs shorter than ``MIN_CHARS`` or of the kinds in ``SKIPPED_KINDS`` (credits,
 datelines…) are left out: they repeat without being reprints. Groups are the connected
 components of these pairs.
@@ -58,12 +59,12 @@ def normalised(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's affine32 permutations (a, b) for our seed (imported on first use: an
-    ingest or a server that signs nothing does not pay for loading it)."""
-    from datasketch import MinHash
-
-    a, b = MinHash(num_perm=PERMUTATIONS, seed=1, hashfunc=shingle_hash).permutations
-    return a.astype(np.uint32), b.astype(np.uint32)
+    """The affine32 permutations (a, b) datasketch's ``MinHash(num_perm=64, seed=1)`` draws,
+    drawn the same way here (importing datasketch costs an ingest more than the pass)."""
+    draw = np.random.RandomState(1)
+    a = draw.randint(0, 1 << 31, PERMUTATIONS, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = draw.randint(0, 1 << 32, PERMUTATIONS, dtype=np.uint32)
+    return a, b
 
 
 _BASE = 0x01000193  # shingle hashes: code points as digits base this, modulo 2**32
@@ -354,7 +355,7 @@ def edges_of(
 def groups(edges: np.ndarray, count: int) -> np.ndarray:
     """Group number of each row (-1 when it is the only one of its text): the connected
     components of the edges."""
-    from scipy.sparse import coo_matrix  # imported on first use, as datasketch
+    from scipy.sparse import coo_matrix  # imported on first use: a server never needs it
     from scipy.sparse.csgraph import connected_components
 
     if not count:
