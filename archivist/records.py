@@ -1,11 +1,16 @@
-"""Which report records an index holds, and their content hashes, read once per segment.
+"""Which report records an index holds, and their content hashes, read once per segment; and
+the file format of the tables beside the index that keep them (``reprints``, ``textstore``).
 
 A Whoosh segment never changes once written (only its deletions do), so the report records of
-a segment read by an earlier pass need not be read again: the tables beside the index
-(``reprints``, ``textstore``) keep them and read only new segments'.
+a segment read by an earlier pass need not be read again: the tables keep them and read only
+new segments'.
 """
 
 from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from whoosh.searching import Searcher
@@ -63,3 +68,52 @@ def unpack_records(data) -> Records:
     for segment, number, doc_id, h in zip(*(data[c].tolist() for c in columns), strict=True):
         records.setdefault(segment, {})[number] = (doc_id, h)
     return records
+
+
+@dataclass
+class Rows:
+    """A table of rows by report as stored: each row's report, each report's content hash,
+    the report records those came from, and the table's own columns."""
+
+    doc: np.ndarray
+    hashes: dict[str, str]
+    records: Records
+    columns: dict[str, np.ndarray]
+
+
+def save_rows(path: Path, version: int, rows: Rows) -> None:
+    """Write a table atomically (a reader sees the old file or the new one)."""
+    doc_ids = sorted(rows.hashes)
+    position = {d: i for i, d in enumerate(doc_ids)}
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "wb") as handle:
+        np.savez(
+            handle,
+            version=np.array(version),
+            doc_ids=np.array(doc_ids, dtype=str),
+            content_hashes=np.array([rows.hashes[d] for d in doc_ids], dtype=str),
+            doc=np.fromiter((position[d] for d in rows.doc), dtype=np.int32, count=len(rows.doc)),
+            **packed_records(rows.records),
+            **rows.columns,
+        )
+    os.replace(temporary, path)
+
+
+def load_rows(path: Path, version: int) -> Rows | None:
+    """A table ``save_rows`` wrote, or None (none, unreadable or of another version)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if int(data["version"]) != version:
+                return None
+            doc_ids = [str(d) for d in data["doc_ids"]]
+            hashes = dict(zip(doc_ids, (str(h) for h in data["content_hashes"]), strict=True))
+            docs = np.array(doc_ids, dtype=object)
+            own = set(data.files) - {"version", "doc_ids", "content_hashes", "doc"}
+            return Rows(
+                docs[data["doc"]] if len(doc_ids) else np.array([], dtype=object),
+                hashes,
+                unpack_records(data),
+                {name: data[name] for name in own if not name.startswith("record_")},
+            )
+    except (OSError, KeyError, ValueError):
+        return None

@@ -23,7 +23,6 @@ a stale file never shows a wrong reprint. No URLs or markup here.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import threading
 from bisect import bisect_right
@@ -38,7 +37,7 @@ from whoosh.query import Term
 from whoosh.searching import Searcher
 
 from .folding import fold
-from .records import Records, indexed_hashes, packed_records, report_records, unpack_records
+from .records import Records, Rows, indexed_hashes, load_rows, report_records, save_rows
 from .textstore import TextWriter
 
 FILE_NAME = "reprints.npz"
@@ -167,52 +166,30 @@ class Table:
         )
 
 
+COLUMNS = ("n", "digest", "signature", "group", "edges")
+DTYPES = (np.int32, np.int64, np.uint32, np.int32, np.int32)
+
+
 def load_table(folder: Path) -> Table | None:
     """The stored table of a generation, or None when there is none (or of another version)."""
-    path = Path(folder) / FILE_NAME
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if int(data["version"]) != VERSION:
-                return None
-            doc_ids = [str(d) for d in data["doc_ids"]]
-            hashes = dict(zip(doc_ids, (str(h) for h in data["content_hashes"]), strict=True))
-            return Table(
-                np.array(doc_ids, dtype=object)[data["doc"]]
-                if len(doc_ids)
-                else np.array([], dtype=object),
-                data["n"],
-                data["digest"],
-                data["signature"],
-                data["group"],
-                hashes,
-                unpack_records(data),
-                data["edges"],
-            )
-    except (OSError, KeyError, ValueError):
+    rows = load_rows(Path(folder) / FILE_NAME, VERSION)
+    if rows is None or not set(COLUMNS) <= set(rows.columns):
         return None
+    return Table(
+        rows.doc,
+        *(rows.columns[c] for c in COLUMNS[:4]),
+        rows.hashes,
+        rows.records,
+        rows.columns["edges"],
+    )
 
 
 def save_table(folder: Path, table: Table) -> None:
     """Write the table atomically (a reader sees the old file or the new one)."""
-    doc_ids = sorted(table.hashes)
-    position = {d: i for i, d in enumerate(doc_ids)}
-    path = Path(folder) / FILE_NAME
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "wb") as handle:
-        np.savez(
-            handle,
-            version=np.array(VERSION),
-            doc_ids=np.array(doc_ids, dtype=str),
-            content_hashes=np.array([table.hashes[d] for d in doc_ids], dtype=str),
-            doc=np.array([position[d] for d in table.doc], dtype=np.int32),
-            n=table.n.astype(np.int32),
-            digest=table.digest.astype(np.int64),
-            signature=table.signature.astype(np.uint32),
-            group=table.group.astype(np.int32),
-            edges=table.edges.astype(np.int32),
-            **packed_records(table.records),
-        )
-    os.replace(temporary, path)
+    columns = {c: getattr(table, c).astype(t) for c, t in zip(COLUMNS, DTYPES, strict=True)}
+    save_rows(
+        Path(folder) / FILE_NAME, VERSION, Rows(table.doc, table.hashes, table.records, columns)
+    )
 
 
 # Bringing it up to date ----------------------------------------------------------------------

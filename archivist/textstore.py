@@ -24,7 +24,7 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from .caching import RecentCache
-from .records import Records, indexed_hashes, packed_records, report_records, unpack_records
+from .records import Records, Rows, indexed_hashes, load_rows, report_records, save_rows
 
 FILE_NAME = "texts.npz"
 VERSION = 1
@@ -46,48 +46,34 @@ class TextTable:
 
 def load_texts(folder: Path) -> TextTable | None:
     """The stored table of a generation, or None (none, unreadable or of another version)."""
-    try:
-        with np.load(Path(folder) / FILE_NAME, allow_pickle=False) as data:
-            if int(data["version"]) != VERSION:
-                return None
-            doc_ids = [str(d) for d in data["doc_ids"]]
-            hashes = dict(zip(doc_ids, (str(h) for h in data["content_hashes"]), strict=True))
-            docs = np.array(doc_ids, dtype=object)
-            return TextTable(
-                docs[data["doc"]] if len(doc_ids) else np.array([], dtype=object),
-                data["n"],
-                data["start"],
-                data["length"],
-                str(data["blob"]),
-                int(data["size"]),
-                hashes,
-                unpack_records(data),
-            )
-    except (OSError, KeyError, ValueError):
+    rows = load_rows(Path(folder) / FILE_NAME, VERSION)
+    if rows is None or not {"n", "start", "length", "blob", "size"} <= set(rows.columns):
         return None
+    found = rows.columns
+    return TextTable(
+        rows.doc,
+        found["n"],
+        found["start"],
+        found["length"],
+        str(found["blob"]),
+        int(found["size"]),
+        rows.hashes,
+        rows.records,
+    )
 
 
 def _save(folder: Path, table: TextTable) -> None:
     """Write the row list atomically (a reader sees the old one or the new one)."""
-    doc_ids = sorted(table.hashes)
-    position = {d: i for i, d in enumerate(doc_ids)}
-    path = Path(folder) / FILE_NAME
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "wb") as handle:
-        np.savez(
-            handle,
-            version=np.array(VERSION),
-            doc_ids=np.array(doc_ids, dtype=str),
-            content_hashes=np.array([table.hashes[d] for d in doc_ids], dtype=str),
-            doc=np.fromiter((position[d] for d in table.doc), dtype=np.int32, count=len(table.doc)),
-            n=table.n.astype(np.int32),
-            start=table.start.astype(np.int64),
-            length=table.length.astype(np.int64),
-            blob=np.array(table.blob),
-            size=np.array(table.size),
-            **packed_records(table.records),
-        )
-    os.replace(temporary, path)
+    columns = {
+        "n": table.n.astype(np.int32),
+        "start": table.start.astype(np.int64),
+        "length": table.length.astype(np.int64),
+        "blob": np.array(table.blob),
+        "size": np.array(table.size),
+    }
+    save_rows(
+        Path(folder) / FILE_NAME, VERSION, Rows(table.doc, table.hashes, table.records, columns)
+    )
 
 
 class TextWriter:
