@@ -15,7 +15,8 @@ the median of several runs after it):
 2. a trends page for six terms over all years;
 3. a concordance page (100 lines, collocates) for the term with the number of occurrences
    nearest 10,000, sorted by date, left and right context;
-4. the reprint pass: over the whole index, and after one report is added.
+4. the reprint pass: over the whole index, and after one report is added (run first: it
+   writes the folded texts the concordance reads).
 
 Prints the figures and the ratios to the search, and adds them to ``--out`` under the label
 (``before``/``after``…) and the archive (``synthetic-20000``, ``corpus-200000``), keeping what
@@ -119,6 +120,8 @@ def measure(index: Path, terms: list[str], options: argparse.Namespace) -> dict:
 
     with store.open().searcher() as searcher:
         figures["paragraphs"] = sum(1 for _ in searcher.documents(rec="block"))
+    if not options.skip_reprints:  # first: the pass writes the text table the concordance reads
+        figures.update(measure_reprints(store, not options.no_full_reprint))
     searches = {}
     for term in terms:
         query = SearchQuery(q=term)
@@ -135,8 +138,6 @@ def measure(index: Path, terms: list[str], options: argparse.Namespace) -> dict:
     kwic_queries = {sort: KwicQuery(SearchQuery(q=term), sort=sort) for sort in KWIC_SORTS}
     for sort, query in kwic_queries.items():
         figures[f"kwic_{sort}_ms"] = timed(with_searcher(lambda s, q=query: kwic_page(s, q)))
-    if not options.skip_reprints:
-        figures.update(measure_reprints(store, not options.no_full_reprint))
     figures["ratios"] = ratios(figures)
     if options.profile:
         _profile("trends", with_searcher(lambda s: trends_page(s, trends)))
