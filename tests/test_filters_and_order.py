@@ -77,7 +77,9 @@ def test_reports_without_a_date_sort_last(client, sort):
     assert all(h["date"] for h in hits[:-2]) and not any(h["date"] for h in hits[-2:])
 
 
-@pytest.mark.parametrize("facet,value", [("city", "永州市"), ("county", "茶陵县"), ("year", "2020")])
+@pytest.mark.parametrize(
+    "facet,value", [("city", "永州市"), ("county", "茶陵县"), ("year", "2020")]
+)
 def test_a_facets_counts_ignore_its_own_selection_and_follow_the_others(client, facet, value):
     everything = search(client, "")["hits"]
     chosen = search(client, f"{facet}={value}")
