@@ -594,9 +594,10 @@ def _matches(searcher: Searcher, query: SearchQuery, parsed: ParsedQuery):
 
 
 def _in_reports(
-    searcher: Searcher, docnums: np.ndarray, columns: FacetColumns, query, parsed: ParsedQuery
+    searcher: Searcher, docnums, columns: FacetColumns, query, parsed: ParsedQuery
 ) -> np.ndarray:
     """The paragraphs whose report passes the field terms and the exact date range."""
+    docnums = as_set(docnums)
     if parsed.fields:
         allowed = _reports_with_fields(searcher, columns, parsed)
         doc_ids = columns.doc_id

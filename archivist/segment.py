@@ -44,21 +44,27 @@ mid-sentence is joined with the next body piece when
   is damaged.
 
 Short unfinished lines are headings unless visibly continued: in an indented report by an
-unindented line, by a line starting with punctuation, or, in a damaged report, when their last
-characters and the next line's first ones make a common word (jieba's dictionary:
-``…国际广播电`` + ``视信息…``). Joins skip the lines printed inside a paragraph (captions,
-credits, page headers and date lines, continuation notes): they stay blocks of their own and
-follow the joined paragraph. A join never happens before a list item (``★``, ``——``, ``一、``,
-``- ``, ``1)``), a news lead, a speaker's or labelled line (``村民 王五：``, ``6月9日：``), an
-indented line of an indented report, a line that repeats the piece's first words (a heading
-the paragraph quotes), nor after a short comma-ended line of verse (a report with four such
+unindented line, by a line starting with punctuation, across a page break (a continuation note,
+page label or e-paper date line: headings are kept with their text, never left at the foot of a
+page) or across a photo's lines that cannot be its own second half (a credit alone, a caption
+starting with ``▲`` or ``图为``), or, in a damaged report, when their last characters and the
+next line's first ones make a common word (jieba's dictionary: ``…国际广播电`` + ``视信息…``).
+A numbered heading is continued only by a line starting with punctuation or across a page
+break, and its second piece joins nothing more.
+
+Joins skip the lines printed inside a paragraph (captions, credits, page headers and
+date lines, continuation notes): they stay blocks of their own and follow the joined
+paragraph. A join never happens before a list item (``★``, ``——``, ``一、``, ``- ``,
+``1)``), a news lead, a speaker's or labelled line (``村民 王五：``, ``6月9日：``), an indented
+line of an indented report, a line that repeats the piece's first words (a heading the
+paragraph quotes), nor after a short comma-ended line of verse (a report with four such
 lines), nor where a quotation left open by the first piece is never closed by the second
 (``深化“放管`` followed by an unrelated sentence is left alone). Joins stop at
-``JOIN_MAX_CHARS`` (text without punctuation is not one endless paragraph). Nothing else moves,
-nothing is lost: every non-blank line is in exactly one block, stripped of surrounding white
-space. A fragment whose continuation was printed *before* it (a page that ends with
-``…你会发现,违`` continued higher up by ``规拖拉机…``) is not repaired: that would reorder
-the text.
+``JOIN_MAX_CHARS`` (text without punctuation is not one endless paragraph). Nothing else
+moves, nothing is lost: every non-blank line is in exactly one block, stripped of
+surrounding white space. A fragment whose continuation was printed *before* it (a page
+that ends with ``…你会发现,违`` continued higher up by ``规拖拉机…``) is not repaired: that would
+reorder the text.
 
 Everything is linear in the number of lines; lookahead and lookbehind are bounded.
 """
@@ -236,6 +242,7 @@ class _Piece:
     lead: bool = False
     indent: bool = False  # the source line starts with white space
     cut: bool = False  # found to be the first piece of a paragraph cut by photos
+    heading_tail: bool = False  # the second piece of a numbered heading cut in two
 
 
 # ---------------------------------------------------------------- punctuation and shape
@@ -764,30 +771,62 @@ def _after_photos(pieces: list[_Piece], index: int) -> int:
 
 
 def _mark_continued(pieces: list[_Piece], layout: _Layout) -> None:
-    """Short unfinished lines that a paragraph visibly continues are body, not headings: in a
-    report with indented paragraphs, an indented line followed by an unindented one; in a
-    damaged report, a line whose last characters make a common word with the next line's
-    first ones (``…国际广播电`` + ``视信息…``)."""
+    """Short unfinished lines and numbered headings that a paragraph visibly continues are
+    body, not headings (see :func:`_continued_by`)."""
     for index, piece in enumerate(pieces):
-        if piece.kind or piece.shape != "H":
+        if not _may_be_cut(piece):
             continue
         following = _after_inserts(pieces, index + 1)
         if following >= len(pieces) or pieces[following].kind:
             continue
         after = pieces[following]
-        if _continued_by(piece, after, layout):
+        between = pieces[index + 1 : following]
+        if _continued_by(piece, after, layout, between):
+            after.heading_tail = piece.kind == "heading"
             piece.kind = "body"
             piece.cut = True
             after.kind = "body"
 
 
-def _continued_by(piece: _Piece, after: _Piece, layout: _Layout) -> bool:
-    """True when a short unfinished line is visibly continued by ``after``."""
+def _may_be_cut(piece: _Piece) -> bool:
+    """A short unfinished line not yet told apart, or a numbered heading: either may be the
+    first piece of a paragraph that a page break cut."""
+    return (not piece.kind and piece.shape == "H") or (piece.kind == "heading" and not piece.final)
+
+
+def is_page_break(text: str) -> bool:
+    """A line printed where a page ends or starts: a continuation note (``（下转第二版）``), a
+    page label (``第A03版 综合新闻``) or an e-paper date line (``2031年5月6日 星期二``)."""
+    return is_page_note(text) or bool(_PAGE_LABEL.match(text)) or is_dateline(text)
+
+
+def _whole_photo_line(piece: _Piece) -> bool:
+    """A photo's line that cannot be the second half of the line above it: a credit alone
+    (``记者 王五 摄``) or a caption that starts with its mark (``▲…``, ``图为…``)."""
+    return piece.kind == "credit" or (
+        piece.kind == "caption" and bool(_CAPTION_MARKER.match(simplified(piece.text)))
+    )
+
+
+def _continued_by(piece: _Piece, after: _Piece, layout: _Layout, between: list[_Piece]) -> bool:
+    """True when a short unfinished line (or a numbered heading) is visibly continued by
+    ``after``: the next line starts with punctuation, or a page break stands between them
+    (headings are kept with the text below them, never left at the foot of a page). For a
+    short line, also: an indented line followed by an unindented one in a report with indented
+    paragraphs, a news opening, or, in a damaged report, a common word made by its last
+    characters and the next line's first ones (``…国际广播电`` + ``视信息…``)."""
+    if after.text[0] in CONTINUATION_PUNCT:
+        return True
+    if between and all(is_page_break(line.text) for line in between):
+        return True
+    if piece.kind == "heading":
+        return False  # a numbered heading needs the evidence above
+    if between and all(_whole_photo_line(line) for line in between):
+        return after.shape != "H" and not _two_phrases(piece.text)  # cut by photos
     if layout.indented and piece.indent and not after.indent:
         return True
-    if after.text[0] in CONTINUATION_PUNCT or is_news_opening(piece.text):
+    if is_news_opening(piece.text):
         return True
-    # a word cut in two where the report shows page breaks (``…国际广播电`` + ``视信息…``)
     return layout.damaged and bool(word_across(piece.text, after.text))
 
 
@@ -916,6 +955,8 @@ def _joins(first: _Piece, second: _Piece, unclosed: set[str], layout: _Layout) -
     )
     if strong:
         return True
+    if first.heading_tail:
+        return False  # a numbered heading ends where its second piece ends
     weak = len(text) > HEADING_MAX_CHARS or _cjk_clause_marks(text) > 0
     return weak and layout.damaged and not is_speaker_line(text)  # a labelled line is whole
 

@@ -737,3 +737,62 @@ def test_latin_verse_lines_ending_with_commas_stay_apart():
         "Songs", DAMAGE, DAMAGE_END, "We walk along the river,", "And sing into the night."
     )
     assert [lines for _, lines in blocks_of(text)][-2:] == [(7,), (9,)]
+
+
+# ---------------------------------------------------------------- before a page break or a photo
+
+SHORT_HALF = "县里今天在体育场举办农民运"  # no punctuation: a heading, or half a line
+SECOND_HALF = "动会，比赛项目有拔河和挑担。"
+
+
+def test_a_short_line_alone_stays_a_heading():
+    text = report("农民运动会", "县里今天在体育场举办农民运动会", "比赛项目有拔河和挑担。")
+    assert blocks_of(text)[1:] == [("heading", (3,)), ("body", (5,))]
+
+
+@pytest.mark.parametrize(
+    "page_break", ["（下转第二版）", "上接第1版", "第A03版 综合新闻", "2031年5月6日 星期二"]
+)
+def test_a_short_line_before_a_page_break_is_half_a_paragraph(page_break):
+    """Headings are kept with their text, never left at the foot of a page."""
+    text = report("农民运动会", SHORT_HALF, page_break, SECOND_HALF)
+    assert blocks_of(text)[1] == ("body", (3, 7))
+    assert blocks_of(text)[2][1] == (5,)
+
+
+def test_a_numbered_heading_cut_by_a_page_break_is_joined_and_ends_there():
+    text = report(
+        "农民运动会",
+        DAMAGE,
+        DAMAGE_END,
+        "（二）加强组织领导，办好全县农民",
+        "（下转第二版）",
+        "运动会的各项比赛，做好安全保障工作",
+        "今年的运动会设了拔河、挑担、插秧、赛跑和登山五个项目，全县的",
+        "十个乡镇都派了代表队参加。",
+    )
+    assert [lines for _, lines in blocks_of(text)][2:] == [(7, 11), (9,), (13, 15)]
+
+
+def test_a_numbered_heading_continued_by_punctuation_is_joined():
+    text = report("农民运动会", "第一，全县动员，办好今年的农民运动会", "。比赛设了五个项目。")
+    assert blocks_of(text)[1:] == [("body", (3, 5))]
+
+
+@pytest.mark.parametrize("photo", ["▲村民在田间插秧", "圖為村民在田間插秧", "记者 王小五 摄"])
+def test_a_short_line_before_a_photo_is_half_a_paragraph(photo):
+    text = report("农民运动会", SHORT_HALF, photo, SECOND_HALF)
+    assert blocks_of(text)[1] == ("body", (3, 7))
+    assert blocks_of(text)[2][1] == (5,)
+
+
+@pytest.mark.parametrize(
+    ("first", "photo"),
+    [
+        (SHORT_HALF, "村民在田间插秧。 记者 王小五 摄"),  # may be the caption's second half
+        ("比赛开幕 选手入场", "▲村民在田间插秧"),  # the two-phrase heading form
+    ],
+)
+def test_a_short_line_before_a_photo_stays_apart_without_evidence(first, photo):
+    text = report("农民运动会", first, photo, SECOND_HALF)
+    assert [lines for _, lines in blocks_of(text)][1:] == [(3,), (5,), (7,)]
