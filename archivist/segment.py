@@ -104,10 +104,10 @@ KINDS = (
 )
 
 # Punctuation sets.
-FINAL_PUNCT = "。！？…!?；;：:."  # a piece ending with one of these ends its paragraph
+FINAL_PUNCT = "。！？…⋯!?；;：:."  # a piece ending with one of these ends its paragraph
 SENTENCE_PUNCT = "。！？!?"  # marks counted as sentence ends inside a piece
 CLAUSE_PUNCT = "，,；;：:"  # clause separators inside a sentence
-CLOSERS = "”’」』）)】》〉\"'"  # may follow the final punctuation
+CLOSERS = "”’」』）)】》〉\"'*＊"  # may follow the final punctuation (also the * of emphasis)
 BRACKET_PAIRS = (("“", "”"), ("‘", "’"), ("（", "）"), ("(", ")"), ("《", "》"), ("「", "」"))
 BRACKET_PAIRS += (("『", "』"), ("【", "】"), ("〈", "〉"))
 CONTINUATION_PUNCT = "，。、；：？！,.;:?!”’）)》」』】…"  # punctuation that cannot start a line
@@ -134,7 +134,10 @@ JOIN_MAX_CHARS = 10_000  # joins stop before a paragraph grows longer (unpunctua
 INDENTED_MIN_LINES = 3  # indented long lines that make a report's paragraphs indented
 DAMAGE_MIN_CLAUSES = 2  # an unfinished line with this many clauses shows damage
 REPEAT_MIN_CHARS = 8  # a line whose first characters the next paragraph repeats is a heading
+UNPUNCTUATED_MIN_LINES = 4  # unfinished long lines that show the author's style
+UNPUNCTUATED_SHARE = 0.6  # unfinished lines mostly followed by unfinished ones: style
 VERSE_MIN_LINES = 4  # short comma-ended lines that make a report verse (never joined)
+LATIN_TAIL_CHARS = 12  # a line whose last characters are mostly Latin letters is Latin text
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -176,13 +179,14 @@ AGENCY_LEAD = re.compile(
     rf"^(?P<source>新华社|中新社|中国新闻社|人民网|央视网)[{CJK}]{{0,10}}"
     r"(?:\d{1,2}月\d{1,2}日)?电"
 )
-_TRAILING_NOTE = re.compile(r"\s*[（(][^（()）]{1,40}[）)]\s*$")
+_TRAILING_NOTE = re.compile(r"\s*\*?[（(][^（()）]{1,40}[）)]\*?\s*$")  # *(…)*: emphasis
 _LIST_MARKER = re.compile(
     r"^(?:[★☆▲△●○■□◆◇※➤►•]|——|--|[（(][一二三四五六七八九十\d]{1,3}[）)]"
     r"|[一二三四五六七八九十]{1,3}、|\d{1,2}[、．.](?!\d)|第[一二三四五六七八九十\d]{1,3}[，,、是]"
     r"|[⬤⚫◎○●\-*＊]\s?|\[\d{1,3}\]|\d{1,2}[）)]"
     r"|[（(][A-Za-z][）)]|[A-Za-z][.．)）]\s)"
 )
+_TABLE_ROW = re.compile(r"^[|｜].*[|｜]$")  # a row of a table: a line of its own
 _CAPTION_MARKER = re.compile(r"^(?:[▲△▼▽↑↓←→◀▶]|(?:上|下|左|右|左上|右上|左下|右下)?图为|图[:：])")
 _TWO_PHRASES = re.compile(rf"^\S*[{CJK}]\S*\s+\S*[{CJK}]\S*$")
 
@@ -243,6 +247,7 @@ class _Piece:
     indent: bool = False  # the source line starts with white space
     cut: bool = False  # found to be the first piece of a paragraph cut by photos
     heading_tail: bool = False  # the second piece of a numbered heading cut in two
+    caption_head: bool = False  # the first piece of the caption printed right below it
 
 
 # ---------------------------------------------------------------- punctuation and shape
@@ -508,7 +513,7 @@ def _title_like(piece: _Piece, first: bool = False) -> bool:
     )
     if unfinished:
         return False
-    return not ends_sentence(text) or text.rstrip(CLOSERS)[-1] in "！？!?"
+    return not ends_sentence(text) or text.rstrip(CLOSERS)[-1] in "！？!?…⋯"
 
 
 # ---------------------------------------------------------------- pieces
@@ -788,6 +793,41 @@ def _mark_continued(pieces: list[_Piece], layout: _Layout) -> None:
             after.kind = "body"
 
 
+def _after_page_break(pieces: list[_Piece], index: int) -> int:
+    """The index of the first piece after the page-break lines starting at ``index``."""
+    while index < len(pieces) and is_page_break(pieces[index].text):
+        index += 1
+    return index
+
+
+def _mark_cut_captions(pieces: list[_Piece], layout: _Layout) -> None:
+    """An unfinished line visibly continued by the caption below it (the caption's second
+    half, with its credit: ``…中`` + ``国队夺冠。记者 摄``) is that caption's first half."""
+    for index, piece in enumerate(pieces):
+        if piece.kind or piece.final:
+            continue
+        following = _after_page_break(pieces, index + 1)
+        if following >= len(pieces) or pieces[following].kind != "caption":
+            continue
+        caption = pieces[following]
+        if _CAPTION_MARKER.match(simplified(caption.text)):
+            continue  # a caption that starts with its mark is whole
+        if _caption_continues(piece, caption, layout):
+            piece.kind = "caption"
+            piece.caption_head = True
+
+
+def _caption_continues(piece: _Piece, caption: _Piece, layout: _Layout) -> bool:
+    """True when the caption starts mid-sentence where ``piece`` stops: with punctuation, with
+    the closing quote of a quotation ``piece`` opens, or (in a damaged report) with the end of
+    a common word ``piece`` begins."""
+    if caption.text[0] in CONTINUATION_PUNCT:
+        return True
+    if open_brackets(piece.text) & unopened_closers(caption.text):
+        return True
+    return layout.damaged and bool(word_across(piece.text, caption.text))
+
+
 def _may_be_cut(piece: _Piece) -> bool:
     """A short unfinished line not yet told apart, or a numbered heading: either may be the
     first piece of a paragraph that a page break cut."""
@@ -819,12 +859,12 @@ def _continued_by(piece: _Piece, after: _Piece, layout: _Layout, between: list[_
         return True
     if between and all(is_page_break(line.text) for line in between):
         return True
+    if layout.indented and piece.indent and not after.indent:
+        return True
     if piece.kind == "heading":
         return False  # a numbered heading needs the evidence above
     if between and all(_whole_photo_line(line) for line in between):
         return after.shape != "H" and not _two_phrases(piece.text)  # cut by photos
-    if layout.indented and piece.indent and not after.indent:
-        return True
     if is_news_opening(piece.text):
         return True
     return layout.damaged and bool(word_across(piece.text, after.text))
@@ -901,21 +941,39 @@ class _Layout:
     damaged: bool  # a line stops mid-sentence after a sentence, or a continuation note
     indented: bool  # paragraphs start with an indent, so an unindented line continues one
     verse: bool  # many short lines end with a comma: verse or a list, never joined
+    unpunctuated: bool = False  # most paragraphs end without punctuation: the author's style
 
 
 def _layout(pieces: list[_Piece]) -> _Layout:
     """Damage, indentation and verse of a report, from its body lines."""
     body = [piece for piece in pieces if piece.kind in ("", "body")]
+    long_lines = [piece for piece in body if len(piece.text) > HEADING_MAX_CHARS]
+    unpunctuated = _unpunctuated(long_lines)
     damaged = any(not piece.final and _looks_cut(piece.text) for piece in body) or any(
         piece.kind == "boilerplate" and is_page_note(piece.text) for piece in pieces
     )
-    long_lines = [piece for piece in body if len(piece.text) > HEADING_MAX_CHARS]
+    damaged = damaged and not unpunctuated
     indents = sum(piece.indent for piece in long_lines)
     indented = indents >= INDENTED_MIN_LINES and indents * 2 >= len(long_lines)
     verse_lines = sum(
-        1 for p in body if len(p.text) <= SHORT_SENTENCE_MAX_CHARS and p.text[-1] in COMMA_END
+        1
+        for line, following in itertools.pairwise(body)
+        if len(line.text) <= SHORT_SENTENCE_MAX_CHARS
+        and line.text[-1] in COMMA_END
+        and len(following.text) <= SHORT_SENTENCE_MAX_CHARS
     )
-    return _Layout(damaged, indented, verse_lines >= VERSE_MIN_LINES)
+    return _Layout(damaged, indented, verse_lines >= VERSE_MIN_LINES, unpunctuated)
+
+
+def _unpunctuated(long_lines: list[_Piece]) -> bool:
+    """True when paragraphs end without punctuation as a matter of style: most long lines
+    that stop unfinished are followed by another that does (where a page break cut a
+    paragraph, the second half ends it with punctuation)."""
+    followers = [b.final for a, b in itertools.pairwise(long_lines) if not a.final]
+    unfinished = followers.count(False)
+    return len(followers) >= UNPUNCTUATED_MIN_LINES and unfinished >= UNPUNCTUATED_SHARE * len(
+        followers
+    )
 
 
 def _looks_cut(text: str) -> bool:
@@ -931,24 +989,60 @@ def _connective_end(text: str) -> bool:
     return text[-1] in CONNECTIVE_END and not (text[-1] == "," and text[-2:-1].isascii())
 
 
+LATIN_CONNECTIVES = frozenset(
+    _words(
+        "a an the and or but nor of in on at to for from by with without into onto about as "
+        "than that which who whose whom is are was were be been has have had will would can "
+        "could shall should may might must not their its his her our your my this these those"
+    )
+)
+
+
+def _latin_edge(text: str, second: str) -> bool:
+    """True when a Latin-script line (ending with a letter, digit or Latin punctuation) meets
+    a line starting with a Latin letter: capitals there tell a new line from a continued one."""
+    start = second[0]
+    if not (start.isascii() and start.isalpha()):
+        return False
+    tail = text[-LATIN_TAIL_CHARS:]
+    return sum(char.isascii() and char.isalpha() for char in tail) * 2 > len(tail)
+
+
+def _repeated_below(text: str, second: str) -> bool:
+    """True when ``second`` repeats the first words of ``text``: anywhere for a line of a
+    heading's length, at its start for a longer one (a long paragraph may well name the same
+    office or body twice)."""
+    if len(text) < REPEAT_MIN_CHARS:
+        return False
+    if len(text) <= TITLE_MAX_CHARS:
+        return text[:REPEAT_MIN_CHARS] in second
+    return second.startswith(text[:REPEAT_MIN_CHARS])
+
+
 def _joins(first: _Piece, second: _Piece, unclosed: set[str], layout: _Layout) -> bool:
     """True when the evidence says ``second`` continues the paragraph that ``first`` leaves
     unfinished: strong evidence anywhere, weaker evidence only in a report showing damage."""
     text = first.text
     starts_mid = second.text[0] in CONTINUATION_START
+    if _TABLE_ROW.match(text) or _TABLE_ROW.match(second.text):
+        return False
     if layout.indented and second.indent and not starts_mid:
         return False  # an indented line starts a paragraph
-    if is_speaker_line(second.text) and not starts_mid:
-        return False
-    if len(text) >= REPEAT_MIN_CHARS and text[:REPEAT_MIN_CHARS] in second.text:
-        return False  # a heading the paragraph below repeats (a pull quote)
+    if is_speaker_line(second.text) and not starts_mid and not word_across(text, second.text):
+        return False  # a speaker's line, unless its "label" ends a word cut in two
+    if _repeated_below(text, second.text):
+        return False  # a heading or caption the paragraph below repeats (a pull quote)
     if layout.verse and len(text) <= SHORT_SENTENCE_MAX_CHARS and text[-1] in COMMA_END:
         return False
+    if _latin_edge(text, second.text):
+        if text.rsplit(maxsplit=1)[-1].lower() in LATIN_CONNECTIVES:
+            return True  # ``…was written in`` + ``English by…``
+        return layout.damaged and second.text[0].islower()  # Latin text goes on in lower case
     strong = (
         starts_mid
         or first.cut
         or _connective_end(text)
-        or _sentence_marks(text) > 0
+        or (_sentence_marks(text) > 0 and not layout.unpunctuated)
         or is_news_opening(text)
         or bool(unclosed & unopened_closers(second.text))
         or (layout.indented and not second.indent)
@@ -1016,6 +1110,13 @@ def _join_group(
     return group, skipped
 
 
+def _caption_group(pieces: list[_Piece], index: int, used: list[bool]) -> tuple[list, list]:
+    """A caption cut in two: its first piece, its second piece, the page break between."""
+    following = _after_page_break(pieces, index + 1)
+    used[following] = True
+    return [pieces[index], pieces[following]], pieces[index + 1 : following]
+
+
 def _blocks(pieces: list[_Piece], layout: _Layout) -> Iterator[list[_Piece]]:
     """The pieces of every block in reading order; lines skipped by a join follow it."""
     used = [False] * len(pieces)
@@ -1023,12 +1124,15 @@ def _blocks(pieces: list[_Piece], layout: _Layout) -> Iterator[list[_Piece]]:
         if used[index]:
             continue
         used[index] = True
-        if piece.kind != "body":
-            yield [piece]
-            continue
-        group, skipped = _join_group(pieces, index, used, layout)
+        if piece.caption_head:
+            group, skipped = _caption_group(pieces, index, used)
+        elif piece.kind == "body":
+            group, skipped = _join_group(pieces, index, used, layout)
+        else:
+            group, skipped = [piece], []
         yield group
         for between in skipped:
+            used[pieces.index(between)] = True
             yield [between]
 
 
@@ -1051,7 +1155,7 @@ def _block(group: list[_Piece], story: str) -> Block:
     for left, right in itertools.pairwise(group):
         parts.append(_joiner(left.text, right.text))
         parts.append(right.text)
-    kind = "body" if len(group) > 1 else group[0].kind
+    kind = "caption" if group[-1].kind == "caption" else "body"
     return Block(kind, "".join(parts), story, tuple(piece.number for piece in group))
 
 
@@ -1065,6 +1169,7 @@ def segment(text: str) -> list[Block]:
     stories = _find_stories(pieces)
     _mark_captions(pieces)
     layout = _layout(pieces)
+    _mark_cut_captions(pieces, layout)
     _mark_continued(pieces, layout)
     _mark_headings(pieces)
     _mark_lone_captions(pieces)
