@@ -58,7 +58,7 @@ def check_invariants(text: str, blocks: list[Block]) -> None:
         assert block.lines == tuple(sorted(block.lines))
         assert block.text == expected_text(source, block.lines)
         if len(block.lines) > 1:
-            assert block.kind == "body"
+            assert block.kind in ("body", "caption")  # a paragraph, or a caption cut in two
             joined = block.lines
         if block.lines[0] < last_line:  # only a line printed inside the last joined paragraph
             assert block.kind in ("caption", "credit", "boilerplate", "dateline"), block
@@ -796,3 +796,137 @@ def test_a_short_line_before_a_photo_is_half_a_paragraph(photo):
 def test_a_short_line_before_a_photo_stays_apart_without_evidence(first, photo):
     text = report("农民运动会", first, photo, SECOND_HALF)
     assert [lines for _, lines in blocks_of(text)][1:] == [(3,), (5,), (7,)]
+
+
+# ---------------------------------------------------------------- more evidence, either way
+
+
+def test_a_speakers_label_that_ends_a_cut_word_is_no_label():
+    text = report(DAMAGE, DAMAGE_END, "会议确定，明年全县的主要措", "施包括：修好公路。")
+    assert [lines for _, lines in blocks_of(text)] == [(1, 3), (5, 7)]
+
+
+def test_a_long_line_whose_opening_words_come_back_is_still_joined():
+    text = report(
+        DAMAGE,
+        DAMAGE_END,
+        "县委书记张小三，县委副书记、县长李小四，县委副书记王小五，县委常委、副县长赵小六，县委常委钱小七出",
+        "席会议。县委书记张小三，县长李小四讲话。",
+    )
+    assert [lines for _, lines in blocks_of(text)] == [(1, 3), (5, 7)]
+
+
+def test_an_indented_numbered_heading_continued_unindented_is_joined():
+    long = "\u3000\u3000今年全县的财政收入稳定增长，各项民生支出都得到了保障，群众很满意。"
+    text = "\n\n".join(
+        [
+            long,
+            long,
+            long,
+            "\u3000\u3000第一，全县的分配关系要用制度固定下来，使县",
+            "财政收入稳定增长；",
+        ]
+    )
+    assert [lines for _, lines in blocks_of(text + "\n")][-1] == (7, 9)
+
+
+def test_comma_ended_halves_of_long_paragraphs_are_no_verse():
+    long_half = "通了八个村，家家户户出门都方便了，村里的货也卖得出去了，大家都很高兴。"
+    halves = [line for n in range(4) for line in (f"第{n + 1}年修了三条路，", long_half)]
+    text = report(DAMAGE, DAMAGE_END, *halves)
+    assert [lines for _, lines in blocks_of(text)][1:] == [(5, 7), (9, 11), (13, 15), (17, 19)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "民警在路口指挥交通。某某日报",
+        "市民在公園散步。《某某報》",
+        "新建的社区图书馆。某某图书馆官网",
+        "县长在会上讲话。某某县政府网站",
+        "村民在田間插秧。某某村Facebook",
+        "村民在田间插秧。Photo by 王小明",
+    ],
+)
+def test_captions_credited_to_their_source(line):
+    text = report("县里举办农民运动会", "运动会今天在县体育场开幕。", line, "比赛持续了三天。")
+    assert blocks_of(text)[2] == ("caption", (5,))
+
+
+def test_table_rows_are_never_joined():
+    rows = (
+        "| 公路 | 今年修了三条公路，明年还要再修五条，后年修完全部村道 |",
+        "| 学校 | 今年建了一所，明年再建两所，让孩子们都能就近上学 |",
+    )
+    text = report(DAMAGE, DAMAGE_END, *rows)
+    assert [lines for _, lines in blocks_of(text)] == [(1, 3), (5,), (7,)]
+
+
+def test_paragraphs_that_end_without_punctuation_as_a_style_are_not_joined():
+    openings = (
+        "今天我去了市场",
+        "昨天下了大雨",
+        "村里修了新路",
+        "学校放假了",
+        "老人们很高兴",
+        "明年还要办",
+    )
+    lines = [
+        f"{opening}。我觉得这件事情要慢慢来，大家要一起想办法，不要着急，也不要放弃"
+        for opening in openings
+    ]
+    assert [lines for _, lines in blocks_of(report(*lines))] == [(n,) for n in range(1, 12, 2)]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "joined"),
+    [
+        ("The county police said that the old mountain road was clo", "sed for two days.", True),
+        (
+            "The county police said that the old mountain road was closed",
+            "Residents stayed home.",
+            False,
+        ),
+        ("He said the report was written in", "English by the archive team.", True),
+    ],
+)
+def test_latin_lines_go_on_in_lower_case(first, second, joined):
+    text = report(DAMAGE, DAMAGE_END, first, second)
+    assert ((5, 7) in [lines for _, lines in blocks_of(text)]) is joined
+
+
+@pytest.mark.parametrize(
+    ("first", "caption"),
+    [
+        ("民警在路口向群众介绍防诈骗知识", "，提醒大家提高警惕。记者 王小五 摄"),  # punctuation
+        ("民警在路口向群众介绍防诈骗知", "识。记者 王小五 摄"),  # a word cut in two
+        ("民警在路口向群众介绍“防诈", "骗知识”。记者 王小五 摄"),  # a quotation closed
+    ],
+)
+def test_a_caption_cut_in_two_is_one_caption(first, caption):
+    text = report(DAMAGE, DAMAGE_END, first, caption, "比赛持续了三天，选手们都很认真。")
+    assert blocks_of(text)[1:] == [("caption", (5, 7)), ("body", (9,))]
+
+
+def test_a_short_line_above_a_whole_caption_is_not_its_first_half():
+    text = report(
+        DAMAGE, DAMAGE_END, "民警在路口向群众介绍防诈骗知识", "村民在田间插秧。 记者 王小五 摄"
+    )
+    assert [lines for _, lines in blocks_of(text)][1:] == [(5,), (7,)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "明年的运动会我们还会再来的，还要多带几个队员来，他一边收拾行李一边笑着说⋯⋯",
+        "明年的运动会我们还会再来的，还要多带几个队员来，他一边收拾行李一边笑着说。 *(甲)*",
+    ],
+)
+def test_ellipsis_and_emphasised_notes_end_a_paragraph(line):
+    text = report(DAMAGE, DAMAGE_END, line, "大家听了都笑了。")
+    assert [lines for _, lines in blocks_of(text)] == [(1, 3), (5,), (7,)]
+
+
+def test_a_title_may_end_with_an_ellipsis():
+    text = report("追求真相，目的是⋯⋯", "运动会今天在县体育场开幕。")
+    assert blocks_of(text)[0] == ("title", (1,))
