@@ -22,7 +22,8 @@ _SIMPLIFIED = "摄图记编辑为资实习讯电报台责审务视网闻转续�
 _TO_SIMPLIFIED = dict(zip(_TRADITIONAL, _SIMPLIFIED, strict=True))
 _TRADITIONAL_CHAR = re.compile(f"[{_TRADITIONAL}]")
 
-WORD_ACROSS_MIN_FREQ = 500  # jieba frequency of a word that proves a line was cut inside it
+WORD_ACROSS_MIN_FREQ = 50  # jieba frequency of a word that proves a line was cut inside it
+WORD_ACROSS_CONTEXT = 6  # characters on each side of a line break segmented together
 NOTE_MAX_CHARS = 24
 CREDIT_LINE_MAX_CHARS = 80
 CAPTION_MAX_CHARS = 120
@@ -149,17 +150,27 @@ def _word_frequencies() -> dict[str, int]:
 
 
 def word_across(left: str, right: str) -> str:
-    """A common word of 2 to 4 characters that starts in ``left`` and ends in ``right`` (a
-    line cut inside a word), or ""."""
+    """The common word that jieba's segmentation of the two lines' meeting ends puts across
+    the line break (a line cut inside a word: ``…国际广播电`` + ``视信息…``), or ""."""
+    left = "".join(fold_char(char) for char in left[-WORD_ACROSS_CONTEXT:])  # Traditional read
+    right = "".join(fold_char(char) for char in right[:WORD_ACROSS_CONTEXT])  # as Simplified
     frequencies = _word_frequencies()
-    left = "".join(fold_char(char) for char in left[-3:])  # Traditional read as Simplified
-    right = "".join(fold_char(char) for char in right[:3])
-    for left_chars in (1, 2, 3):
-        for right_chars in range(1, 5 - left_chars):
-            word = left[-left_chars:] + right[:right_chars]
-            if (
-                len(word) == left_chars + right_chars
-                and frequencies.get(word, 0) >= WORD_ACROSS_MIN_FREQ
-            ):
-                return word
+    start = 0
+    for word in jieba.dt.cut(left + right, HMM=False):
+        end = start + len(word)
+        if start < len(left) < end:
+            return word if frequencies.get(word, 0) >= WORD_ACROSS_MIN_FREQ else ""
+        start = end
     return ""
+
+
+CONNECTIVE_STARTS = "的和与及并或等"  # a line starting with one of these as a word goes on
+
+
+def starts_with_connective(text: str) -> bool:
+    """True when the line starts with a connective standing as a word (``与会议…`` is cut,
+    ``与此同时，…`` and ``和平…`` open a paragraph): jieba segments its first characters."""
+    if not text or text[0] not in CONNECTIVE_STARTS:
+        return False
+    first = next(iter(jieba.dt.cut(fold_char(text[0]) + text[1:WORD_ACROSS_CONTEXT], HMM=False)))
+    return len(first) == 1

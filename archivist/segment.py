@@ -87,6 +87,7 @@ from .linekinds import (
     is_page_note,
     is_speaker_line,
     simplified,
+    starts_with_connective,
     word_across,
 )
 
@@ -111,7 +112,12 @@ CLOSERS = "”’」』）)】》〉\"'*＊"  # may follow the final punctuation
 BRACKET_PAIRS = (("“", "”"), ("‘", "’"), ("（", "）"), ("(", ")"), ("《", "》"), ("「", "」"))
 BRACKET_PAIRS += (("『", "』"), ("【", "】"), ("〈", "〉"))
 CONTINUATION_PUNCT = "，。、；：？！,.;:?!”’）)》」』】…"  # punctuation that cannot start a line
-CONTINUATION_START = CONTINUATION_PUNCT + "的和与及并或等"  # cannot start a paragraph
+# Characters that may open a paragraph as a clause of their own (``一，`` ``是，`` ``但，``).
+ONE_CHARACTER_OPENERS = frozenset(
+    "一二三四五六七八九十百千零〇两壹贰叁肆伍陆柒捌玖拾甲乙丙丁"
+    "是对好嗯哦噢啊唉哎喂嘿呀哇呵哈咦唔嗨否不错行"
+    "但而故可且又则另若如因即总其此今昨明首次再末终先后外"
+)
 CONNECTIVE_END = "的和与及或，,、"  # cannot end a heading
 COMMA_END = "，,、"  # a line ending with one of these stops mid-sentence
 DASHES = ("——", "--", "—")
@@ -137,6 +143,10 @@ REPEAT_MIN_CHARS = 8  # a line whose first characters the next paragraph repeats
 UNPUNCTUATED_MIN_LINES = 4  # unfinished long lines that show the author's style
 UNPUNCTUATED_SHARE = 0.6  # unfinished lines mostly followed by unfinished ones: style
 VERSE_MIN_LINES = 4  # short comma-ended lines that make a report verse (never joined)
+OPENING_MIN_CHARS = 2  # an opening clause shared by unfinished lines marks parallel headings
+OPENING_MAX_CHARS = 6
+PARALLEL_MIN_LINES = 3  # unfinished heading-length lines sharing an opening: parallel headings
+PARALLEL_MAX_CHARS = 60
 LATIN_TAIL_CHARS = 12  # a line whose last characters are mostly Latin letters is Latin text
 
 
@@ -302,12 +312,25 @@ _clause_marks = _counter(CLAUSE_PUNCT)
 _cjk_clause_marks = _counter("，；")  # clauses of Chinese text (not Latin commas, not colons)
 
 
+def _starts_mid(text: str) -> bool:
+    """A line that cannot start a paragraph: punctuation or a connective word first, or a
+    clause of one character (``前，收看…``: no paragraph opens so, but for a numeral or a
+    word such as ``是，`` or ``但，``)."""
+    if text[0] in CONTINUATION_PUNCT or starts_with_connective(text):
+        return True
+    return text[1:2] == "，" and text[0] not in ONE_CHARACTER_OPENERS and _is_cjk(text[0])
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
+
+
 def _looks_unfinished(text: str) -> bool:
     """True when a short line shows it is a paragraph fragment rather than a heading."""
     return (
         bool(open_brackets(text))
         or bool(unopened_closers(text))
-        or text[0] in CONTINUATION_START
+        or _starts_mid(text)
         or text[-1] in CONNECTIVE_END
         or _clause_marks(text) > 1
     )
@@ -549,7 +572,7 @@ def _measure(pieces: list[_Piece]) -> None:
         piece.wide_after = index + 1 < len(pieces) and piece.gap_after >= wide
         piece.lead = parse_lead(piece.text) is not None
     for piece, following in itertools.pairwise(pieces):
-        if piece.shape == "H" and following.text[0] in CONTINUATION_START:
+        if piece.shape == "H" and _starts_mid(following.text):
             piece.shape = "L"
 
 
@@ -705,7 +728,7 @@ def _caption_like(piece: _Piece) -> bool:
         return False
     if _CAPTION_MARKER.match(text):
         return True
-    return _sentence_marks(text) <= 1 and text[0] not in CONTINUATION_START
+    return _sentence_marks(text) <= 1 and not _starts_mid(text)
 
 
 def _next_is_body(pieces: list[_Piece], index: int) -> bool:
@@ -942,6 +965,7 @@ class _Layout:
     indented: bool  # paragraphs start with an indent, so an unindented line continues one
     verse: bool  # many short lines end with a comma: verse or a list, never joined
     unpunctuated: bool = False  # most paragraphs end without punctuation: the author's style
+    parallel: frozenset[str] = frozenset()  # openings shared by unfinished lines: headings
 
 
 def _layout(pieces: list[_Piece]) -> _Layout:
@@ -962,7 +986,21 @@ def _layout(pieces: list[_Piece]) -> _Layout:
         and line.text[-1] in COMMA_END
         and len(following.text) <= SHORT_SENTENCE_MAX_CHARS
     )
-    return _Layout(damaged, indented, verse_lines >= VERSE_MIN_LINES, unpunctuated)
+    openings = Counter(
+        _opening(piece.text)
+        for piece in body
+        if not piece.final and len(piece.text) <= PARALLEL_MAX_CHARS
+    )
+    parallel = frozenset(
+        opening for opening, count in openings.items() if opening and count >= PARALLEL_MIN_LINES
+    )
+    return _Layout(damaged, indented, verse_lines >= VERSE_MIN_LINES, unpunctuated, parallel)
+
+
+def _opening(text: str) -> str:
+    """A line's opening clause (``五年来``) when it is short, else ""."""
+    comma = text.find("，")
+    return text[:comma] if OPENING_MIN_CHARS <= comma <= OPENING_MAX_CHARS else ""
 
 
 def _unpunctuated(long_lines: list[_Piece]) -> bool:
@@ -1023,7 +1061,7 @@ def _joins(first: _Piece, second: _Piece, unclosed: set[str], layout: _Layout) -
     """True when the evidence says ``second`` continues the paragraph that ``first`` leaves
     unfinished: strong evidence anywhere, weaker evidence only in a report showing damage."""
     text = first.text
-    starts_mid = second.text[0] in CONTINUATION_START
+    starts_mid = _starts_mid(second.text)
     if _TABLE_ROW.match(text) or _TABLE_ROW.match(second.text):
         return False
     if layout.indented and second.indent and not starts_mid:
@@ -1051,6 +1089,8 @@ def _joins(first: _Piece, second: _Piece, unclosed: set[str], layout: _Layout) -
         return True
     if first.heading_tail:
         return False  # a numbered heading ends where its second piece ends
+    if _opening(text) in layout.parallel:
+        return False  # one of several headings that open alike (``五年来，…``)
     weak = len(text) > HEADING_MAX_CHARS or _cjk_clause_marks(text) > 0
     return weak and layout.damaged and not is_speaker_line(text)  # a labelled line is whole
 
@@ -1096,6 +1136,7 @@ def _join_group(
             break
         if not _joins(group[-1], candidate, unclosed, layout):
             break
+
         length += len(candidate.text)
         if length > JOIN_MAX_CHARS:
             break

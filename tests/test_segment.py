@@ -703,7 +703,7 @@ def test_indented_paragraphs_show_where_a_line_continues():
 
 
 def test_a_word_cut_in_two_joins_only_in_a_damaged_report():
-    cut = ("县交通局今天召开安全工作会", "议，部署春运工作。")
+    cut = ("县交通局今天召开安全工作会", "议部署春运工作。")
     assert blocks_of(report("春运工作", *cut))[1:] == [("heading", (3,)), ("body", (5,))]
     damaged = report("春运工作", DAMAGE, DAMAGE_END, *cut)
     assert blocks_of(damaged)[-1] == ("body", (7, 9))
@@ -930,3 +930,41 @@ def test_ellipsis_and_emphasised_notes_end_a_paragraph(line):
 def test_a_title_may_end_with_an_ellipsis():
     text = report("追求真相，目的是⋯⋯", "运动会今天在县体育场开幕。")
     assert blocks_of(text)[0] == ("title", (1,))
+
+
+def test_a_word_across_the_break_must_be_one_in_context():
+    """``…出行`` + ``为期…`` make ``行为`` only out of context: a headline, then its story."""
+    text = report(
+        DAMAGE,
+        DAMAGE_END,
+        "全县春运今天结束 十万人次出行",
+        "为期四十天的春运今天结束，总体平稳有序。",
+    )
+    assert [lines for _, lines in blocks_of(text)] == [(1, 3), (5,), (7,)]
+
+
+@pytest.mark.parametrize(
+    ("second", "joined"),
+    [("与会议代表一起参观了新修的公路。", True), ("与此同时，县里还修好了两座桥。", False)],
+)
+def test_a_connective_opens_a_line_only_as_part_of_a_word(second, joined):
+    text = report("县里举办农民运动会", "县长今天带领全县的乡镇干部", second)
+    assert ((3, 5) in [lines for _, lines in blocks_of(text)]) is joined
+
+
+@pytest.mark.parametrize(
+    ("second", "joined"), [("前，收看比赛。", True), ("是，大家都来了。", False)]
+)
+def test_a_one_character_clause_continues_the_line_above(second, joined):
+    text = report("县里举办农民运动会", "村民们早早守候在村委会的电视机", second)
+    assert ((3, 5) in [lines for _, lines in blocks_of(text)]) is joined
+
+
+def test_parallel_headings_that_open_alike_are_not_joined():
+    headings = [
+        f"五年来，{topic}，取得了新的进展"
+        for topic in ("农业稳步发展", "工业加快转型", "民生持续改善")
+    ]
+    body = "全县上下共同努力，各项工作都有了新的起色，群众的获得感不断增强。"
+    text = report(DAMAGE, DAMAGE_END, *(line for heading in headings for line in (heading, body)))
+    assert [lines for _, lines in blocks_of(text)][1:] == [(n,) for n in range(5, 16, 2)]
