@@ -851,6 +851,19 @@ def _caption_continues(piece: _Piece, caption: _Piece, layout: _Layout) -> bool:
     return layout.damaged and bool(word_across(piece.text, caption.text))
 
 
+def _mark_connective_ends(pieces: list[_Piece]) -> None:
+    """A short line right after a line that ends with a connective (``…和``, ``…与``, ``…、``)
+    is that line's continuation, not a heading."""
+    for index, piece in enumerate(pieces):
+        if piece.kind or piece.final or piece.shape != "L" or piece.text[-1] not in "和与及或、":
+            continue
+        following = _after_inserts(pieces, index + 1)
+        if following < len(pieces) and not pieces[following].kind:
+            after = pieces[following]
+            if after.shape == "H" and _may_continue(open_brackets(piece.text), after.text):
+                after.kind = "body"
+
+
 def _may_be_cut(piece: _Piece) -> bool:
     """A short unfinished line not yet told apart, or a numbered heading: either may be the
     first piece of a paragraph that a page break cut."""
@@ -1066,8 +1079,11 @@ def _joins(first: _Piece, second: _Piece, unclosed: set[str], layout: _Layout) -
         return False
     if layout.indented and second.indent and not starts_mid:
         return False  # an indented line starts a paragraph
-    if is_speaker_line(second.text) and not starts_mid and not word_across(text, second.text):
-        return False  # a speaker's line, unless its "label" ends a word cut in two
+    closes = bool(unclosed & unopened_closers(second.text))
+    if is_speaker_line(second.text) and not (
+        starts_mid or closes or word_across(text, second.text)
+    ):
+        return False  # a speaker's line, unless its "label" ends a word or a bracket cut in two
     if _repeated_below(text, second.text):
         return False  # a heading or caption the paragraph below repeats (a pull quote)
     if layout.verse and len(text) <= SHORT_SENTENCE_MAX_CHARS and text[-1] in COMMA_END:
@@ -1082,7 +1098,7 @@ def _joins(first: _Piece, second: _Piece, unclosed: set[str], layout: _Layout) -
         or _connective_end(text)
         or (_sentence_marks(text) > 0 and not layout.unpunctuated)
         or is_news_opening(text)
-        or bool(unclosed & unopened_closers(second.text))
+        or closes
         or (layout.indented and not second.indent)
     )
     if strong:
@@ -1092,7 +1108,9 @@ def _joins(first: _Piece, second: _Piece, unclosed: set[str], layout: _Layout) -
     if _opening(text) in layout.parallel:
         return False  # one of several headings that open alike (``五年来，…``)
     weak = len(text) > HEADING_MAX_CHARS or _cjk_clause_marks(text) > 0
-    return weak and layout.damaged and not is_speaker_line(text)  # a labelled line is whole
+    if is_speaker_line(text) and not word_across(text, second.text):
+        return False  # a labelled line is whole, unless a word is cut at its end
+    return weak and layout.damaged
 
 
 def _bracket_balance(text: str) -> dict[str, int]:
@@ -1212,6 +1230,7 @@ def segment(text: str) -> list[Block]:
     layout = _layout(pieces)
     _mark_cut_captions(pieces, layout)
     _mark_continued(pieces, layout)
+    _mark_connective_ends(pieces)
     _mark_headings(pieces)
     _mark_lone_captions(pieces)
     for piece in pieces:

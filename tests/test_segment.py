@@ -968,3 +968,28 @@ def test_parallel_headings_that_open_alike_are_not_joined():
     body = "全县上下共同努力，各项工作都有了新的起色，群众的获得感不断增强。"
     text = report(DAMAGE, DAMAGE_END, *(line for heading in headings for line in (heading, body)))
     assert [lines for _, lines in blocks_of(text)][1:] == [(n,) for n in range(5, 16, 2)]
+
+
+def test_a_bracket_closed_before_a_colon_is_no_speakers_label():
+    text = report("县里举办农民运动会", "本台消息（晚间", "新闻）：运动会今天在县体育场开幕。")
+    assert blocks_of(text)[1:] == [("body", (3, 5))]
+
+
+def test_a_labelled_line_cut_inside_a_word_is_joined():
+    text = report(
+        DAMAGE,
+        DAMAGE_END,
+        "出席会议的有：县人大常委会、县政协、县人武部、县法院、县检察院和县纪委",
+        "员会的负责同志，各乡镇的代表。",
+    )
+    assert [lines for _, lines in blocks_of(text)] == [(1, 3), (5, 7)]
+
+
+def test_a_short_line_after_a_connective_is_no_heading():
+    text = report(
+        "县里举办农民运动会",
+        "这次运动会由县体育局、县农业局和",
+        "县总工会联合举办",
+        "比赛持续三天。",
+    )
+    assert [lines for _, lines in blocks_of(text)][1:] == [(3, 5), (7,)]
