@@ -32,25 +32,39 @@ looking at pieces that have no kind yet:
 
 Then joins, on evidence only (clean text, each paragraph on its own, is the common case and
 is left alone). A report is *damaged* when a body line stops mid-sentence after a full sentence
-or after two clauses, or when it carries a continuation note (``（下转第二版）``); its
-paragraphs are *indented* when most long lines start with white space. A body piece that stops
-mid-sentence is joined with the next body piece when
+or after two clauses, or when it carries a continuation note (``（下转第二版）``), unless its
+paragraphs end without punctuation as a matter of style (most unfinished long lines followed by
+more of them); its paragraphs are *indented* when most long lines start with white space. A
+body piece that stops mid-sentence is joined with the next body piece when
 
-- the evidence is strong, in any report: the next piece starts with punctuation, the piece ends
-  with a connective or a Chinese comma, holds a full sentence before the cut, opens a news
-  lead (``本台消息（…）：``), or opens a quotation the next piece closes; in an indented report,
-  the next piece is not indented;
+- the evidence is strong, in any report: the next piece cannot open a paragraph (it starts
+  with punctuation, with a connective standing as a word: ``与会…`` but not ``与此同时``, or
+  with a clause of one character: ``前，…``), the piece ends with a connective or a Chinese
+  comma, holds a full sentence before the cut (not in the unpunctuated style), opens a news
+  lead (``本台消息（…）：``), or opens a quotation or bracket the next piece closes; in an
+  indented report, the next piece is not indented;
 - or the evidence is weak (the piece is longer than a heading, or has a clause) and the report
-  is damaged.
+  is damaged, and the piece is not one of several unfinished lines that open alike
+  (``五年来，…`` three times: parallel headings) nor a labelled line (``个案一：…``, unless a
+  word is cut at its end).
+
+Latin text goes on in lower case: a capital after a Latin line starts a new one unless the
+line ends with a function word (``…written in`` + ``English…``). Table rows (``| … |``) are
+never joined. A speaker's label (``张三：``) is none when the label ends a word or a bracket
+cut in two (``…主要措`` + ``施包括：…``, ``央视网消息（新闻`` + ``联播）：…``).
 
 Short unfinished lines are headings unless visibly continued: in an indented report by an
-unindented line, by a line starting with punctuation, across a page break (a continuation note,
-page label or e-paper date line: headings are kept with their text, never left at the foot of a
+unindented line, by a line that cannot open a paragraph, after a line ending with a
+connective (``…和`` + ``县总工会联合举办``), across a page break (a continuation note, page
+label or e-paper date line: headings are kept with their text, never left at the foot of a
 page) or across a photo's lines that cannot be its own second half (a credit alone, a caption
-starting with ``▲`` or ``图为``), or, in a damaged report, when their last characters and the
-next line's first ones make a common word (jieba's dictionary: ``…国际广播电`` + ``视信息…``).
-A numbered heading is continued only by a line starting with punctuation or across a page
-break, and its second piece joins nothing more.
+starting with ``▲`` or ``图为``), or, in a damaged report, when jieba's segmentation of the
+characters around the break puts a common word across it (``…国际广播电`` + ``视信息…``; a word
+made only out of context, ``…出行`` + ``为期…``, does not count). A numbered heading is
+continued only by a line that cannot open a paragraph, across a page break or, in a damaged
+report, by a word cut in two, and its second piece joins nothing more. A line continued by
+the caption below it (punctuation, a closed quotation or, in a damaged report, a word cut in
+two) is that caption's first half: the two make one caption block.
 
 Joins skip the lines printed inside a paragraph (captions, credits, page headers and
 date lines, continuation notes): they stay blocks of their own and follow the joined
@@ -897,13 +911,14 @@ def _continued_by(piece: _Piece, after: _Piece, layout: _Layout, between: list[_
         return True
     if layout.indented and piece.indent and not after.indent:
         return True
+    if layout.damaged and word_across(piece.text, after.text):
+        return True  # a word cut in two where the report shows page breaks
     if piece.kind == "heading":
         return False  # a numbered heading needs the evidence above
-    if between and all(_whole_photo_line(line) for line in between):
-        return after.shape != "H" and not _two_phrases(piece.text)  # cut by photos
-    if is_news_opening(piece.text):
-        return True
-    return layout.damaged and bool(word_across(piece.text, after.text))
+    photos = bool(between) and all(_whole_photo_line(line) for line in between)
+    if photos and after.shape != "H" and not _two_phrases(piece.text):
+        return True  # cut by photos
+    return is_news_opening(piece.text)
 
 
 def _mark_headings(pieces: list[_Piece]) -> None:

@@ -993,3 +993,17 @@ def test_a_short_line_after_a_connective_is_no_heading():
         "比赛持续三天。",
     )
     assert [lines for _, lines in blocks_of(text)][1:] == [(3, 5), (7,)]
+
+
+@pytest.mark.parametrize(
+    ("first", "between", "second"),
+    [
+        ("（二）加快全县交通基础设施建", None, "设步伐和农村公路提档升级"),  # a numbered heading
+        ("全县中小学生运动会今天开", "▲运动员在比赛中", "幕 三千名学生参加"),  # across a photo
+    ],
+)
+def test_a_heading_cut_inside_a_word_is_joined_in_a_damaged_report(first, between, second):
+    lines = [first, between, second] if between else [first, second]
+    text = report(DAMAGE, DAMAGE_END, *lines, "比赛持续三天。")
+    joined = (5, 9) if between else (5, 7)
+    assert joined in [lines for _, lines in blocks_of(text)]
