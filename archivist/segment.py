@@ -1187,7 +1187,8 @@ def _join_group(
 def _caption_group(pieces: list[_Piece], index: int, used: list[bool]) -> tuple[list, list]:
     """A caption cut in two: its first piece, its second piece, the page break between."""
     following = _after_page_break(pieces, index + 1)
-    used[following] = True
+    for between in range(index + 1, following + 1):
+        used[between] = True
     return [pieces[index], pieces[following]], pieces[index + 1 : following]
 
 
@@ -1206,7 +1207,6 @@ def _blocks(pieces: list[_Piece], layout: _Layout) -> Iterator[list[_Piece]]:
             group, skipped = [piece], []
         yield group
         for between in skipped:
-            used[pieces.index(between)] = True
             yield [between]
 
 
