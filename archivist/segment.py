@@ -51,7 +51,7 @@ body piece that stops mid-sentence is joined with the next body piece when
 Latin text goes on in lower case: a capital after a Latin line starts a new one unless the
 line ends with a function word (``…written in`` + ``English…``). Table rows (``| … |``) are
 never joined. A speaker's label (``张三：``) is none when the label ends a word or a bracket
-cut in two (``…主要措`` + ``施包括：…``, ``央视网消息（新闻`` + ``联播）：…``).
+cut in two (``…主要措`` + ``施包括：…``, ``本台消息（晚间`` + ``新闻）：…``).
 
 Short unfinished lines are headings unless visibly continued: in an indented report by an
 unindented line, by a line that cannot open a paragraph, after a line ending with a
@@ -60,7 +60,7 @@ label or e-paper date line: headings are kept with their text, never left at the
 page) or across a photo's lines that cannot be its own second half (a credit alone, a caption
 starting with ``▲`` or ``图为``), or, in a damaged report, when jieba's segmentation of the
 characters around the break puts a common word across it (``…国际广播电`` + ``视信息…``; a word
-made only out of context, ``…出行`` + ``为期…``, does not count). A numbered heading is
+made only out of context, ``…入场`` + ``面积…``, does not count). A numbered heading is
 continued only by a line that cannot open a paragraph, across a page break or, in a damaged
 report, by a word cut in two, and its second piece joins nothing more. A line continued by
 the caption below it (punctuation, a closed quotation or, in a damaged report, a word cut in
@@ -328,7 +328,7 @@ _cjk_clause_marks = _counter("，；")  # clauses of Chinese text (not Latin com
 
 def _starts_mid(text: str) -> bool:
     """A line that cannot start a paragraph: punctuation or a connective word first, or a
-    clause of one character (``前，收看…``: no paragraph opens so, but for a numeral or a
+    clause of one character (``前，等着…``: no paragraph opens so, but for a numeral or a
     word such as ``是，`` or ``但，``)."""
     if text[0] in CONTINUATION_PUNCT or starts_with_connective(text):
         return True

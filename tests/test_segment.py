@@ -933,12 +933,12 @@ def test_a_title_may_end_with_an_ellipsis():
 
 
 def test_a_word_across_the_break_must_be_one_in_context():
-    """``…出行`` + ``为期…`` make ``行为`` only out of context: a headline, then its story."""
+    """``…入场`` + ``面积…`` make ``场面`` only out of context: a headline, then its story."""
     text = report(
         DAMAGE,
         DAMAGE_END,
-        "全县春运今天结束 十万人次出行",
-        "为期四十天的春运今天结束，总体平稳有序。",
+        "县图书馆今天开馆 市民排队入场",
+        "面积三千平方米的新馆今天开放，每天开放十个小时。",
     )
     assert [lines for _, lines in blocks_of(text)] == [(1, 3), (5,), (7,)]
 
@@ -953,10 +953,10 @@ def test_a_connective_opens_a_line_only_as_part_of_a_word(second, joined):
 
 
 @pytest.mark.parametrize(
-    ("second", "joined"), [("前，收看比赛。", True), ("是，大家都来了。", False)]
+    ("second", "joined"), [("前，等着看戏。", True), ("是，大家都来了。", False)]
 )
 def test_a_one_character_clause_continues_the_line_above(second, joined):
-    text = report("县里举办农民运动会", "村民们早早守候在村委会的电视机", second)
+    text = report("县里举办农民运动会", "老人们早早坐在祠堂的大门", second)
     assert ((3, 5) in [lines for _, lines in blocks_of(text)]) is joined
 
 
