@@ -653,33 +653,19 @@ def test_numbered_headings_and_list_items_are_never_joined():
     assert [lines for _, lines in blocks_of(text)] == [(1, 3), *((n,) for n in range(5, 16, 2))]
 
 
-def test_a_labelled_line_is_whole():
-    text = report(
-        DAMAGE,
-        DAMAGE_END,
-        "个案一：东风乡的病人，发病十天后才确诊",
-        "红旗乡昨天也报告了一个病例。",
-    )
-    assert [lines for _, lines in blocks_of(text)] == [(1, 3), (5,), (7,)]
-
-
-def test_numbered_notes_are_never_joined():
-    text = report(
-        DAMAGE,
-        DAMAGE_END,
-        "[1] 见某某著《山区公路史》，某某出版社，第3页",
-        "[2] 见某某著《乡村客运》，第5页。",
-    )
-    assert [lines for _, lines in blocks_of(text)] == [(1, 3), (5,), (7,)]
-
-
-def test_speakers_lines_are_never_joined():
-    text = report(
-        DAMAGE,
-        DAMAGE_END,
-        "村民 王小五：这条路修好了，我们出门方便多了",
-        "村民 赵小六：以前下雨天都出不了门。",
-    )
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("个案一：东风乡的病人，发病十天后才确诊", "红旗乡昨天也报告了一个病例。"),
+        ("[1] 见某某著《山区公路史》，某某出版社，第3页", "[2] 见某某著《乡村客运》，第5页。"),
+        ("村民 王小五：这条路修好了，我们出门方便多了", "村民 赵小六：以前下雨天都出不了门。"),
+        # ``…入场`` + ``面积…`` make ``场面`` only out of context: a headline, then its story
+        ("县图书馆今天开馆 市民排队入场", "面积三千平方米的新馆今天开放，每天开放十个小时。"),
+    ],
+    ids=["a labelled line is whole", "numbered notes", "speakers' lines", "a word out of context"],
+)
+def test_lines_after_damage_that_stay_apart(first, second):
+    text = report(DAMAGE, DAMAGE_END, first, second)
     assert [lines for _, lines in blocks_of(text)] == [(1, 3), (5,), (7,)]
 
 
@@ -801,18 +787,27 @@ def test_a_short_line_before_a_photo_stays_apart_without_evidence(first, photo):
 # ---------------------------------------------------------------- more evidence, either way
 
 
-def test_a_speakers_label_that_ends_a_cut_word_is_no_label():
-    text = report(DAMAGE, DAMAGE_END, "会议确定，明年全县的主要措", "施包括：修好公路。")
-    assert [lines for _, lines in blocks_of(text)] == [(1, 3), (5, 7)]
-
-
-def test_a_long_line_whose_opening_words_come_back_is_still_joined():
-    text = report(
-        DAMAGE,
-        DAMAGE_END,
-        "县委书记张小三，县委副书记、县长李小四，县委副书记王小五，县委常委、副县长赵小六，县委常委钱小七出",
-        "席会议。县委书记张小三，县长李小四讲话。",
-    )
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("会议确定，明年全县的主要措", "施包括：修好公路。"),
+        (
+            "县委书记张小三，县委副书记、县长李小四，县委副书记王小五，县委常委、副县长赵小六，县委常委钱小七出",
+            "席会议。县委书记张小三，县长李小四讲话。",
+        ),
+        (
+            "出席会议的有：县人大常委会、县政协、县人武部、县法院、县检察院和县纪委",
+            "员会的负责同志，各乡镇的代表。",
+        ),
+    ],
+    ids=[
+        "a speaker's label that ends a cut word",
+        "a long line's opening repeated",
+        "a labelled line cut in a word",
+    ],
+)
+def test_a_cut_line_is_joined_despite_a_label_or_repeated_words(first, second):
+    text = report(DAMAGE, DAMAGE_END, first, second)
     assert [lines for _, lines in blocks_of(text)] == [(1, 3), (5, 7)]
 
 
@@ -932,17 +927,6 @@ def test_a_title_may_end_with_an_ellipsis():
     assert blocks_of(text)[0] == ("title", (1,))
 
 
-def test_a_word_across_the_break_must_be_one_in_context():
-    """``…入场`` + ``面积…`` make ``场面`` only out of context: a headline, then its story."""
-    text = report(
-        DAMAGE,
-        DAMAGE_END,
-        "县图书馆今天开馆 市民排队入场",
-        "面积三千平方米的新馆今天开放，每天开放十个小时。",
-    )
-    assert [lines for _, lines in blocks_of(text)] == [(1, 3), (5,), (7,)]
-
-
 @pytest.mark.parametrize(
     ("second", "joined"),
     [("与会议代表一起参观了新修的公路。", True), ("与此同时，县里还修好了两座桥。", False)],
@@ -973,16 +957,6 @@ def test_parallel_headings_that_open_alike_are_not_joined():
 def test_a_bracket_closed_before_a_colon_is_no_speakers_label():
     text = report("县里举办农民运动会", "本台消息（晚间", "新闻）：运动会今天在县体育场开幕。")
     assert blocks_of(text)[1:] == [("body", (3, 5))]
-
-
-def test_a_labelled_line_cut_inside_a_word_is_joined():
-    text = report(
-        DAMAGE,
-        DAMAGE_END,
-        "出席会议的有：县人大常委会、县政协、县人武部、县法院、县检察院和县纪委",
-        "员会的负责同志，各乡镇的代表。",
-    )
-    assert [lines for _, lines in blocks_of(text)] == [(1, 3), (5, 7)]
 
 
 def test_a_short_line_after_a_connective_is_no_heading():
