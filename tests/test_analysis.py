@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from oracle import oracle_fold as fold  # OpenCC and unicodedata, not our folding
 
 from archivist import analysis
 from archivist.analysis import (
@@ -18,7 +19,6 @@ from archivist.analysis import (
     user_dictionary_entries,
     word_analyzer,
 )
-from archivist.folding import fold
 from archivist.indexing import IndexStore, ingest, make_schema
 from archivist.web import create_app, get_searcher
 

@@ -3,6 +3,8 @@ the county filter, grouped paging, and where reports without a date sort."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from archivist.indexing import ingest
@@ -73,3 +75,19 @@ def test_reports_without_a_date_sort_last(client, sort):
     assert dated == sorted(dated, reverse=sort == "date_desc")
     assert [h["doc_id"] for h in hits if not h["date"]] == ["c", "c"]
     assert all(h["date"] for h in hits[:-2]) and not any(h["date"] for h in hits[-2:])
+
+
+@pytest.mark.parametrize(
+    "facet,value", [("city", "永州市"), ("county", "茶陵县"), ("year", "2020")]
+)
+def test_a_facets_counts_ignore_its_own_selection_and_follow_the_others(client, facet, value):
+    everything = search(client, "")["hits"]
+    chosen = search(client, f"{facet}={value}")
+    listed = {f: {v["value"]: v["count"] for v in chosen["facets"][f]} for f in chosen["facets"]}
+    # its own facet: counted over every hit, as if nothing were selected
+    assert listed[facet] == dict(Counter(h[facet] for h in everything if h[facet]))
+    assert [v["value"] for v in chosen["facets"][facet] if v["selected"]] == [value]
+    # the other facets: counted over the selected hits only
+    selected = [h for h in everything if h[facet] == value]
+    for other in {"city", "county", "year"} - {facet}:
+        assert listed[other] == dict(Counter(h[other] for h in selected if h[other])), other

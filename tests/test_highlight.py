@@ -7,8 +7,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
+from oracle import oracle_fold as fold  # OpenCC and unicodedata, not our folding
 
-from archivist.folding import fold
 from archivist.highlight import ELLIPSIS, densest_window, find_spans, mark, merge, snippet
 from archivist.indexing import IndexStore, ingest
 from archivist.query import SearchQuery

@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from archivist.archive import MAX_BLOCK_CHARS
+from archivist.indexing import ingest
 from archivist.web import create_app
 
 SENTENCE = "株洲市公安局开展道路交通安全整治，守护群众平安出行。"
@@ -161,3 +162,16 @@ def test_a_catalogue_with_bad_rows_affects_nothing_else(client, hostile):
     meta = client.get(f"/api/documents/{quote('good/plain')}").get_json()["meta"]
     assert meta["title"] == "编目标题"  # the good row still applies
     assert meta["source"] == "株洲日报"
+
+
+def test_folders_starting_with_a_dot_are_not_entered(tmp_path):
+    """A version-control or editor folder (``.git``, ``.cache``) holds no reports."""
+    archive = tmp_path / "archive"
+    for folder in (".git", ".cache/deep", "2024"):
+        (archive / folder).mkdir(parents=True)
+        (archive / folder / "notes.txt").write_text("隐藏的报告\n\n正文。\n", encoding="utf-8")
+    result = ingest(archive, tmp_path / "index", jobs=1)
+    assert result.documents == 1 and not result.skipped
+    client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index")}).test_client()
+    listed = client.get("/api/documents").get_json()["documents"]
+    assert [d["doc_id"] for d in listed] == ["2024/notes"]

@@ -75,6 +75,23 @@ def test_a_symlink_inside_the_archive_is_a_report(make_archive, tmp_path):
     ]
 
 
+@pytest.mark.parametrize("rebuild", [False, True], ids=["update", "full build"])
+def test_a_report_that_becomes_unreadable_keeps_its_indexed_version(
+    make_archive, tmp_path, rebuild
+):
+    archive = make_archive(_reports(3))
+    index = tmp_path / "index"
+    _ingest(archive, index)
+    (archive / "r1.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)  # damaged
+    result = _ingest(archive, index, rebuild=rebuild)
+    assert [s.path for s in result.skipped] == ["r1.txt"]
+    assert "the indexed version is kept" in result.skipped[0].reason
+    assert set(_indexed(index)) == {"r0", "r1", "r2"}
+    with IndexStore(index).open().searcher() as searcher:
+        texts = [f["text"] for f in searcher.documents(rec="block", doc_id="r1")]
+    assert "正文第1段，记录工作。" in texts  # the text as written before the damage
+
+
 # Empty or unmounted archives, mass removals ------------------------------------------------------
 
 

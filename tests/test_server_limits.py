@@ -139,3 +139,18 @@ def test_the_servers_own_errors_carry_the_security_headers(app, request_bytes, e
     assert status == expected
     assert SECURITY_HEADERS.items() <= headers.items()
     assert "Server" not in headers
+
+
+def test_the_server_serve_starts_has_the_documented_limits(app):
+    """The tests above shorten the timeouts to stay quick; the server ``serve`` starts (no
+    overrides) must have the limits docs/guarantees.md promises."""
+    server = make_server(app, HOST, 0, threads=4)
+    try:
+        adj = server.adj
+        assert adj.channel_timeout == 20 and adj.cleanup_interval == 5
+        assert adj.connection_limit >= IDLE_CONNECTIONS and adj.asyncore_use_poll
+        assert adj.max_request_body_size == 16 * 1024
+        assert adj.max_request_header_size == 32 * 1024
+        assert server.channel_class.request_deadline == 30.0
+    finally:
+        wasyncore.close_all(server._map)
