@@ -542,11 +542,14 @@ def test_ctrl_c_stops_an_ingest_promptly_and_cleanly(work, rebuild):
     index = work["index"]
     before = state(index)
     change_reports(work["archive"], REPORTS, "中断标记")
+    for k in range(MORE_REPORTS):  # a reading pool that lives long enough to be seen under load
+        add_report(work["archive"], f"more{k}", "增补标记")
     log = work["tmp"] / "ingest.log"
     proc = start(ingest_args(work, *(["--rebuild"] if rebuild else [])), log)
     deadline = time.monotonic() + WAIT
     while len(session_members(proc.pid)) < 3 and time.monotonic() < deadline:  # pool at work
         time.sleep(0.01)
+    assert proc.poll() is None, "the ingest ended before its reading pool was seen at work"
     os.killpg(proc.pid, signal.SIGINT)
     try:
         code = proc.wait(WAIT)
