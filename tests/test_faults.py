@@ -368,7 +368,14 @@ def test_a_second_ingest_refuses_at_once_and_neither_corrupts_the_index(work):
     while not holds_lock():
         assert first.poll() is None and time.monotonic() < deadline, "first ingest ended"
         time.sleep(0.01)
-    second = run(ingest_args(work))
+    # The first is paused while the second runs: on a loaded machine the second's start-up
+    # could otherwise outlast the whole first build. A second that waits for the lock instead
+    # of refusing would now wait for ever (a timeout fails the test).
+    os.kill(first.pid, signal.SIGSTOP)
+    try:
+        second = run(ingest_args(work), timeout=WAIT / 2)
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
     assert first.poll() is None, "the second ingest waited for the first"
     assert second.returncode == 3
     assert "another ingest is running" in second.stderr
