@@ -1,29 +1,33 @@
 """Concordance (keyword in context): every occurrence of a query in the paragraphs it matches.
 
-The paragraphs are those ``search.search`` lists (``Finder.query`` and ``count_and_filter``,
-the same filters); in each, the occurrences are what the search marks: every occurrence of the
-strings that made each term match it (``ParsedQuery.needles``), overlapping ones joined into
-one. Occurrences are found and sorted in the folded text (Traditional and Simplified sort
-together); only the page's lines are mapped back to the original text for display. No URLs or
-markup here: ``research_pages`` makes them.
+The paragraphs are those ``search.search`` lists (``Finder.query`` and ``matchsets.passing``,
+the same filters and field terms); in each, the occurrences are what the search marks: every
+occurrence of the strings that made each term match it (``ParsedQuery.needles``), overlapping
+ones joined into one. Occurrences are found and sorted in the folded text (Traditional and
+Simplified sort together); only the page's lines are mapped back to the original text for
+display. No URLs or markup here: ``research_pages`` makes them.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 from pypinyin import Style, lazy_pinyin
 from whoosh.searching import Searcher
 
+from . import matchsets
 from .analysis import cut
 from .columns import column
-from .folding import fold_with_offsets
+from .folding import fold, fold_with_offsets
 from .query import SearchQuery
-from .search import Finder, count_and_filter, facet_columns
+from .search import Finder, facet_columns
+from .textstore import texts_for
 
 SORT_CHARS = 12  # left/right sorts compare this many characters next to the match
 COLLOCATE_CHARS = 8  # collocates are the jieba word next to the match within this window
@@ -95,14 +99,12 @@ def concordance(searcher: Searcher, query: SearchQuery, sort: str, order: str) -
     parsed = query.parsed
     if not parsed.groups:
         return Concordance([], 0)
-    finder = Finder(searcher)
-    matching, _exact = finder.query(parsed)
+    matching, _exact = Finder(searcher).query(parsed)
     columns = facet_columns(searcher)
-    passed, _ = count_and_filter(matching, columns, query)
+    passed = matchsets.passing(searcher, columns, query, parsed, matching)
+    texts = folded_texts(searcher, columns, passed)
     found: list[Occurrence] = []
-    texts: dict[int, str] = {}
-    for doc in passed:
-        folded = texts[doc] = finder.text(doc)
+    for doc, folded in texts.items():
         found.extend(
             Occurrence(doc, s, e) for s, e in occurrence_spans(folded, parsed.needles(folded))
         )
@@ -111,6 +113,29 @@ def concordance(searcher: Searcher, query: SearchQuery, sort: str, order: str) -
     result.left, result.right = collocates(found, texts)
     result.took_ms = (time.perf_counter() - started) * 1000
     return result
+
+
+def folded_texts(searcher: Searcher, columns, docs: np.ndarray) -> dict[int, str]:
+    """The folded text of each paragraph (as indexed), in document order: from the text table
+    beside the index (``textstore``), or, for paragraphs it lacks, straight from each
+    segment's stored-fields column (not through the reader's per-call schema check)."""
+    stored = texts_for(searcher, columns)
+    found = stored.read(docs.tolist()) if stored is not None else {}
+    if len(found) == len(docs):
+        return found
+    reader = searcher.reader()
+    leaves = sorted(reader.leaf_readers(), key=lambda pair: pair[1])
+    bases = [base for _leaf, base in leaves]
+    texts: dict[int, str] = {}
+    for doc in docs.tolist():
+        if doc in found:
+            texts[doc] = found[doc]
+            continue
+        leaf, base = leaves[bisect_right(bases, doc) - 1]
+        perdoc = getattr(leaf, "_perdoc", None)
+        fields = perdoc.stored_fields(doc - base) if perdoc else leaf.stored_fields(doc - base)
+        texts[doc] = fold(fields.get("text", ""))
+    return texts
 
 
 # Sorting -------------------------------------------------------------------------------------
@@ -127,36 +152,40 @@ def char_key(char: str) -> str:
     return "1" + lazy_pinyin(char, style=Style.TONE3, neutral_tone_with_five=True)[0] + char
 
 
-def context_key(text: str, order: str) -> tuple[str, ...] | str:
-    return tuple(char_key(c) for c in text) if order == "pinyin" else text
+def _pinyin_table(contexts: list[str]) -> dict[int, str]:
+    """A translation of every character of the contexts to one character whose code is its
+    rank by ``char_key``: translated contexts compare as strings (in C) in pinyin order."""
+    ranked = sorted(set("".join(contexts)), key=char_key)
+    return {ord(c): chr(i + 1 if i + 1 < 0xD800 else i + 0x801) for i, c in enumerate(ranked)}
+
+
+def _contexts(found, texts, sort: str) -> list[str]:
+    """Each occurrence's context on the side sorted by (the left one nearest character first)."""
+    if sort == "left":
+        return [texts[o.docnum][max(0, o.start - SORT_CHARS) : o.start][::-1] for o in found]
+    return [texts[o.docnum][o.end : o.end + SORT_CHARS] for o in found]
 
 
 def _sorted(found, texts, searcher, columns, sort: str, order: str) -> list[Occurrence]:
     """Occurrences by date, report and position; or by the context left (nearest character
-    first) or right of the match, then by the match and by date."""
+    first) or right of the match (by pinyin or by character), then by the match and by date."""
     dates = column(searcher, columns, "date_last")
     doc_ids = columns.doc_id
 
     def position(o: Occurrence) -> tuple:
         return (dates[o.docnum], doc_ids[o.docnum], o.docnum, o.start)
 
-    if sort == "left":
-
-        def key(o: Occurrence) -> tuple:
-            text = texts[o.docnum]
-            left = text[max(0, o.start - SORT_CHARS) : o.start][::-1]
-            return (context_key(left, order), text[o.start : o.end], position(o))
-
-    elif sort == "right":
-
-        def key(o: Occurrence) -> tuple:
-            text = texts[o.docnum]
-            right = text[o.end : o.end + SORT_CHARS]
-            return (context_key(right, order), text[o.start : o.end], position(o))
-
-    else:
-        key = position
-    return sorted(found, key=key)
+    if sort not in ("left", "right"):
+        return sorted(found, key=position)
+    contexts = _contexts(found, texts, sort)
+    if order == "pinyin":
+        table = _pinyin_table(contexts)
+        contexts = [context.translate(table) for context in contexts]
+    keys = [
+        (context, texts[o.docnum][o.start : o.end], position(o))
+        for context, o in zip(contexts, found, strict=True)
+    ]
+    return [found[i] for i in sorted(range(len(found)), key=keys.__getitem__)]
 
 
 # Collocates ----------------------------------------------------------------------------------

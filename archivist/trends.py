@@ -1,23 +1,28 @@
 """Trends: how many paragraphs match each of a few queries, per year and per city.
 
 Built on the search layer's exact matching: each term's paragraphs are ``Finder.query`` under
-the same filters as search (``count_and_filter``), so the count of a year is exactly the total
-a search for the term, restricted to that year, lists. The denominators are the paragraphs of
-the archive under the same place filters, per year and per city (cached per index version).
+the same filters and field terms as search (``matchsets.passing``), so the count of a year is
+exactly the total a search for the term, restricted to that year, lists. Counting is one
+``numpy.bincount`` over the year (and city) codes of the matches. The denominators are the
+paragraphs of the archive under the same place and year filters, per year and per city (cached
+per index version).
 No URLs or markup here: ``research_pages`` and ``chart`` make them.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
 
+import numpy as np
 from whoosh.searching import Searcher
 
+from . import matchsets
+from .caching import RecentCache
 from .query import SearchQuery
-from .search import BLOCKS, FacetColumns, Finder, count_and_filter, facet_columns
+from .querylang import ParsedQuery
+from .search import FacetColumns, Finder, facet_columns
 
 PER = 10_000  # rates are per this many paragraphs
 BASE_CACHE_SIZE = 64
@@ -57,8 +62,7 @@ class Trends:
         return round(count * PER / of, 2) if of else None
 
 
-_base_cache: dict[tuple, tuple[FacetColumns, Base]] = {}  # the columns kept alive: ids stay unique
-_base_lock = threading.Lock()
+_base_cache: RecentCache[tuple[FacetColumns, Base]] = RecentCache(BASE_CACHE_SIZE)
 
 
 def _filters_only(query: SearchQuery) -> SearchQuery:
@@ -75,23 +79,19 @@ def _filters_only(query: SearchQuery) -> SearchQuery:
 def base_counts(searcher: Searcher, columns: FacetColumns, filters: SearchQuery) -> Base:
     """The archive's paragraphs passing the filters, per year and per city (cached)."""
     filters = _filters_only(filters)
-    key = (id(columns), filters)
-    with _base_lock:
-        cached = _base_cache.get(key)
-    if cached is not None:
-        return cached[1]
-    passed, _ = count_and_filter(searcher.docs_for_query(BLOCKS), columns, filters)
-    base = _tally(passed, columns, len(passed))
-    with _base_lock:
-        while len(_base_cache) >= BASE_CACHE_SIZE:
-            _base_cache.pop(next(iter(_base_cache)))
-        _base_cache[key] = (columns, base)
-    return base
+
+    def build() -> tuple[FacetColumns, Base]:  # the columns kept alive: ids stay unique
+        every = matchsets.every_paragraph(searcher, columns)
+        passed = matchsets.passing(searcher, columns, filters, ParsedQuery(), every)
+        return columns, _tally(passed, columns)
+
+    return _base_cache.get((id(columns), filters), build)[1]
 
 
-def _tally(docs, columns: FacetColumns, total: int) -> Base:
-    year, city = columns.year, columns.city
-    return Base(Counter(year[d] for d in docs), Counter(city[d] for d in docs), total)
+def _tally(docs: np.ndarray, columns: FacetColumns) -> Base:
+    """Counts per year and per city of some paragraphs (a sorted array of numbers)."""
+    year, city = matchsets.codes(columns, "year"), matchsets.codes(columns, "city")
+    return Base(year.counts(docs), city.counts(docs), len(docs))
 
 
 def trends(searcher: Searcher, terms: list[str], filters: SearchQuery) -> Trends:
@@ -103,9 +103,9 @@ def trends(searcher: Searcher, terms: list[str], filters: SearchQuery) -> Trends
     found = []
     for term in terms:
         query = replace(filters, q=term)
-        matching, _exact = finder.query(query.parsed)
-        passed, _ = count_and_filter(matching, columns, query)
-        tally = _tally(passed, columns, len(passed))
+        parsed = query.parsed
+        matching, _exact = finder.query(parsed)
+        tally = _tally(matchsets.passing(searcher, columns, query, parsed, matching), columns)
         found.append(TermTrend(term, tally.by_year, tally.by_city, tally.total))
     years = _years_shown(base, filters)
     return Trends(found, years, base, (time.perf_counter() - started) * 1000)

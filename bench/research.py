@@ -1,25 +1,36 @@
 """Benchmark of the research tools: trends, concordance, reprints, against one search.
 
-    nice -n 10 python bench/research.py [--paragraphs 20000] [--real 200000] [--out FILE]
+    nice -n 10 python bench/research.py [--paragraphs 20000] [--corpus 200000]
+        [--skip-synthetic] [--label after] [--profile] [--runs 5] [--kwic-term 改革]
+        [--no-full-reprint | --skip-reprints] [--out bench/results-research.json]
 
-Builds (or reuses) an index of the synthetic corpus (``bench/make_corpus.py``), or with
-``--real N`` of about N paragraphs of ``../shared/corpus`` (written by its ``materialize.py``
-into ``bench/work``, never into the project; skipped with a message when absent), then times,
-each through the real page code with a new searcher (median of several runs, after one warm-up):
+Builds (or reuses) an index of the synthetic corpus (``bench/make_corpus.py``) and, with
+``--corpus N``, of about N paragraphs of ``../shared/corpus`` (written by its
+``materialize.py`` into ``bench/work``, never into the project; skipped with a message when
+absent), then times, each through the real page code with a new searcher (the first run, and
+the median of several runs after it):
 
-1. one search with facets for each of the trend terms (the yardstick);
+1. one search with facets (the real search path: facet counts, ranking, 20 highlighted hits)
+   for each of the trend terms and for the concordance term: the yardstick;
 2. a trends page for six terms over all years;
 3. a concordance page (100 lines, collocates) for the term with the number of occurrences
-   nearest 10,000;
-4. the reprint pass: over the whole index, and after one report is added.
+   nearest 10,000, sorted by date, left and right context;
+4. the reprint pass: over the whole index, and after one report is added (run first: it
+   writes the folded texts the concordance reads).
 
-Prints the figures and writes them to ``--out``. Figures, never assertions.
+Prints the figures and the ratios to the search, and adds them to ``--out`` under the label
+(``before``/``after``…) and the archive (``synthetic-20000``, ``corpus-200000``), keeping what
+other runs wrote there. ``--profile`` prints where the time of each tool goes (cProfile).
+Figures, never assertions.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
+import pstats
 import shutil
 import statistics
 import subprocess
@@ -46,10 +57,10 @@ KWIC_CANDIDATES = ["公安", "派出所", "民警", "群众", "安全", "治理"
 RUNS = 5
 
 
-def timed(function, runs: int = RUNS) -> tuple[float, float]:
+def timed(function, runs: int | None = None) -> tuple[float, float]:
     """(first run, median of the next ``runs``) in milliseconds."""
     samples = []
-    for _ in range(runs + 1):
+    for _ in range((runs or RUNS) + 1):
         started = time.perf_counter()
         function()
         samples.append((time.perf_counter() - started) * 1000)
@@ -95,7 +106,7 @@ def _index(corpus: Path, index: Path, jobs: int) -> Path:
     return index
 
 
-def measure(index: Path, terms: list[str]) -> dict:
+def measure(index: Path, terms: list[str], options: argparse.Namespace) -> dict:
     store = IndexStore(index)
     analysis.use_user_dictionary(store.user_dictionary())
     figures: dict = {"paragraphs": 0}
@@ -109,83 +120,155 @@ def measure(index: Path, terms: list[str]) -> dict:
 
     with store.open().searcher() as searcher:
         figures["paragraphs"] = sum(1 for _ in searcher.documents(rec="block"))
+    if not options.skip_reprints:  # first: the pass writes the text table the concordance reads
+        figures.update(measure_reprints(store, not options.no_full_reprint))
     searches = {}
     for term in terms:
         query = SearchQuery(q=term)
         searches[term] = timed(with_searcher(lambda s, q=query: search(s, q)))[1]
     figures["search_ms"] = searches
     figures["search_median_ms"] = statistics.median(searches.values())
+    figures["search_max_ms"] = max(searches.values())
     trends = TrendsQuery(tuple(terms), SearchQuery())
     figures["trends_6_terms_ms"] = timed(with_searcher(lambda s: trends_page(s, trends)))
-    term, occurrences = _kwic_term(store)
+    term, occurrences = _kwic_term(store, options.kwic_term)
     figures["kwic_term"], figures["kwic_occurrences"] = term, occurrences
-    figures["search_kwic_term_ms"] = timed(with_searcher(lambda s: search(s, SearchQuery(q=term))))[
-        1
-    ]
-    for sort in ("doc", "left", "right"):
-        query = KwicQuery(SearchQuery(q=term), sort=sort)
+    search_kwic = with_searcher(lambda s: search(s, SearchQuery(q=term)))
+    figures["search_kwic_term_ms"] = timed(search_kwic)[1]
+    kwic_queries = {sort: KwicQuery(SearchQuery(q=term), sort=sort) for sort in KWIC_SORTS}
+    for sort, query in kwic_queries.items():
         figures[f"kwic_{sort}_ms"] = timed(with_searcher(lambda s, q=query: kwic_page(s, q)))
-    figures.update(measure_reprints(store))
+    figures["ratios"] = ratios(figures)
+    if options.profile:
+        _profile("trends", with_searcher(lambda s: trends_page(s, trends)))
+        _profile("kwic (right)", with_searcher(lambda s: kwic_page(s, kwic_queries["right"])))
+        _profile("search (kwic term)", search_kwic)
+        _profile("reprints (one report)", lambda: _one_report_pass(store))
     return figures
 
 
-def measure_reprints(store: IndexStore) -> dict:
-    """The reprint pass over the whole index, and after one report is added (simulated by
-    taking its rows out of the table, which the pass then signs again)."""
+KWIC_SORTS = ("doc", "left", "right")
+
+
+def ratios(figures: dict) -> dict:
+    """Each tool's time (median) over the search it is compared with."""
+    median, slowest = figures["search_median_ms"], figures["search_max_ms"]
+    kwic_search = figures["search_kwic_term_ms"]
+    found = {
+        "trends / median search of its terms": figures["trends_6_terms_ms"][1] / median,
+        "trends / slowest search of its terms": figures["trends_6_terms_ms"][1] / slowest,
+        **{
+            f"kwic {sort} / search of its term": figures[f"kwic_{sort}_ms"][1] / kwic_search
+            for sort in KWIC_SORTS
+        },
+        "reprint pass, one report / median search": (figures.get("reprint_one_report_ms") or 0)
+        / median,
+        "reprint pass, whole index / median search": (figures.get("reprint_full_ms") or 0) / median,
+    }
+    return {name: round(value, 2) for name, value in found.items() if value}
+
+
+def _profile(name: str, work) -> None:
+    """Print the functions taking most of one run of ``work`` (cumulative time)."""
+    profiler = cProfile.Profile()
+    profiler.runcall(work)
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(18)
+    print(f"--- profile: {name}\n" + out.getvalue().split("\n\n", 1)[-1])
+
+
+def measure_reprints(store: IndexStore, full: bool = True) -> dict:
+    """The reprint pass over the whole index (unless not ``full``: then the table must be
+    there), and after one report is added (simulated by taking its rows out of the table,
+    which the pass then signs again)."""
     folder, index = store.generation_dir(), store.open()
-    (folder / reprints.FILE_NAME).unlink(missing_ok=True)
+    if full:
+        (folder / reprints.FILE_NAME).unlink(missing_ok=True)
     started = time.perf_counter()
-    full = reprints.update_generation(folder, index)
-    full_ms = (time.perf_counter() - started) * 1000
-    samples = []
-    for _ in range(RUNS):
-        table = reprints.load_table(folder)
-        doc_id = table.doc[len(table.doc) // 2]
-        kept = table.keep(table.doc != doc_id)
-        del kept.hashes[doc_id]
-        reprints.save_table(folder, kept)
-        started = time.perf_counter()
-        reprints.update_generation(folder, index)
-        samples.append((time.perf_counter() - started) * 1000)
+    whole = reprints.update_generation(folder, index)
+    whole_ms = (time.perf_counter() - started) * 1000
+    samples = [_one_report_pass(store) for _ in range(RUNS)]
     return {
-        "reprint_rows": full.rows,
-        "reprint_groups": full.groups,
-        "reprint_full_ms": round(full_ms, 1),
+        "reprint_rows": whole.rows,
+        "reprint_groups": whole.groups,
+        "reprint_full_ms": round(whole_ms, 1) if full else None,
         "reprint_one_report_ms": round(statistics.median(samples), 1),
     }
 
 
-def _kwic_term(store: IndexStore) -> tuple[str, int]:
-    """The candidate whose occurrences are nearest 10,000."""
+def _one_report_pass(store: IndexStore) -> float:
+    """Milliseconds of the pass after one report's rows are taken out of the table."""
+    folder, index = store.generation_dir(), store.open()
+    table = reprints.load_table(folder)
+    doc_id = table.doc[len(table.doc) // 2]
+    kept = table.keep(table.doc != doc_id)
+    del kept.hashes[doc_id]
+    reprints.save_table(folder, kept)
+    started = time.perf_counter()
+    reprints.update_generation(folder, index)
+    return (time.perf_counter() - started) * 1000
+
+
+def _kwic_term(store: IndexStore, chosen: str = "") -> tuple[str, int]:
+    """The chosen term, or the candidate whose occurrences are nearest 10,000, and its count."""
     best = ("", 0)
     with store.open().searcher() as searcher:
-        for term in KWIC_CANDIDATES:
+        for term in [chosen] if chosen else KWIC_CANDIDATES:
             total = kwic_page(searcher, KwicQuery(SearchQuery(q=term), per_page=1))["total"]
-            if abs(total - 10_000) < abs(best[1] - 10_000):
+            if chosen or abs(total - 10_000) < abs(best[1] - 10_000):
                 best = (term, total)
     return best
 
 
 def main() -> None:
+    global RUNS  # one setting for the whole run
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paragraphs", type=int, default=20_000)
-    parser.add_argument("--real", type=int, default=0, help="about this many real paragraphs")
+    parser.add_argument(
+        "--corpus", "--real", type=int, default=0, help="also about this many real paragraphs"
+    )
+    parser.add_argument("--skip-synthetic", action="store_true")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--label", default="latest", help="where in --out the figures go")
+    parser.add_argument("--profile", action="store_true", help="print where the time goes")
+    parser.add_argument("--runs", type=int, default=RUNS, help="timed runs after the first")
+    parser.add_argument(
+        "--no-full-reprint", action="store_true", help="keep the reprint table, time updates only"
+    )
+    parser.add_argument("--skip-reprints", action="store_true", help="leave the reprint pass out")
+    parser.add_argument("--kwic-term", default="", help="the concordance term (else: searched)")
     parser.add_argument("--out", type=Path, default=PROJECT / "bench" / "results-research.json")
     parser.add_argument("--clean", action="store_true", help="rebuild the index first")
     args = parser.parse_args()
+    RUNS = args.runs
     results = {}
-    if args.clean:
-        shutil.rmtree(WORK / f"index-research-{args.paragraphs}", ignore_errors=True)
-    _corpus, index = build_synthetic(args.paragraphs, args.jobs)
-    results["synthetic"] = measure(index, SYNTHETIC_TERMS)
-    print(json.dumps(results["synthetic"], ensure_ascii=False, indent=1))
-    if args.real:
-        built = build_real(args.real, args.jobs)
+    if not args.skip_synthetic:
+        if args.clean:
+            shutil.rmtree(WORK / f"index-research-{args.paragraphs}", ignore_errors=True)
+        _corpus, index = build_synthetic(args.paragraphs, args.jobs)
+        results[f"synthetic-{args.paragraphs}"] = _report(index, SYNTHETIC_TERMS, args)
+    if args.corpus:
+        built = build_real(args.corpus, args.jobs)
         if built:
-            results["real"] = measure(built[1], REAL_TERMS)
-            print(json.dumps(results["real"], ensure_ascii=False, indent=1))
-    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            results[f"corpus-{args.corpus}"] = _report(built[1], REAL_TERMS, args)
+    _save(args.out, args.label, results)
+
+
+def _report(index: Path, terms: list[str], options: argparse.Namespace) -> dict:
+    figures = measure(index, terms, options)
+    print(json.dumps(figures, ensure_ascii=False, indent=1), flush=True)
+    return figures
+
+
+def _save(out: Path, label: str, results: dict) -> None:
+    """Add this run's figures to the file under the label, keeping the others."""
+    try:
+        saved = json.loads(out.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        saved = {}
+    for archive, figures in results.items():  # a partial run keeps the other figures
+        saved.setdefault(label, {}).setdefault(archive, {}).update(figures)
+    out.write_text(json.dumps(saved, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

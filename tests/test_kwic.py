@@ -45,6 +45,20 @@ def test_filters_apply_as_in_search(client, searcher):
     assert data["total"] == sum(p.folded.count("公安") for p in every if p.city == city)
 
 
+@pytest.mark.parametrize(
+    "q, filters", [('"公安" title:平安', {}), ('"公安"', {"date_from": "2023-01-04"})]
+)
+def test_field_terms_and_date_ranges_apply_as_in_search(client, searcher, q, filters):
+    data = kwic(client, q=q, per_page=1000, **filters)
+    found = client.get("/api/search?" + urlencode({"q": q, "per_page": 100, **filters})).get_json()
+    every = client.get("/api/search?" + urlencode({"q": '"公安"'})).get_json()["total"]
+    assert data["paragraphs"] == found["total"] == len(found["hits"]) < every
+    listed = {(hit["doc_id"], hit["n"]) for hit in found["hits"]}
+    assert {(line["doc_id"], line["n"]) for line in data["lines"]} == listed
+    texts = {(p.doc_id, p.n): p.folded for p in paragraphs(searcher)}
+    assert data["total"] == sum(texts[key].count("公安") for key in listed)
+
+
 def test_paging_lists_every_occurrence_once_with_its_permalink(client, searcher):
     first = kwic(client, q='"派出所" OR "民警"', per_page=7)
     seen = []

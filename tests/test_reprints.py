@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from urllib.parse import urlencode
 
+import numpy as np
 import pytest
 from oracle import oracle_fold
 
@@ -69,6 +70,47 @@ def test_the_oracle_agrees_the_texts_are_the_same():
         return "".join(c for c in oracle_fold(text) if c.isalnum())
 
     assert bare(SHARED) == bare(SHARED_TRADITIONAL) != bare(SHARED_EDITED)
+
+
+def test_signatures_are_datasketchs_minhash_of_the_shingles():
+    from datasketch import MinHash
+
+    pieces = [SHARED, SHARED_EDITED, SHARED_TRADITIONAL, *OWN.values()]
+    texts = [reprints.normalised(p) * (1 + i % 7) for i, p in enumerate(pieces * 90)] + ["短"]
+    assert sum(len(t) for t in texts) > reprints.BATCH_SHINGLES  # signed in several batches
+    signed = reprints.signatures(texts)
+    for text, row in [*list(zip(texts, signed, strict=True))[::37], (texts[-1], signed[-1])]:
+        padded = text.rjust(reprints.SHINGLE, "\0")
+        expected = MinHash(num_perm=reprints.PERMUTATIONS, seed=1, hashfunc=reprints.shingle_hash)
+        expected.update_batch({padded[i : i + 5] for i in range(len(padded) - 4)})
+        assert row.tolist() == expected.hashvalues.tolist()
+
+
+def _partition(table) -> list[list[tuple[str, int]]]:
+    members: dict[int, set] = {}
+    for doc, n, group in zip(table.doc, table.n.tolist(), table.group.tolist(), strict=True):
+        if group >= 0:
+            members.setdefault(group, set()).add((doc, n))
+    return sorted(sorted(m) for m in members.values())
+
+
+def test_regrouping_after_a_change_finds_what_a_whole_pass_finds():
+    pieces = [reprints.normalised(p) for p in (SHARED, *OWN.values())]
+    texts = []
+    for i in range(240):  # copies, near copies (one character changed) and their copies
+        piece = pieces[i % len(pieces)]
+        at = (i * 7) % len(piece) if i % 3 else len(piece)
+        texts.append(piece[:at] + "某" + piece[at + 1 :])
+    signed = reprints.signatures(texts)
+    rows = [
+        (f"r{i % 9}", i, reprints.digest(t), signed[i]) for i, t in enumerate(texts)
+    ]  # report r0 holds the first row of many groups
+    table = reprints.refreshed(reprints.Table(), np.zeros(0, dtype=bool), rows[:160], whole=True)
+    current = ~np.isin(table.doc, ["r0", "r4"])
+    whole = reprints.refreshed(table, current, rows[160:], whole=True)
+    partial = reprints.refreshed(table, current, rows[160:])
+    assert len(_partition(whole)) > 5
+    assert _partition(partial) == _partition(whole)
 
 
 def test_documents_list_the_reports_sharing_their_paragraphs(built):

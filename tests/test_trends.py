@@ -79,6 +79,31 @@ def test_year_range_limits_the_years_shown(client, searcher):
     assert [p["year"] for p in data["series"][0]["points"]] == [int(years[-1])]
 
 
+def _titles(searcher) -> dict[str, str]:
+    return {f["doc_id"]: f["meta"].get("title", "") for f in searcher.documents(rec="doc")}
+
+
+@pytest.mark.parametrize(
+    "q, filters, keeps",
+    [
+        ('"公安" title:平安', {}, lambda p, title: "平安" in title),
+        ('"公安" -title:平安', {}, lambda p, title: "平安" not in title),
+        ('"公安"', {"date_from": "2023-01-04"}, None),
+    ],
+)
+def test_field_terms_and_date_ranges_count_what_search_lists(client, searcher, q, filters, keeps):
+    data = trends(client, [q], **filters)
+    series = data["series"][0]
+    listed = client.get("/api/search?" + urlencode({"q": q, **filters})).get_json()["total"]
+    every = client.get("/api/search?" + urlencode({"q": '"公安"'})).get_json()["total"]
+    assert series["total"] == listed < every
+    assert sum(p["count"] for p in series["points"]) + series["undated"] == listed
+    if keeps is not None:  # an oracle over the stored texts and titles
+        titles = _titles(searcher)
+        expected = [p for p in paragraphs(searcher) if "公安" in p.folded]
+        assert listed == sum(1 for p in expected if keeps(p, titles[p.doc_id]))
+
+
 @pytest.mark.parametrize(
     "query, param",
     [
