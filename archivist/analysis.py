@@ -39,8 +39,9 @@ from .folding import FOLDING_VERSION, fold, fold_with_offsets
 # 5 report records keep the lineage of corrected text; 6 layout repair on evidence (other blocks);
 # 7 story facts, mentioned places and inferred years per paragraph (metadata from evidence only);
 # 8 blocks keep their page, report records the original's file name and media type, and their
-# newspaper page (版次); 9 layout repair across page breaks and photos (other blocks)
-ANALYSIS_VERSION = "9"
+# newspaper page (版次); 9 layout repair across page breaks and photos (other blocks); 10 cut
+# captions, source credits, tables, Latin case, parallel headings (other blocks)
+ANALYSIS_VERSION = "10"
 USERDICT_NAME = "userdict.txt"
 PLACE_WORD_FREQ = 2000
 

@@ -17,12 +17,13 @@ from .folding import fold_char
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 
 # The Traditional characters of the words below and their Simplified forms.
-_TRADITIONAL = "攝圖記編輯為資實習訊電報臺責審務視網聞轉續終畢來檔聯發佈時間傳劃稱說隨製"
-_SIMPLIFIED = "摄图记编辑为资实习讯电报台责审务视网闻转续终毕来档联发布时间传划称说随制"
+_TRADITIONAL = "攝圖記編輯為資實習訊電報臺責審務視網聞轉續終畢來檔聯發佈時間傳劃稱說隨製頁頻"
+_SIMPLIFIED = "摄图记编辑为资实习讯电报台责审务视网闻转续终毕来档联发布时间传划称说随制页频"
 _TO_SIMPLIFIED = dict(zip(_TRADITIONAL, _SIMPLIFIED, strict=True))
 _TRADITIONAL_CHAR = re.compile(f"[{_TRADITIONAL}]")
 
-WORD_ACROSS_MIN_FREQ = 500  # jieba frequency of a word that proves a line was cut inside it
+WORD_ACROSS_MIN_FREQ = 50  # jieba frequency of a word that proves a line was cut inside it
+WORD_ACROSS_CONTEXT = 6  # characters on each side of a line break segmented together
 NOTE_MAX_CHARS = 24
 CREDIT_LINE_MAX_CHARS = 80
 CAPTION_MAX_CHARS = 120
@@ -48,15 +49,20 @@ _CREDIT_LABEL = re.compile(
     r"监制|制片|编导|翻译|来源|稿源|出处|时间|发布时间|日期|发表时间|更新时间)\s*[:：]"
 )
 AUTHOR_LABELS = frozenset(("作者", "撰文", "撰稿", "文字", "记者", "通讯员", "文", "图文"))
-# A photo credit at the end of a caption: …摄, …供图, 资料图片, 网上截图, 美联社.
+# A photo credit at the end of a caption: …摄, …供图, 资料图片, 网上截图, 美联社, 官网,
+# 某某Facebook, a paper (某某日报, 《某某报》 with or without its date).
 _CREDIT_TAIL = re.compile(
-    r"(?:摄影?|供图|图片|照片|相片|截图|资料图|档案图|提供|制图|制作|文件|网页|"
-    r"(?:新华|中新|美联|路透|法新|共同|塔斯|美国之音|法广)社|AP|AFP|Reuters|Getty Images|"
-    r"维基百科|Wikipedia|Wikimedia Commons)\s*[）)】]?$"
+    r"(?:摄影?|供图|图片|照片|相片|截图|资料图|档案图|提供|制图|制作|文件|网页|网站|官网|图表|视频|"
+    r"(?:新华|中新|美联|路透|法新|共同|塔斯|美国之音|法广|中央)社|AP|AFP|Reuters|Getty Images|"
+    r"维基百科|Wikipedia|Wikimedia Commons|Facebook|facebook|Twitter|Instagram|YouTube|"
+    r"[^\s，,。]{2,10}(?:日报|时报|晚报|早报|周报|邮报|电台|通讯社)|"
+    r"《[^《》]{1,15}》(?:\s*\d{4}年\d{1,2}月\d{1,2}日)?)\s*[）)】]?$"
 )
 # A credit that names its source: 照片来源：…, 图片来源：…, 图：…, 图源：…
 _SOURCE_TAIL = re.compile(
-    r"^(?:(?:照片|图片|相片|影片|视频|资料)?来源|图源|图|照片由|截取自|截图自|取自)\s*[:：]?"
+    r"^(?:(?:照片|图片|相片|影片|视频|资料)?来源|图源|图|照片由|截取自|截图自|取自"
+    r"|(?:Photo|Image|Picture)\s*(?:by|from|credit|:))\s*[:：]?",
+    re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[。！？!?][”’」』）)]*")
 _BRACKETED_TAIL = re.compile(r"[（(【]([^（()）【】]{1,30})[）)】]\s*$")
@@ -144,17 +150,27 @@ def _word_frequencies() -> dict[str, int]:
 
 
 def word_across(left: str, right: str) -> str:
-    """A common word of 2 to 4 characters that starts in ``left`` and ends in ``right`` (a
-    line cut inside a word), or ""."""
+    """The common word that jieba's segmentation of the two lines' meeting ends puts across
+    the line break (a line cut inside a word: ``…国际广播电`` + ``视信息…``), or ""."""
+    left = "".join(fold_char(char) for char in left[-WORD_ACROSS_CONTEXT:])  # Traditional read
+    right = "".join(fold_char(char) for char in right[:WORD_ACROSS_CONTEXT])  # as Simplified
     frequencies = _word_frequencies()
-    left = "".join(fold_char(char) for char in left[-3:])  # Traditional read as Simplified
-    right = "".join(fold_char(char) for char in right[:3])
-    for left_chars in (1, 2, 3):
-        for right_chars in range(1, 5 - left_chars):
-            word = left[-left_chars:] + right[:right_chars]
-            if (
-                len(word) == left_chars + right_chars
-                and frequencies.get(word, 0) >= WORD_ACROSS_MIN_FREQ
-            ):
-                return word
+    start = 0
+    for word in jieba.dt.cut(left + right, HMM=False):
+        end = start + len(word)
+        if start < len(left) < end:
+            return word if frequencies.get(word, 0) >= WORD_ACROSS_MIN_FREQ else ""
+        start = end
     return ""
+
+
+CONNECTIVE_STARTS = "的和与及并或等"  # a line starting with one of these as a word goes on
+
+
+def starts_with_connective(text: str) -> bool:
+    """True when the line starts with a connective standing as a word (``与会议…`` is cut,
+    ``与此同时，…`` and ``和平…`` open a paragraph): jieba segments its first characters."""
+    if not text or text[0] not in CONNECTIVE_STARTS:
+        return False
+    first = next(iter(jieba.dt.cut(fold_char(text[0]) + text[1:WORD_ACROSS_CONTEXT], HMM=False)))
+    return len(first) == 1

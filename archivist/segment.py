@@ -32,25 +32,39 @@ looking at pieces that have no kind yet:
 
 Then joins, on evidence only (clean text, each paragraph on its own, is the common case and
 is left alone). A report is *damaged* when a body line stops mid-sentence after a full sentence
-or after two clauses, or when it carries a continuation note (``（下转第二版）``); its
-paragraphs are *indented* when most long lines start with white space. A body piece that stops
-mid-sentence is joined with the next body piece when
+or after two clauses, or when it carries a continuation note (``（下转第二版）``), unless its
+paragraphs end without punctuation as a matter of style (most unfinished long lines followed by
+more of them); its paragraphs are *indented* when most long lines start with white space. A
+body piece that stops mid-sentence is joined with the next body piece when
 
-- the evidence is strong, in any report: the next piece starts with punctuation, the piece ends
-  with a connective or a Chinese comma, holds a full sentence before the cut, opens a news
-  lead (``本台消息（…）：``), or opens a quotation the next piece closes; in an indented report,
-  the next piece is not indented;
+- the evidence is strong, in any report: the next piece cannot open a paragraph (it starts
+  with punctuation, with a connective standing as a word: ``与会…`` but not ``与此同时``, or
+  with a clause of one character: ``前，…``), the piece ends with a connective or a Chinese
+  comma, holds a full sentence before the cut (not in the unpunctuated style), opens a news
+  lead (``本台消息（…）：``), or opens a quotation or bracket the next piece closes; in an
+  indented report, the next piece is not indented;
 - or the evidence is weak (the piece is longer than a heading, or has a clause) and the report
-  is damaged.
+  is damaged, and the piece is not one of several unfinished lines that open alike
+  (``五年来，…`` three times: parallel headings) nor a labelled line (``个案一：…``, unless a
+  word is cut at its end).
+
+Latin text goes on in lower case: a capital after a Latin line starts a new one unless the
+line ends with a function word (``…written in`` + ``English…``). Table rows (``| … |``) are
+never joined. A speaker's label (``张三：``) is none when the label ends a word or a bracket
+cut in two (``…主要措`` + ``施包括：…``, ``本台消息（晚间`` + ``新闻）：…``).
 
 Short unfinished lines are headings unless visibly continued: in an indented report by an
-unindented line, by a line starting with punctuation, across a page break (a continuation note,
-page label or e-paper date line: headings are kept with their text, never left at the foot of a
+unindented line, by a line that cannot open a paragraph, after a line ending with a
+connective (``…和`` + ``县总工会联合举办``), across a page break (a continuation note, page
+label or e-paper date line: headings are kept with their text, never left at the foot of a
 page) or across a photo's lines that cannot be its own second half (a credit alone, a caption
-starting with ``▲`` or ``图为``), or, in a damaged report, when their last characters and the
-next line's first ones make a common word (jieba's dictionary: ``…国际广播电`` + ``视信息…``).
-A numbered heading is continued only by a line starting with punctuation or across a page
-break, and its second piece joins nothing more.
+starting with ``▲`` or ``图为``), or, in a damaged report, when jieba's segmentation of the
+characters around the break puts a common word across it (``…国际广播电`` + ``视信息…``; a word
+made only out of context, ``…入场`` + ``面积…``, does not count). A numbered heading is
+continued only by a line that cannot open a paragraph, across a page break or, in a damaged
+report, by a word cut in two, and its second piece joins nothing more. A line continued by
+the caption below it (punctuation, a closed quotation or, in a damaged report, a word cut in
+two) is that caption's first half: the two make one caption block.
 
 Joins skip the lines printed inside a paragraph (captions, credits, page headers and
 date lines, continuation notes): they stay blocks of their own and follow the joined
@@ -87,6 +101,7 @@ from .linekinds import (
     is_page_note,
     is_speaker_line,
     simplified,
+    starts_with_connective,
     word_across,
 )
 
@@ -104,14 +119,19 @@ KINDS = (
 )
 
 # Punctuation sets.
-FINAL_PUNCT = "。！？…!?；;：:."  # a piece ending with one of these ends its paragraph
+FINAL_PUNCT = "。！？…⋯!?；;：:."  # a piece ending with one of these ends its paragraph
 SENTENCE_PUNCT = "。！？!?"  # marks counted as sentence ends inside a piece
 CLAUSE_PUNCT = "，,；;：:"  # clause separators inside a sentence
-CLOSERS = "”’」』）)】》〉\"'"  # may follow the final punctuation
+CLOSERS = "”’」』）)】》〉\"'*＊"  # may follow the final punctuation (also the * of emphasis)
 BRACKET_PAIRS = (("“", "”"), ("‘", "’"), ("（", "）"), ("(", ")"), ("《", "》"), ("「", "」"))
 BRACKET_PAIRS += (("『", "』"), ("【", "】"), ("〈", "〉"))
 CONTINUATION_PUNCT = "，。、；：？！,.;:?!”’）)》」』】…"  # punctuation that cannot start a line
-CONTINUATION_START = CONTINUATION_PUNCT + "的和与及并或等"  # cannot start a paragraph
+# Characters that may open a paragraph as a clause of their own (``一，`` ``是，`` ``但，``).
+ONE_CHARACTER_OPENERS = frozenset(
+    "一二三四五六七八九十百千零〇两壹贰叁肆伍陆柒捌玖拾甲乙丙丁"
+    "是对好嗯哦噢啊唉哎喂嘿呀哇呵哈咦唔嗨否不错行"
+    "但而故可且又则另若如因即总其此今昨明首次再末终先后外"
+)
 CONNECTIVE_END = "的和与及或，,、"  # cannot end a heading
 COMMA_END = "，,、"  # a line ending with one of these stops mid-sentence
 DASHES = ("——", "--", "—")
@@ -134,7 +154,14 @@ JOIN_MAX_CHARS = 10_000  # joins stop before a paragraph grows longer (unpunctua
 INDENTED_MIN_LINES = 3  # indented long lines that make a report's paragraphs indented
 DAMAGE_MIN_CLAUSES = 2  # an unfinished line with this many clauses shows damage
 REPEAT_MIN_CHARS = 8  # a line whose first characters the next paragraph repeats is a heading
+UNPUNCTUATED_MIN_LINES = 4  # unfinished long lines that show the author's style
+UNPUNCTUATED_SHARE = 0.6  # unfinished lines mostly followed by unfinished ones: style
 VERSE_MIN_LINES = 4  # short comma-ended lines that make a report verse (never joined)
+OPENING_MIN_CHARS = 2  # an opening clause shared by unfinished lines marks parallel headings
+OPENING_MAX_CHARS = 6
+PARALLEL_MIN_LINES = 3  # unfinished heading-length lines sharing an opening: parallel headings
+PARALLEL_MAX_CHARS = 60
+LATIN_TAIL_CHARS = 12  # a line whose last characters are mostly Latin letters is Latin text
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -176,13 +203,14 @@ AGENCY_LEAD = re.compile(
     rf"^(?P<source>新华社|中新社|中国新闻社|人民网|央视网)[{CJK}]{{0,10}}"
     r"(?:\d{1,2}月\d{1,2}日)?电"
 )
-_TRAILING_NOTE = re.compile(r"\s*[（(][^（()）]{1,40}[）)]\s*$")
+_TRAILING_NOTE = re.compile(r"\s*\*?[（(][^（()）]{1,40}[）)]\*?\s*$")  # *(…)*: emphasis
 _LIST_MARKER = re.compile(
     r"^(?:[★☆▲△●○■□◆◇※➤►•]|——|--|[（(][一二三四五六七八九十\d]{1,3}[）)]"
     r"|[一二三四五六七八九十]{1,3}、|\d{1,2}[、．.](?!\d)|第[一二三四五六七八九十\d]{1,3}[，,、是]"
     r"|[⬤⚫◎○●\-*＊]\s?|\[\d{1,3}\]|\d{1,2}[）)]"
     r"|[（(][A-Za-z][）)]|[A-Za-z][.．)）]\s)"
 )
+_TABLE_ROW = re.compile(r"^[|｜].*[|｜]$")  # a row of a table: a line of its own
 _CAPTION_MARKER = re.compile(r"^(?:[▲△▼▽↑↓←→◀▶]|(?:上|下|左|右|左上|右上|左下|右下)?图为|图[:：])")
 _TWO_PHRASES = re.compile(rf"^\S*[{CJK}]\S*\s+\S*[{CJK}]\S*$")
 
@@ -243,6 +271,7 @@ class _Piece:
     indent: bool = False  # the source line starts with white space
     cut: bool = False  # found to be the first piece of a paragraph cut by photos
     heading_tail: bool = False  # the second piece of a numbered heading cut in two
+    caption_head: bool = False  # the first piece of the caption printed right below it
 
 
 # ---------------------------------------------------------------- punctuation and shape
@@ -297,12 +326,25 @@ _clause_marks = _counter(CLAUSE_PUNCT)
 _cjk_clause_marks = _counter("，；")  # clauses of Chinese text (not Latin commas, not colons)
 
 
+def _starts_mid(text: str) -> bool:
+    """A line that cannot start a paragraph: punctuation or a connective word first, or a
+    clause of one character (``前，等着…``: no paragraph opens so, but for a numeral or a
+    word such as ``是，`` or ``但，``)."""
+    if text[0] in CONTINUATION_PUNCT or starts_with_connective(text):
+        return True
+    return text[1:2] == "，" and text[0] not in ONE_CHARACTER_OPENERS and _is_cjk(text[0])
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
+
+
 def _looks_unfinished(text: str) -> bool:
     """True when a short line shows it is a paragraph fragment rather than a heading."""
     return (
         bool(open_brackets(text))
         or bool(unopened_closers(text))
-        or text[0] in CONTINUATION_START
+        or _starts_mid(text)
         or text[-1] in CONNECTIVE_END
         or _clause_marks(text) > 1
     )
@@ -508,7 +550,7 @@ def _title_like(piece: _Piece, first: bool = False) -> bool:
     )
     if unfinished:
         return False
-    return not ends_sentence(text) or text.rstrip(CLOSERS)[-1] in "！？!?"
+    return not ends_sentence(text) or text.rstrip(CLOSERS)[-1] in "！？!?…⋯"
 
 
 # ---------------------------------------------------------------- pieces
@@ -544,7 +586,7 @@ def _measure(pieces: list[_Piece]) -> None:
         piece.wide_after = index + 1 < len(pieces) and piece.gap_after >= wide
         piece.lead = parse_lead(piece.text) is not None
     for piece, following in itertools.pairwise(pieces):
-        if piece.shape == "H" and following.text[0] in CONTINUATION_START:
+        if piece.shape == "H" and _starts_mid(following.text):
             piece.shape = "L"
 
 
@@ -700,7 +742,7 @@ def _caption_like(piece: _Piece) -> bool:
         return False
     if _CAPTION_MARKER.match(text):
         return True
-    return _sentence_marks(text) <= 1 and text[0] not in CONTINUATION_START
+    return _sentence_marks(text) <= 1 and not _starts_mid(text)
 
 
 def _next_is_body(pieces: list[_Piece], index: int) -> bool:
@@ -788,6 +830,54 @@ def _mark_continued(pieces: list[_Piece], layout: _Layout) -> None:
             after.kind = "body"
 
 
+def _after_page_break(pieces: list[_Piece], index: int) -> int:
+    """The index of the first piece after the page-break lines starting at ``index``."""
+    while index < len(pieces) and is_page_break(pieces[index].text):
+        index += 1
+    return index
+
+
+def _mark_cut_captions(pieces: list[_Piece], layout: _Layout) -> None:
+    """An unfinished line visibly continued by the caption below it (the caption's second
+    half, with its credit: ``…中`` + ``国队夺冠。记者 摄``) is that caption's first half."""
+    for index, piece in enumerate(pieces):
+        if piece.kind or piece.final:
+            continue
+        following = _after_page_break(pieces, index + 1)
+        if following >= len(pieces) or pieces[following].kind != "caption":
+            continue
+        caption = pieces[following]
+        if _CAPTION_MARKER.match(simplified(caption.text)):
+            continue  # a caption that starts with its mark is whole
+        if _caption_continues(piece, caption, layout):
+            piece.kind = "caption"
+            piece.caption_head = True
+
+
+def _caption_continues(piece: _Piece, caption: _Piece, layout: _Layout) -> bool:
+    """True when the caption starts mid-sentence where ``piece`` stops: with punctuation, with
+    the closing quote of a quotation ``piece`` opens, or (in a damaged report) with the end of
+    a common word ``piece`` begins."""
+    if caption.text[0] in CONTINUATION_PUNCT:
+        return True
+    if open_brackets(piece.text) & unopened_closers(caption.text):
+        return True
+    return layout.damaged and bool(word_across(piece.text, caption.text))
+
+
+def _mark_connective_ends(pieces: list[_Piece]) -> None:
+    """A short line right after a line that ends with a connective (``…和``, ``…与``, ``…、``)
+    is that line's continuation, not a heading."""
+    for index, piece in enumerate(pieces):
+        if piece.kind or piece.final or piece.shape != "L" or piece.text[-1] not in "和与及或、":
+            continue
+        following = _after_inserts(pieces, index + 1)
+        if following < len(pieces) and not pieces[following].kind:
+            after = pieces[following]
+            if after.shape == "H" and _may_continue(open_brackets(piece.text), after.text):
+                after.kind = "body"
+
+
 def _may_be_cut(piece: _Piece) -> bool:
     """A short unfinished line not yet told apart, or a numbered heading: either may be the
     first piece of a paragraph that a page break cut."""
@@ -819,15 +909,16 @@ def _continued_by(piece: _Piece, after: _Piece, layout: _Layout, between: list[_
         return True
     if between and all(is_page_break(line.text) for line in between):
         return True
-    if piece.kind == "heading":
-        return False  # a numbered heading needs the evidence above
-    if between and all(_whole_photo_line(line) for line in between):
-        return after.shape != "H" and not _two_phrases(piece.text)  # cut by photos
     if layout.indented and piece.indent and not after.indent:
         return True
-    if is_news_opening(piece.text):
-        return True
-    return layout.damaged and bool(word_across(piece.text, after.text))
+    if layout.damaged and word_across(piece.text, after.text):
+        return True  # a word cut in two where the report shows page breaks
+    if piece.kind == "heading":
+        return False  # a numbered heading needs the evidence above
+    photos = bool(between) and all(_whole_photo_line(line) for line in between)
+    if photos and after.shape != "H" and not _two_phrases(piece.text):
+        return True  # cut by photos
+    return is_news_opening(piece.text)
 
 
 def _mark_headings(pieces: list[_Piece]) -> None:
@@ -901,21 +992,54 @@ class _Layout:
     damaged: bool  # a line stops mid-sentence after a sentence, or a continuation note
     indented: bool  # paragraphs start with an indent, so an unindented line continues one
     verse: bool  # many short lines end with a comma: verse or a list, never joined
+    unpunctuated: bool = False  # most paragraphs end without punctuation: the author's style
+    parallel: frozenset[str] = frozenset()  # openings shared by unfinished lines: headings
 
 
 def _layout(pieces: list[_Piece]) -> _Layout:
     """Damage, indentation and verse of a report, from its body lines."""
     body = [piece for piece in pieces if piece.kind in ("", "body")]
+    long_lines = [piece for piece in body if len(piece.text) > HEADING_MAX_CHARS]
+    unpunctuated = _unpunctuated(long_lines)
     damaged = any(not piece.final and _looks_cut(piece.text) for piece in body) or any(
         piece.kind == "boilerplate" and is_page_note(piece.text) for piece in pieces
     )
-    long_lines = [piece for piece in body if len(piece.text) > HEADING_MAX_CHARS]
+    damaged = damaged and not unpunctuated
     indents = sum(piece.indent for piece in long_lines)
     indented = indents >= INDENTED_MIN_LINES and indents * 2 >= len(long_lines)
     verse_lines = sum(
-        1 for p in body if len(p.text) <= SHORT_SENTENCE_MAX_CHARS and p.text[-1] in COMMA_END
+        1
+        for line, following in itertools.pairwise(body)
+        if len(line.text) <= SHORT_SENTENCE_MAX_CHARS
+        and line.text[-1] in COMMA_END
+        and len(following.text) <= SHORT_SENTENCE_MAX_CHARS
     )
-    return _Layout(damaged, indented, verse_lines >= VERSE_MIN_LINES)
+    openings = Counter(
+        _opening(piece.text)
+        for piece in body
+        if not piece.final and len(piece.text) <= PARALLEL_MAX_CHARS
+    )
+    parallel = frozenset(
+        opening for opening, count in openings.items() if opening and count >= PARALLEL_MIN_LINES
+    )
+    return _Layout(damaged, indented, verse_lines >= VERSE_MIN_LINES, unpunctuated, parallel)
+
+
+def _opening(text: str) -> str:
+    """A line's opening clause (``五年来``) when it is short, else ""."""
+    comma = text.find("，")
+    return text[:comma] if OPENING_MIN_CHARS <= comma <= OPENING_MAX_CHARS else ""
+
+
+def _unpunctuated(long_lines: list[_Piece]) -> bool:
+    """True when paragraphs end without punctuation as a matter of style: most long lines
+    that stop unfinished are followed by another that does (where a page break cut a
+    paragraph, the second half ends it with punctuation)."""
+    followers = [b.final for a, b in itertools.pairwise(long_lines) if not a.final]
+    unfinished = followers.count(False)
+    return len(followers) >= UNPUNCTUATED_MIN_LINES and unfinished >= UNPUNCTUATED_SHARE * len(
+        followers
+    )
 
 
 def _looks_cut(text: str) -> bool:
@@ -931,34 +1055,77 @@ def _connective_end(text: str) -> bool:
     return text[-1] in CONNECTIVE_END and not (text[-1] == "," and text[-2:-1].isascii())
 
 
+LATIN_CONNECTIVES = frozenset(
+    _words(
+        "a an the and or but nor of in on at to for from by with without into onto about as "
+        "than that which who whose whom is are was were be been has have had will would can "
+        "could shall should may might must not their its his her our your my this these those"
+    )
+)
+
+
+def _latin_edge(text: str, second: str) -> bool:
+    """True when a Latin-script line (ending with a letter, digit or Latin punctuation) meets
+    a line starting with a Latin letter: capitals there tell a new line from a continued one."""
+    start = second[0]
+    if not (start.isascii() and start.isalpha()):
+        return False
+    tail = text[-LATIN_TAIL_CHARS:]
+    return sum(char.isascii() and char.isalpha() for char in tail) * 2 > len(tail)
+
+
+def _repeated_below(text: str, second: str) -> bool:
+    """True when ``second`` repeats the first words of ``text``: anywhere for a line of a
+    heading's length, at its start for a longer one (a long paragraph may well name the same
+    office or body twice)."""
+    if len(text) < REPEAT_MIN_CHARS:
+        return False
+    if len(text) <= TITLE_MAX_CHARS:
+        return text[:REPEAT_MIN_CHARS] in second
+    return second.startswith(text[:REPEAT_MIN_CHARS])
+
+
 def _joins(first: _Piece, second: _Piece, unclosed: set[str], layout: _Layout) -> bool:
     """True when the evidence says ``second`` continues the paragraph that ``first`` leaves
     unfinished: strong evidence anywhere, weaker evidence only in a report showing damage."""
     text = first.text
-    starts_mid = second.text[0] in CONTINUATION_START
+    starts_mid = _starts_mid(second.text)
+    if _TABLE_ROW.match(text) or _TABLE_ROW.match(second.text):
+        return False
     if layout.indented and second.indent and not starts_mid:
         return False  # an indented line starts a paragraph
-    if is_speaker_line(second.text) and not starts_mid:
-        return False
-    if len(text) >= REPEAT_MIN_CHARS and text[:REPEAT_MIN_CHARS] in second.text:
-        return False  # a heading the paragraph below repeats (a pull quote)
+    closes = bool(unclosed & unopened_closers(second.text))
+    if is_speaker_line(second.text) and not (
+        starts_mid or closes or word_across(text, second.text)
+    ):
+        return False  # a speaker's line, unless its "label" ends a word or a bracket cut in two
+    if _repeated_below(text, second.text):
+        return False  # a heading or caption the paragraph below repeats (a pull quote)
     if layout.verse and len(text) <= SHORT_SENTENCE_MAX_CHARS and text[-1] in COMMA_END:
         return False
+    if _latin_edge(text, second.text):
+        if text.rsplit(maxsplit=1)[-1].lower() in LATIN_CONNECTIVES:
+            return True  # ``…was written in`` + ``English by…``
+        return layout.damaged and second.text[0].islower()  # Latin text goes on in lower case
     strong = (
         starts_mid
         or first.cut
         or _connective_end(text)
-        or _sentence_marks(text) > 0
+        or (_sentence_marks(text) > 0 and not layout.unpunctuated)
         or is_news_opening(text)
-        or bool(unclosed & unopened_closers(second.text))
+        or closes
         or (layout.indented and not second.indent)
     )
     if strong:
         return True
     if first.heading_tail:
         return False  # a numbered heading ends where its second piece ends
+    if _opening(text) in layout.parallel:
+        return False  # one of several headings that open alike (``五年来，…``)
     weak = len(text) > HEADING_MAX_CHARS or _cjk_clause_marks(text) > 0
-    return weak and layout.damaged and not is_speaker_line(text)  # a labelled line is whole
+    if is_speaker_line(text) and not word_across(text, second.text):
+        return False  # a labelled line is whole, unless a word is cut at its end
+    return weak and layout.damaged
 
 
 def _bracket_balance(text: str) -> dict[str, int]:
@@ -1002,6 +1169,7 @@ def _join_group(
             break
         if not _joins(group[-1], candidate, unclosed, layout):
             break
+
         length += len(candidate.text)
         if length > JOIN_MAX_CHARS:
             break
@@ -1016,6 +1184,14 @@ def _join_group(
     return group, skipped
 
 
+def _caption_group(pieces: list[_Piece], index: int, used: list[bool]) -> tuple[list, list]:
+    """A caption cut in two: its first piece, its second piece, the page break between."""
+    following = _after_page_break(pieces, index + 1)
+    for between in range(index + 1, following + 1):
+        used[between] = True
+    return [pieces[index], pieces[following]], pieces[index + 1 : following]
+
+
 def _blocks(pieces: list[_Piece], layout: _Layout) -> Iterator[list[_Piece]]:
     """The pieces of every block in reading order; lines skipped by a join follow it."""
     used = [False] * len(pieces)
@@ -1023,10 +1199,12 @@ def _blocks(pieces: list[_Piece], layout: _Layout) -> Iterator[list[_Piece]]:
         if used[index]:
             continue
         used[index] = True
-        if piece.kind != "body":
-            yield [piece]
-            continue
-        group, skipped = _join_group(pieces, index, used, layout)
+        if piece.caption_head:
+            group, skipped = _caption_group(pieces, index, used)
+        elif piece.kind == "body":
+            group, skipped = _join_group(pieces, index, used, layout)
+        else:
+            group, skipped = [piece], []
         yield group
         for between in skipped:
             yield [between]
@@ -1051,7 +1229,7 @@ def _block(group: list[_Piece], story: str) -> Block:
     for left, right in itertools.pairwise(group):
         parts.append(_joiner(left.text, right.text))
         parts.append(right.text)
-    kind = "body" if len(group) > 1 else group[0].kind
+    kind = "caption" if group[-1].kind == "caption" else "body"
     return Block(kind, "".join(parts), story, tuple(piece.number for piece in group))
 
 
@@ -1065,7 +1243,9 @@ def segment(text: str) -> list[Block]:
     stories = _find_stories(pieces)
     _mark_captions(pieces)
     layout = _layout(pieces)
+    _mark_cut_captions(pieces, layout)
     _mark_continued(pieces, layout)
+    _mark_connective_ends(pieces)
     _mark_headings(pieces)
     _mark_lone_captions(pieces)
     for piece in pieces:
