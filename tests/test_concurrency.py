@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
+from archivist.caching import RecentCache
 from archivist.indexing import IndexStore, ingest
 from archivist.search import facet_columns
 from archivist.web import create_app
@@ -110,3 +112,20 @@ def test_each_request_segments_with_its_own_index_dictionary(tmp_path, busy_swit
 
     errors = run_threads(work)
     assert not errors, errors[:3]
+
+
+def test_a_shared_value_is_built_once_while_the_other_threads_wait():
+    """The caches the server's threads share (facet columns, jieba segmenters) build each
+    value once: threads asking while it is built wait for it instead of building their own."""
+    cache: RecentCache[object] = RecentCache(2)
+    built: list[int] = []
+
+    def build() -> object:
+        built.append(1)
+        time.sleep(0.3)  # every other thread asks meanwhile
+        return object()
+
+    values: list[object] = []
+    errors = run_threads(lambda i: values.append(cache.get("version", build)), 8)
+    assert not errors and len(values) == 8
+    assert len(built) == 1 and len({id(value) for value in values}) == 1
