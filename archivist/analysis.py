@@ -250,27 +250,14 @@ def word_list(words: list[str]) -> str:
     return WORD_SEPARATOR.join(words)
 
 
-class WordListTokenizer(Tokenizer):
+class WordListTokenizer(FoldingTokenizer):
     """Yields the words of a :func:`word_list` value, at consecutive positions (no jieba here:
-    the words were cut when the paragraph was read)."""
+    the words were cut when the paragraph was read; no character offsets)."""
 
-    def __eq__(self, other: object) -> bool:
-        return other.__class__ is self.__class__
-
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: object,
+    def __call__(  # the tokenizer contract's other options change nothing here
+        self, value: str, positions: bool = False, start_pos: int = 0, **options: object
     ) -> Iterator[Token]:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        token = Token(positions, False, **{k: options[k] for k in ("mode",) if k in options})
         token.boost = 1.0
         token.stopped = False
         for position, word in enumerate(w for w in value.split(WORD_SEPARATOR) if w):
