@@ -9,7 +9,9 @@ the port; 130 interrupted (Ctrl-C).
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -48,6 +50,13 @@ def main() -> None:
     """A searchable archive of Chinese-language reports."""
 
 
+def _ctrl_c_stops() -> None:
+    """Ctrl-C stops an ingest, whatever the process that started it left ignored or held."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def run_ingest(
     archive_dir: Path,
     index_dir: Path,
@@ -61,6 +70,7 @@ def run_ingest(
     if not archive_dir.is_dir():
         click.echo(f"error: archive folder not found: {archive_dir}", err=True)
         return EXIT_USAGE
+    _ctrl_c_stops()
     try:
         result = ingest(
             archive_dir, index_dir, rebuild=rebuild, jobs=jobs, allow_removals=allow_removals
