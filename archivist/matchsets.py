@@ -19,9 +19,10 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from .caching import RecentCache
+from .matching import match_index
 from .query import SearchQuery
 from .querylang import ParsedQuery
-from .search import BLOCKS, FacetColumns, _in_reports, count_and_filter
+from .search import FacetColumns, _in_reports, count_and_filter
 
 MASKS_KEPT = 32  # filter sets per index version (and a few versions)
 CODE_COLUMNS_KEPT = 8
@@ -67,13 +68,10 @@ def codes(columns: FacetColumns, name: str) -> Codes:
     return _codes.get((id(columns), name), build)[1]
 
 
-_blocks: RecentCache[tuple[FacetColumns, np.ndarray]] = RecentCache(CODE_COLUMNS_KEPT)
-
-
 def every_paragraph(searcher: Searcher, columns: FacetColumns) -> np.ndarray:
-    """The document numbers of every paragraph (not report records), once per index version."""
-    build = lambda: (columns, doc_array(list(searcher.docs_for_query(BLOCKS))))  # noqa: E731
-    return _blocks.get(id(columns), build)[1]
+    """The document numbers of every paragraph (not report records), held per index version
+    by the match index."""
+    return match_index(searcher).live
 
 
 def _filter_key(query: SearchQuery, parsed: ParsedQuery) -> tuple:
@@ -105,7 +103,7 @@ def allowed(
     paragraph: the search layer's own tests run once over every paragraph."""
 
     def build() -> tuple[FacetColumns, np.ndarray]:
-        every = set(every_paragraph(searcher, columns).tolist())
+        every = every_paragraph(searcher, columns)
         kept = _in_reports(searcher, every, columns, query, parsed)
         passed, _counts = count_and_filter(kept, columns, query)
         mask = np.zeros(len(columns.year), dtype=bool)
