@@ -77,8 +77,8 @@ def test_a_hit_opens_the_page_holding_it_and_matches_count_over_the_document(lon
         here = [n for n in expected if (n > DOC_PAGE_BLOCKS) == (part == 2)]
         assert shown.count("<mark>") == len(here)  # every match of the part marked
         # the paragraphs matching in the whole report, the matches marked in this part
-        counts = f"在全文 <strong>{len(expected)}</strong> 段中，本部分 <strong>{len(here)}</strong> 处"
-        assert counts in shown
+        counts = f"在全文 <strong>{len(expected)}</strong> 段中，本部分 <strong>{len(here)}"
+        assert counts + "</strong> 处" in shown
     first = long_client.get("/doc/law?q=罚款&hit=7").get_data(as_text=True)
     step = max(n for n in expected if n <= DOC_PAGE_BLOCKS)
     nav = long_client.get(f"/doc/law?q=罚款&hit={step}").get_data(as_text=True)
@@ -127,7 +127,9 @@ def test_parts_follow_an_update_that_shortens_a_long_report(tmp_path):
     assert api["pages"]["blocks"] == shorter
     html = client.get(f"/doc/law?q=旧文&hit={shorter}").get_data(as_text=True)
     assert "本篇没有与" in html and anchors(html)[-1] == shorter
-    assert client.get(f"/api/paragraphs/law/{shorter}").get_json()["paragraph"]["text"].startswith(
-        f"第{shorter}条 新文"
+    assert (
+        client.get(f"/api/paragraphs/law/{shorter}")
+        .get_json()["paragraph"]["text"]
+        .startswith(f"第{shorter}条 新文")
     )
     assert client.get(f"/api/paragraphs/law/{shorter + 1}").status_code == 404
