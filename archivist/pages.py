@@ -42,6 +42,7 @@ from .search import (
 from .suggest import suggestions
 
 DOC_PAGE_BLOCKS = 500  # a longer document is shown in parts of this many blocks
+MANY_REPRINTS = 20  # reports sharing a document's paragraphs worth reading the catalogue for
 SORT_LABELS = {"relevance": "相关度", "date_desc": "最新", "date_asc": "最早"}
 HISTOGRAM_FILL_SPAN = 80  # missing years get an empty bar when the years span at most this
 HISTOGRAM_LABELS = 8  # about this many year labels under the histogram
@@ -550,6 +551,8 @@ def _reprints(searcher: Searcher, shared: list[tuple[str, int]]) -> list[dict]:
     """The other reports carrying some of a document's paragraphs, with their titles."""
     rows = []
     columns = facet_columns(searcher)
+    if len(shared) > MANY_REPRINTS:  # one catalogue read beats a lookup per report
+        columns.catalogue(searcher)
     for other, carried in shared:
         meta = columns.report(searcher, other)
         if meta is None:

@@ -256,8 +256,13 @@ class FacetColumns:
         return self.metas
 
     def report(self, searcher: Searcher, doc_id: str) -> dict | None:
-        """One report's metadata from the catalogue (do not modify), or None."""
-        metas = self.catalogue(searcher)
+        """One report's metadata (do not modify), or None: from the catalogue once it is read,
+        else from the report's record (reading the catalogue of 100,000 reports takes seconds,
+        too long for the first document page of an index version)."""
+        metas = self.metas
+        if metas is None:
+            fields = searcher.document(rec="doc", doc_id=doc_id)
+            return fields["meta"] if fields is not None else None
         if self.meta_ids is None or len(self.meta_ids) != len(metas):
             self.meta_ids = [meta["doc_id"] for meta in metas]
         i = bisect_left(self.meta_ids, doc_id)

@@ -166,9 +166,10 @@ def _list_urls(client, reports: int) -> dict[str, str]:
     first = (time.perf_counter() - started) * 1000
     print(f"{reports} small reports; first /api/documents request: {first:.0f} ms", flush=True)
     city, county = PLACES[1]
+    last = min(max(1, -(-reports // 100)), 1000)  # pages beyond 1,000 are refused
     return {
         "/api/documents (first page)": "/api/documents",
-        "/api/documents (last page)": f"/api/documents?per_page=100&page={reports // 100 + 1}",
+        "/api/documents (last page)": f"/api/documents?per_page=100&page={last}",
         "/api/documents?city=…&year=2019": f"/api/documents?city={city}&year=2019",
         "/api/documents?county=…&sort=title": f"/api/documents?county={county}&sort=title",
         "/api/documents?date_from=…&date_to=…": "/api/documents?date_from=2010-03-01"
