@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
-import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -145,9 +145,12 @@ def _base_segmenter() -> jieba.Tokenizer:
     return tokenizer
 
 
+WORDLIKE = re.compile(r"[^\W_]")  # a letter, digit or ideograph: Unicode categories L and N
+
+
 def is_wordlike(text: str) -> bool:
     """True when the text has a letter, digit or ideograph (not only punctuation or space)."""
-    return any(unicodedata.category(c)[0] in "LN" for c in text)
+    return WORDLIKE.search(text) is not None
 
 
 def cut(folded: str) -> list[str]:

@@ -57,6 +57,7 @@ PROVINCE_SUFFIXES = ("特别行政区", "自治区", "省", "市")
 MIN_SHORT_LENGTH = 2
 COMMON_WORD_FREQUENCY = 500  # jieba dictionary frequency above which a non-place word is common
 LOCATE_MAX_CHARS = 2_000_000  # place counting looks at most at this many characters of a text
+MENTIONS_KEPT = 8  # texts whose mentions are kept (per gazetteer) for the next read
 FALLBACK_NATIONS = ("族",)
 OUTSIDE_PREFIXES = ("71", "81", "82")  # adcodes of Taiwan, Hong Kong, Macau
 # Names that are no mainland place of this gazetteer although they contain or equal one: foreign
@@ -268,6 +269,7 @@ class Gazetteer:
         self.common.update(word for word in EVERYDAY_WORDS if word in self.forms)
         self.common.update(self.clashes)
         self.automaton = self._automaton()
+        self._keep_mentions()
         # provinces that are not also a city (the municipalities 北京市, 上海市… are cities)
         cities = {d.name for d in self.divisions if d.level == CITY}
         self.province_names = {
@@ -446,8 +448,23 @@ class Gazetteer:
                 reached = hit[1]
         return chosen
 
-    def mentions(self, text: str, home: str = "") -> list[Mention]:
+    def _keep_mentions(self) -> None:
+        # a report's text is read for places several times (its story, the story's place, the
+        # page): the same text and home give the same mentions, found once
+        self._mentions_of = lru_cache(maxsize=MENTIONS_KEPT)(self._mentions)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_mentions_of"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._keep_mentions()
+
+    def mentions(self, text: str, home: str = "") -> tuple[Mention, ...]:
         """The places a text names, left to right (see the module's rules)."""
+        return self._mentions_of(text, home)
+
+    def _mentions(self, text: str, home: str) -> tuple[Mention, ...]:
         folded = fold(text[:LOCATE_MAX_CHARS])
         prefix = self.region_prefix(home)
         context: list[tuple[int, Division]] = []  # (end, division) of names read so far
@@ -482,7 +499,7 @@ class Gazetteer:
             confirmed = [d for d in readings if d.city in named]
             if len({d.city for d in confirmed}) == 1:
                 mentions.append(self._mention(folded, start, end, form, self._pick(confirmed)))
-        return sorted(mentions, key=lambda m: m.start)
+        return tuple(sorted(mentions, key=lambda m: m.start))
 
     def _candidates(
         self, form: str, prefix: str, folded: str, start: int, context: list

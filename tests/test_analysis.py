@@ -141,3 +141,17 @@ def test_server_and_cli_use_the_dictionary_stored_with_the_index(
     result = runner.invoke("search", "顽瘴痼疾", "--index", str(index))
     assert result.exit_code == 0
     assert analysis.user_dictionary() == "顽瘴痼疾\n"
+
+
+def test_wordlike_means_a_letter_or_a_number_for_every_code_point():
+    """The oracle is ``unicodedata``'s categories, over every code point."""
+    import sys
+    import unicodedata
+
+    differ = [
+        hex(code)
+        for code in range(sys.maxunicode + 1)
+        if analysis.is_wordlike(chr(code)) != (unicodedata.category(chr(code))[0] in "LN")
+    ]
+    assert differ == []
+    assert not analysis.is_wordlike("_，。 ") and analysis.is_wordlike("_a")

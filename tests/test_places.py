@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archivist.gazetteer import default_gazetteer
+from archivist.gazetteer import Gazetteer, default_gazetteer
 
 HOME = "湖南省"
 
@@ -98,3 +98,20 @@ def test_mentions_carry_their_strength(gazetteer):
         ("茶陵", False, False, 1),
     ]
     assert [mentions[0].start, mentions[0].end] == [0, 3]
+
+
+def test_mentions_read_again_depend_on_the_home_region_as_read_first(gazetteer):
+    """Mentions are kept per text for the next read: keyed by the home region too."""
+    text = "在盐城和茶陵"
+    with_home, without = gazetteer.mentions(text, home=HOME), gazetteer.mentions(text)
+    assert [m.outside for m in with_home] != [m.outside for m in without]
+    assert gazetteer.mentions(text, home=HOME) == with_home
+    fresh = Gazetteer()
+    assert fresh.mentions(text) == without and fresh.mentions(text, home=HOME) == with_home
+
+
+def test_a_gazetteer_travels_to_other_processes(gazetteer):
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(gazetteer))
+    assert copy.mentions("在盐城和茶陵", home=HOME) == gazetteer.mentions("在盐城和茶陵", home=HOME)
