@@ -30,6 +30,11 @@ class RecentCache(Generic[V]):
             self._values.move_to_end(key)
             return value
 
+    def forget(self, key: Hashable) -> None:
+        """Drop one key's value (if kept)."""
+        with self._lock:
+            self._values.pop(key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._values.clear()

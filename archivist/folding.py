@@ -111,3 +111,14 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
             offsets.append(index)
     offsets.append(len(text))
     return "".join(out), offsets
+
+
+def original_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of ``text`` that the span ``[start, end)`` of its fold came from (only the
+    text up to the span is folded when every character there folds to exactly one)."""
+    head = text[:end]
+    head.translate(_TABLE)  # notes the characters that do not fold to exactly one
+    if _IRREGULAR.isdisjoint(head):
+        return start, end
+    offsets = fold_with_offsets(text)[1]
+    return offsets[start], offsets[end - 1] + 1

@@ -2,10 +2,13 @@
 
 The paragraphs are those ``search.search`` lists (``Finder.query`` and ``matchsets.passing``,
 the same filters and field terms); in each, the occurrences are what the search marks: every
-occurrence of the strings that made each term match it (``ParsedQuery.needles``), overlapping
-ones joined into one. Occurrences are found and sorted in the folded text (Traditional and
-Simplified sort together); only the page's lines are mapped back to the original text for
-display. No URLs or markup here: ``research_pages`` makes them.
+occurrence of the strings that made each term match it (``QueryTerm.needles``), overlapping
+ones joined into one. The folded texts of the paragraphs are laid end to end as one array of
+code points (``Passages``), and the occurrences are found, joined, sorted and their collocates
+counted with numpy over that array, so the cost per occurrence is in C. Occurrences are found
+and sorted in the folded text (Traditional and Simplified sort together); only the page's
+lines are mapped back to the original text for display. No URLs or markup here:
+``research_pages`` makes them.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 import time
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -23,17 +27,21 @@ from whoosh.searching import Searcher
 
 from . import matchsets
 from .analysis import cut
-from .columns import column
-from .folding import fold, fold_with_offsets
+from .caching import RecentCache
+from .folding import fold, original_span
+from .matching import match_index
 from .query import SearchQuery
+from .querylang import ParsedQuery
 from .search import Finder, facet_columns
 from .textstore import texts_for
 
 SORT_CHARS = 12  # left/right sorts compare this many characters next to the match
+MATCH_CHARS = 32  # ... then the match itself, up to this many characters
 COLLOCATE_CHARS = 8  # collocates are the jieba word next to the match within this window
 TOP_COLLOCATES = 20
 _BREAK = re.compile(r"[^\w]")  # collocates do not reach across punctuation or spaces
 _SPACE = re.compile(r"\s+")
+_EMPTY = np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,27 @@ class Occurrence:
     docnum: int
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class Occurrences:
+    """Occurrences as arrays (document number, start and end in its folded text), in order."""
+
+    doc: np.ndarray = field(default_factory=lambda: _EMPTY)
+    start: np.ndarray = field(default_factory=lambda: _EMPTY)
+    end: np.ndarray = field(default_factory=lambda: _EMPTY)
+
+    def __len__(self) -> int:
+        return len(self.doc)
+
+    def __getitem__(self, chosen: slice | np.ndarray) -> Occurrences:
+        return Occurrences(self.doc[chosen], self.start[chosen], self.end[chosen])
+
+    def __iter__(self) -> Iterator[Occurrence]:
+        for doc, start, end in zip(
+            self.doc.tolist(), self.start.tolist(), self.end.tolist(), strict=True
+        ):
+            yield Occurrence(doc, start, end)
 
 
 @dataclass
@@ -66,30 +95,47 @@ class Line:
 class Concordance:
     """Every occurrence (in the order asked), the paragraphs they are in, the collocates."""
 
-    occurrences: list[Occurrence]
+    occurrences: Occurrences
     paragraphs: int
     left: Counter = field(default_factory=Counter)
     right: Counter = field(default_factory=Counter)
-    texts: dict[int, str] = field(default_factory=dict)  # folded, as indexed
     took_ms: float = 0.0
 
 
-def occurrence_spans(folded: str, needles: list[str]) -> list[tuple[int, int]]:
-    """Spans of every occurrence of the needles in a folded text; overlapping ones joined,
-    adjacent ones kept apart (``扫黑除恶扫黑除恶`` is two occurrences)."""
-    spans = []
-    for needle in needles:
-        start = folded.find(needle)
-        while start != -1:
-            spans.append((start, start + len(needle)))
-            start = folded.find(needle, start + 1)
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start < merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
+@dataclass
+class Found:
+    """What the concordance of a query finds, in any order: every occurrence (document number,
+    span in its folded text; by position), the characters around each, the collocates."""
+
+    occurrences: Occurrences
+    paragraphs: int
+    left: Counter
+    right: Counter
+    before: np.ndarray  # SORT_CHARS characters left of each, nearest first; 0 past its paragraph
+    after: np.ndarray  # ... right of each
+    match: np.ndarray  # the match's characters (up to MATCH_CHARS); 0 after its end
+    position: list[np.ndarray]  # start, report and paragraph, date: least significant first
+    orders: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+
+    def ordered(self, sort: str, order: str) -> Occurrences:
+        """The occurrences by date, report, paragraph and place in it; or by the context left
+        (nearest character first) or right of the match (by pinyin or by character), then
+        by the match and by date (each order worked out once)."""
+        key = (sort, order if sort in ("left", "right") else "")
+        chosen = self.orders.get(key)
+        if chosen is None:  # two threads may both sort: the same array, assigned whole
+            chosen = self.orders[key] = _order(self, *key)
+        return self.occurrences[chosen]
+
+
+FOUND_KEPT = 8  # queries whose concordance is kept per index version (paging, sorting)
+KEEP_AT_MOST = 200_000  # occurrences: larger concordances are worked out at every request
+_found: RecentCache[tuple[object, Found]] = RecentCache(FOUND_KEPT)
+
+
+def forget_found() -> None:
+    """Drop every concordance kept (the next request for each finds it again)."""
+    _found.clear()
 
 
 def concordance(searcher: Searcher, query: SearchQuery, sort: str, order: str) -> Concordance:
@@ -98,44 +144,155 @@ def concordance(searcher: Searcher, query: SearchQuery, sort: str, order: str) -
     started = time.perf_counter()
     parsed = query.parsed
     if not parsed.groups:
-        return Concordance([], 0)
-    matching, _exact = Finder(searcher).query(parsed)
+        return Concordance(Occurrences(), 0)
     columns = facet_columns(searcher)
-    passed = matchsets.passing(searcher, columns, query, parsed, matching)
-    texts = folded_texts(searcher, columns, passed)
-    found: list[Occurrence] = []
-    for doc, folded in texts.items():
-        found.extend(
-            Occurrence(doc, s, e) for s, e in occurrence_spans(folded, parsed.needles(folded))
-        )
-    result = Concordance(_sorted(found, texts, searcher, columns, sort, order), len(passed))
-    result.texts = texts
-    result.left, result.right = collocates(found, texts)
+    key = (id(columns), parsed, matchsets.filter_key(query, parsed))
+    found = _found.get(key, lambda: (columns, find(searcher, columns, query)))[1]
+    if len(found.occurrences) > KEEP_AT_MOST:
+        _found.forget(key)
+    result = Concordance(found.ordered(sort, order), found.paragraphs, found.left, found.right)
     result.took_ms = (time.perf_counter() - started) * 1000
     return result
 
 
-def folded_texts(searcher: Searcher, columns, docs: np.ndarray) -> dict[int, str]:
-    """The folded text of each paragraph (as indexed), in document order: from the text table
-    beside the index (``textstore``), or, for paragraphs it lacks, straight from each
-    segment's stored-fields column (not through the reader's per-call schema check)."""
+def find(searcher: Searcher, columns, query: SearchQuery) -> Found:
+    """Every occurrence of the query in the paragraphs its search lists, with the context
+    of each and the collocates."""
+    parsed = query.parsed
+    matching, _exact = Finder(searcher).query(parsed)
+    passed = matchsets.passing(searcher, columns, query, parsed, matching)
+    passages = read_passages(searcher, columns, passed)
+    found = passages.occurrences(parsed)
+    lengths = found.end - found.start
+    width = min(int(lengths.max()) if len(found) else 0, MATCH_CHARS)
+    before = passages.window(found.start - 1, SORT_CHARS, -1)
+    after = passages.window(found.end, SORT_CHARS, 1)
+    docs = passages.docs[found.doc]
+    codes = columns.codes
+    return Found(
+        occurrences=passages.located(found),
+        paragraphs=len(passed),
+        left=_words_counted(before[:, :COLLOCATE_CHARS], _last_word),
+        right=_words_counted(after[:, :COLLOCATE_CHARS], _first_word),
+        before=before,
+        after=after,
+        match=passages.window(found.start, width, 1) * (np.arange(width) < lengths[:, None]),
+        position=[found.start, codes.order[docs], codes.date_last[docs]],
+    )
+
+
+def read_passages(searcher: Searcher, columns, docs: np.ndarray) -> Passages:
+    """The folded texts of the paragraphs (as indexed): from the text table beside the index
+    (``textstore``), or, for paragraphs it lacks, straight from each segment's stored-fields
+    column (not through the reader's per-call schema check)."""
     stored = texts_for(searcher, columns)
-    found = stored.read(docs.tolist()) if stored is not None else {}
+    found, codes = stored.codes(docs) if stored is not None else (docs[:0], _codes(""))
     if len(found) == len(docs):
-        return found
+        return Passages.of(found, codes)
+    missing = docs[~np.isin(docs, found)].tolist()
     reader = searcher.reader()
     leaves = sorted(reader.leaf_readers(), key=lambda pair: pair[1])
     bases = [base for _leaf, base in leaves]
-    texts: dict[int, str] = {}
-    for doc in docs.tolist():
-        if doc in found:
-            texts[doc] = found[doc]
-            continue
+    texts = []
+    for doc in missing:
         leaf, base = leaves[bisect_right(bases, doc) - 1]
         perdoc = getattr(leaf, "_perdoc", None)
         fields = perdoc.stored_fields(doc - base) if perdoc else leaf.stored_fields(doc - base)
-        texts[doc] = fold(fields.get("text", ""))
-    return texts
+        texts.append(fold(fields.get("text", "")) + "\0")
+    more = _codes("".join(texts))
+    return Passages.of(np.r_[found, np.array(missing, dtype=np.int64)], np.r_[codes, more])
+
+
+# The passages laid end to end ----------------------------------------------------------------
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+@dataclass(frozen=True)
+class Passages:
+    """The folded texts of some paragraphs as one array of code points, each text followed by
+    a 0 (folding drops control characters: no text holds one), so no needle and no context
+    reaches from one paragraph into the next. Occurrences found here are spans of ``chars``."""
+
+    docs: np.ndarray  # the paragraphs' document numbers, in the order laid out
+    offsets: np.ndarray  # where each one's text starts in chars
+    chars: np.ndarray  # uint32 code points; 0 after each text
+
+    @classmethod
+    def of(cls, docs: np.ndarray, chars: np.ndarray) -> Passages:
+        """The passages of the documents from their texts' code points, each text followed
+        by a 0."""
+        ends = np.flatnonzero(chars == 0)
+        offsets = np.r_[0, ends[:-1] + 1] if len(ends) else ends
+        return cls(docs, offsets.astype(np.int64), chars)
+
+    def find(self, needle: str) -> np.ndarray:
+        """The start of every occurrence of a string (overlapping ones included)."""
+        codes = _codes(needle)
+        if not len(codes) or len(codes) > len(self.chars):
+            return _EMPTY
+        found = np.flatnonzero(self.chars[: len(self.chars) - len(codes) + 1] == codes[0])
+        for k in range(1, len(codes)):
+            found = found[self.chars[found + k] == codes[k]]
+        return found
+
+    def passage_of(self, positions: np.ndarray) -> np.ndarray:
+        """The index (into ``docs``) of the passage holding each position."""
+        return np.searchsorted(self.offsets, positions, side="right") - 1
+
+    def occurrences(self, parsed: ParsedQuery) -> Occurrences:
+        """Every occurrence of what made each term match each passage (the term's string
+        where the passage has it, else its words where it has them all), overlapping ones
+        joined, adjacent ones kept apart; in ``chars`` positions, by position."""
+        starts, ends = [], []
+        for term in parsed.positive_terms():
+            for needle, at in self._needles(term):
+                starts.append(at)
+                ends.append(at + len(needle))
+        if not starts:
+            return Occurrences()
+        start, end = np.concatenate(starts), np.concatenate(ends)
+        order = np.lexsort((end, start))
+        start, end = start[order], end[order]
+        reach = np.maximum.accumulate(end)
+        first = np.ones(len(start), dtype=bool)
+        first[1:] = start[1:] >= reach[:-1]
+        heads = np.flatnonzero(first)
+        joined_end = np.maximum.reduceat(end, heads) if len(heads) else _EMPTY
+        return Occurrences(self.passage_of(start[heads]), start[heads], joined_end)
+
+    def _needles(self, term) -> list[tuple[str, np.ndarray]]:
+        """(needle, its starts) in the passages where it is what made the term match."""
+        whole = self.find(term.folded)
+        found = [(term.folded, whole)]
+        if not term.words:
+            return found
+        has_whole = np.zeros(len(self.docs), dtype=bool)
+        has_whole[self.passage_of(whole)] = True
+        by_word = [(word, self.find(word)) for word in term.words]
+        has_all = ~has_whole
+        for _word, at in by_word:
+            has = np.zeros(len(self.docs), dtype=bool)
+            has[self.passage_of(at)] = True
+            has_all &= has
+        for word, at in by_word:
+            found.append((word, at[has_all[self.passage_of(at)]]))
+        return found
+
+    def located(self, found: Occurrences) -> Occurrences:
+        """Occurrences in ``chars`` positions as (document number, span in its text)."""
+        base = self.offsets[found.doc]
+        return Occurrences(self.docs[found.doc], found.start - base, found.end - base)
+
+    def window(self, positions: np.ndarray, width: int, step: int) -> np.ndarray:
+        """``width`` characters from each position, one ``step`` (+1 or -1) at a time, 0 from
+        the end of its passage on (a row per position)."""
+        at = positions[:, None] + step * np.arange(width)[None, :]
+        inside = (at >= 0) & (at < len(self.chars))
+        chars = np.where(inside, self.chars[at.clip(0, len(self.chars) - 1)], 0)
+        return chars * np.cumprod(chars != 0, axis=1, dtype=np.uint32)
 
 
 # Sorting -------------------------------------------------------------------------------------
@@ -152,90 +309,108 @@ def char_key(char: str) -> str:
     return "1" + lazy_pinyin(char, style=Style.TONE3, neutral_tone_with_five=True)[0] + char
 
 
-def _pinyin_table(contexts: list[str]) -> dict[int, str]:
-    """A translation of every character of the contexts to one character whose code is its
-    rank by ``char_key``: translated contexts compare as strings (in C) in pinyin order."""
-    ranked = sorted(set("".join(contexts)), key=char_key)
-    return {ord(c): chr(i + 1 if i + 1 < 0xD800 else i + 0x801) for i, c in enumerate(ranked)}
+def _distinct(chars: np.ndarray) -> np.ndarray:
+    """The distinct code points (not 0) of an array of them, ascending."""
+    seen = np.zeros(0x110000, dtype=bool)
+    seen[chars] = True
+    seen[0] = False
+    return np.flatnonzero(seen)
 
 
-def _contexts(found, texts, sort: str) -> list[str]:
-    """Each occurrence's context on the side sorted by (the left one nearest character first)."""
-    if sort == "left":
-        return [texts[o.docnum][max(0, o.start - SORT_CHARS) : o.start][::-1] for o in found]
-    return [texts[o.docnum][o.end : o.end + SORT_CHARS] for o in found]
+def _pinyin_ranks(chars: np.ndarray) -> np.ndarray:
+    """The characters (code points, 0 for none) replaced by their rank by ``char_key`` among
+    the distinct ones (from 1; 0 stays 0): ranks compare in pinyin order."""
+    distinct = _distinct(chars)
+    keys = [char_key(chr(c)) for c in distinct.tolist()]
+    rank = np.zeros(0x110000, dtype=np.int32)
+    rank[distinct[sorted(range(len(keys)), key=keys.__getitem__)]] = np.arange(1, len(keys) + 1)
+    return rank[chars]
 
 
-def _sorted(found, texts, searcher, columns, sort: str, order: str) -> list[Occurrence]:
-    """Occurrences by date, report and position; or by the context left (nearest character
-    first) or right of the match (by pinyin or by character), then by the match and by date."""
-    dates = column(searcher, columns, "date_last")
-    doc_ids = columns.doc_id
-
-    def position(o: Occurrence) -> tuple:
-        return (dates[o.docnum], doc_ids[o.docnum], o.docnum, o.start)
-
-    if sort not in ("left", "right"):
-        return sorted(found, key=position)
-    contexts = _contexts(found, texts, sort)
-    if order == "pinyin":
-        table = _pinyin_table(contexts)
-        contexts = [context.translate(table) for context in contexts]
-    keys = [
-        (context, texts[o.docnum][o.start : o.end], position(o))
-        for context, o in zip(contexts, found, strict=True)
-    ]
-    return [found[i] for i in sorted(range(len(found)), key=keys.__getitem__)]
+def _order(found: Found, sort: str, order: str) -> np.ndarray:
+    """Positions of the occurrences in the order ``Found.ordered`` describes."""
+    keys = list(found.position)
+    if sort in ("left", "right"):
+        context = found.before if sort == "left" else found.after
+        if order == "pinyin":
+            context = _pinyin_ranks(context)
+        keys += [found.match[:, k] for k in range(found.match.shape[1] - 1, -1, -1)]
+        keys += [context[:, k] for k in range(context.shape[1] - 1, -1, -1)]
+    return np.lexsort(keys)
 
 
 # Collocates ----------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=1 << 16)
-def _last_word(window: str) -> str:
-    piece = _BREAK.split(window)[-1]
-    words = cut(piece) if piece else []
+def _is_word_char(code: int) -> bool:
+    return not _BREAK.match(chr(code))
+
+
+def _words_counted(windows: np.ndarray, word_of) -> Counter:
+    """The word ``word_of`` cuts from each window (nearest character first; cut at the first
+    punctuation or space), counted: each distinct window is cut once."""
+    distinct = _distinct(windows)
+    word_like = np.zeros(0x110000, dtype=bool)
+    word_like[distinct] = np.fromiter(map(_is_word_char, distinct.tolist()), bool, len(distinct))
+    pieces = windows * np.cumprod(word_like[windows], axis=1, dtype=np.uint32)
+    rows, counts = _distinct_rows(pieces)
+    width = rows.shape[1]
+    every = rows.astype(np.uint32).tobytes().decode("utf-32-le")
+    words: Counter = Counter()
+    for i, count in enumerate(counts.tolist()):
+        word = word_of(every[i * width : (i + 1) * width].rstrip("\0"))
+        if word:
+            words[word] += count
+    return words
+
+
+_ROW_MIX = np.random.default_rng(17).integers(1, 2**63, size=64, dtype=np.uint64) | np.uint64(1)
+
+
+def _distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a 2-D array of code points and how often each occurs: rows are
+    grouped by a 64-bit mix of their values, each group checked to hold one row only (a
+    sort of every column decides when a mix is shared by two rows)."""
+    mixed = (rows.astype(np.uint64) * _ROW_MIX[: rows.shape[1]]).sum(axis=1, dtype=np.uint64)
+    order = np.argsort(mixed, kind="stable")
+    ordered, keys = rows[order], mixed[order]
+    heads = np.ones(len(keys), dtype=bool)
+    heads[1:] = keys[1:] != keys[:-1]
+    at = np.flatnonzero(heads)
+    if (ordered != ordered[at][np.cumsum(heads) - 1]).any():  # two rows, one mix
+        ordered = rows[np.lexsort(rows.T[::-1])]
+        heads[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+        at = np.flatnonzero(heads)
+    return ordered[at], np.diff(np.r_[at, len(ordered)])
+
+
+@lru_cache(maxsize=1 << 16)
+def _last_word(nearest_first: str) -> str:
+    words = cut(nearest_first[::-1]) if nearest_first else []
     return words[-1] if words else ""
 
 
 @lru_cache(maxsize=1 << 16)
-def _first_word(window: str) -> str:
-    piece = _BREAK.split(window)[0]
+def _first_word(piece: str) -> str:
     words = cut(piece) if piece else []
     return words[0] if words else ""
-
-
-def collocates(found: list[Occurrence], texts: dict[int, str]) -> tuple[Counter, Counter]:
-    """How often each jieba word stands just left and just right of the occurrences (not
-    across punctuation; the word cut from a few characters next to the match)."""
-    left: Counter = Counter()
-    right: Counter = Counter()
-    for o in found:
-        text = texts[o.docnum]
-        before = _last_word(text[max(0, o.start - COLLOCATE_CHARS) : o.start])
-        after = _first_word(text[o.end : o.end + COLLOCATE_CHARS])
-        if before:
-            left[before] += 1
-        if after:
-            right[after] += 1
-    return left, right
 
 
 # Lines ---------------------------------------------------------------------------------------
 
 
-def lines(searcher: Searcher, chosen: list[Occurrence], width: int) -> list[Line]:
+def lines(searcher: Searcher, chosen: Occurrences, width: int) -> list[Line]:
     """The chosen occurrences as lines: ``width`` characters of original text each side."""
-    stored: dict[int, tuple[dict, str, list[int]]] = {}
+    index = match_index(searcher)
+    stored: dict[int, dict] = {}
     result = []
     for o in chosen:
-        if o.docnum not in stored:
-            fields = searcher.stored_fields(o.docnum)
-            folded, offsets = fold_with_offsets(fields.get("text", ""))
-            stored[o.docnum] = (fields, folded, offsets)
-        fields, _folded, offsets = stored[o.docnum]
+        fields = stored.get(o.docnum)
+        if fields is None:
+            fields = stored[o.docnum] = index.stored_fields(o.docnum, searcher)
         text = fields.get("text", "")
-        start, end = offsets[o.start], offsets[o.end - 1] + 1
+        start, end = original_span(text, o.start, o.end)
         result.append(
             Line(
                 doc_id=fields["doc_id"],

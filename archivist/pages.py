@@ -8,6 +8,7 @@ labels and tags, and print.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from urllib.parse import urlencode
@@ -104,6 +105,15 @@ def search_url(query: SearchQuery, **changes: object) -> str:
     """The search page URL for a query with some fields changed."""
     qs = query.query_string(**changes)
     return "/" + ("?" + qs if qs else "")
+
+
+def search_urls(query: SearchQuery, facet: str, values: Iterable[str]) -> dict[str, str]:
+    """The search page URL of the query with each of a facet's values toggled (page 1), the
+    other parameters encoded once: what ``search_url`` gives for each."""
+    return {
+        value: "/" + ("?" + qs if qs else "")
+        for value, qs in query.toggled_strings(facet, values).items()
+    }
 
 
 def _with_format(path: str, query: SearchQuery, **changes: object) -> str:

@@ -13,7 +13,7 @@ from .chart import Series, legend_marker, line_chart
 from .citations import document_url, permalink_url
 from .kwic import TOP_COLLOCATES, Line, concordance, lines
 from .pages import _pager as page_links
-from .pages import search_url
+from .pages import search_url, search_urls
 from .research_query import KwicQuery, TrendsQuery
 from .trends import Trends, trends
 
@@ -67,6 +67,8 @@ def _hidden(query: TrendsQuery) -> list[dict]:
 
 def _series(query: TrendsQuery, result: Trends, k: int) -> dict:
     found = result.terms[k]
+    every_year = query.term_query(found.term, year=(), year_from=None, year_to=None)
+    urls = search_urls(every_year, "year", result.years)
     points = []
     for year in result.years:
         count = found.by_year.get(year, 0)
@@ -75,9 +77,7 @@ def _series(query: TrendsQuery, result: Trends, k: int) -> dict:
                 "year": int(year),
                 "count": count,
                 "per_10k": result.rate(count, result.base.by_year.get(year, 0)),
-                "url": search_url(
-                    query.term_query(found.term, year=(year,), year_from=None, year_to=None)
-                ),
+                "url": urls[year],
             }
         )
     return {
@@ -94,22 +94,25 @@ def _series(query: TrendsQuery, result: Trends, k: int) -> dict:
 def _places(query: TrendsQuery, result: Trends) -> list[dict]:
     """Cities (counties rolled up into them) by the terms' total, each term's count and rate."""
     cities = sorted(
-        {c for t in result.terms for c in t.by_city} | set(),
+        {c for t in result.terms for c in t.by_city},
         key=lambda c: (-sum(t.by_city.get(c, 0) for t in result.terms), c == "", c),
     )
+    urls = [
+        search_urls(query.term_query(found.term, city=()), "city", [c for c in cities if c])
+        for found in result.terms
+    ]
     rows = []
     for city in cities:
         paragraphs = result.base.by_city.get(city, 0)
         cells = []
-        for found in result.terms:
+        for found, term_urls in zip(result.terms, urls, strict=True):
             count = found.by_city.get(city, 0)
-            url = search_url(query.term_query(found.term, city=(city,))) if city and count else ""
             cells.append(
                 {
                     "term": found.term,
                     "count": count,
                     "per_10k": result.rate(count, paragraphs),
-                    "url": url,
+                    "url": term_urls[city] if city and count else "",
                 }
             )
         rows.append(

@@ -3,19 +3,22 @@
 Whoosh keeps a paragraph's text in its stored fields: reading one means decompressing and
 unpickling every stored field of the paragraph, and folding the text again. The concordance
 reads thousands at once, so the reprint pass (``reprints.update``, at every ingest) also keeps
-the folded texts here, in the generation folder: ``texts-<k>.bin`` holds them (UTF-8, one
-after another) and ``texts.npz`` each one's report, paragraph number, offset and length, with
-each report's content hash. An update keeps the rows of unchanged reports and appends the texts
-of new and changed ones to the same file (a reader holding the old row list still reads what it
-read before); when more than half the file is texts no row points to, it is written anew under
-the next name. A reader (``texts_for``) uses only rows whose report's content hash is the
-index's, so a stale file gives no wrong text: the caller reads those paragraphs from the index.
-No URLs or markup here.
+the folded texts here, in the generation folder: ``texts-<k>.bin`` holds them as code points
+(UTF-32, one after another: read straight into numpy arrays, no decoding) and ``texts.npz``
+each one's report, paragraph number, offset and length, with each report's content hash.
+
+An update keeps the rows of unchanged reports and appends the texts of new and changed ones to
+the same file (a reader holding the old row list still reads what it read before); when more
+than half the file is texts no row points to, it is written anew under the next name. A reader
+(``texts_for``) uses only rows whose report's content hash is the index's, so a stale file
+gives no wrong text: the caller reads those paragraphs from the index. No URLs or markup here.
 """
 
 from __future__ import annotations
 
+import mmap
 import os
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +30,9 @@ from .caching import RecentCache
 from .records import Records, Rows, indexed_hashes, load_rows, report_records, save_rows
 
 FILE_NAME = "texts.npz"
-VERSION = 1
+VERSION = 2  # 2: texts as UTF-32 (1: UTF-8)
+ENCODING = "utf-32-le"
+NUL = "\0".encode(ENCODING)
 
 
 @dataclass
@@ -97,7 +102,7 @@ class TextWriter:
     def add(self, doc_id: str, n: int, folded: str) -> None:
         """One paragraph of a report in ``todo``."""
         self.rows.append((doc_id, n))
-        self.texts.append(folded.encode("utf-8"))
+        self.texts.append(folded.encode(ENCODING))
 
     def finish(self) -> None:
         """Append the new texts to the blob (or a compacted copy), then save the row list."""
@@ -169,28 +174,40 @@ def _remove_other_blobs(folder: Path, keep: str) -> None:
 
 
 class Texts:
-    """The stored folded texts of one index version, by document number."""
+    """The stored folded texts of one index version, by document number (thread-safe: the
+    blob file is mapped once, read-only, and kept mapped while this version is in use)."""
 
     def __init__(self, path: Path, start: np.ndarray, length: np.ndarray) -> None:
         self.path, self.start, self.length = path, start, length
+        self._mapped: mmap.mmap | None = None
+        self._lock = threading.Lock()
+
+    def _blob(self) -> mmap.mmap | None:
+        with self._lock:
+            if self._mapped is None:
+                try:
+                    with open(self.path, "rb") as handle:
+                        self._mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+                except (OSError, ValueError):  # gone, or empty (nothing to map)
+                    return None
+            return self._mapped
 
     def read(self, docs: Iterable[int]) -> dict[int, str]:
         """The folded texts of the documents the table has (the others are left out)."""
-        found: dict[int, str] = {}
-        start, length = self.start, self.length
-        try:
-            descriptor = os.open(self.path, os.O_RDONLY)
-        except OSError:
-            return found
-        try:
-            for doc in docs:
-                if length[doc] >= 0:
-                    found[doc] = os.pread(descriptor, int(length[doc]), int(start[doc])).decode(
-                        "utf-8"
-                    )
-        finally:
-            os.close(descriptor)
-        return found
+        found, codes = self.codes(np.fromiter(docs, dtype=np.int64))
+        texts = codes.tobytes().decode(ENCODING).split("\0")[:-1]
+        return dict(zip(found.tolist(), texts, strict=True))
+
+    def codes(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the documents the table has, in the order given; their folded texts as code
+        points, each followed by a 0, which folding leaves in no text)."""
+        docs = docs[self.length[docs] >= 0]
+        blob = self._blob() if len(docs) and self.length[docs].any() else None
+        if blob is None:
+            return docs, np.zeros(len(docs), dtype=np.uint32)
+        starts, ends = self.start[docs], self.start[docs] + self.length[docs]
+        pieces = [blob[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+        return docs, np.frombuffer(NUL.join(pieces) + NUL, dtype=np.uint32)
 
 
 _cache: RecentCache[tuple[object, Texts | None]] = RecentCache(4)

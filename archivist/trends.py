@@ -3,7 +3,8 @@
 Built on the search layer's exact matching: each term's paragraphs are ``Finder.query`` under
 the same filters and field terms as search (``matchsets.passing``), so the count of a year is
 exactly the total a search for the term, restricted to that year, lists. Counting is one
-``numpy.bincount`` over the year (and city) codes of the matches. The denominators are the
+``numpy.bincount`` over the year (and city) codes of the matches (the facet codes search
+counts with). The denominators are the
 paragraphs of the archive under the same place and year filters, per year and per city (cached
 per index version).
 No URLs or markup here: ``research_pages`` and ``chart`` make them.
@@ -23,6 +24,7 @@ from .caching import RecentCache
 from .query import SearchQuery
 from .querylang import ParsedQuery
 from .search import FacetColumns, Finder, facet_columns
+from .search import _tally as facet_tally
 
 PER = 10_000  # rates are per this many paragraphs
 BASE_CACHE_SIZE = 64
@@ -90,8 +92,12 @@ def base_counts(searcher: Searcher, columns: FacetColumns, filters: SearchQuery)
 
 def _tally(docs: np.ndarray, columns: FacetColumns) -> Base:
     """Counts per year and per city of some paragraphs (a sorted array of numbers)."""
-    year, city = matchsets.codes(columns, "year"), matchsets.codes(columns, "city")
-    return Base(year.counts(docs), city.counts(docs), len(docs))
+    codes = columns.codes
+    return Base(
+        facet_tally(codes.year[docs], codes.years),
+        facet_tally(codes.city[docs], codes.cities),
+        len(docs),
+    )
 
 
 def trends(searcher: Searcher, terms: list[str], filters: SearchQuery) -> Trends:

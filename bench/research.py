@@ -3,25 +3,32 @@
     nice -n 10 python bench/research.py [--paragraphs 20000] [--corpus 200000]
         [--skip-synthetic] [--label after] [--profile] [--runs 5] [--kwic-term 改革]
         [--no-full-reprint | --skip-reprints] [--out bench/results-research.json]
+        [--index PATH [--name news-250000]]
 
 Builds (or reuses) an index of the synthetic corpus (``bench/make_corpus.py``) and, with
 ``--corpus N``, of about N paragraphs of ``../shared/corpus`` (written by its
 ``materialize.py`` into ``bench/work``, never into the project; skipped with a message when
-absent), then times, each through the real page code with a new searcher (the first run, and
-the median of several runs after it):
+absent), or measures an index already built (``--index``, of the real corpus: the reprint pass
+writes its tables into the index's generation folder, so give it a copy), then times, each
+through the real page code with a new searcher (the first run, and the median of several runs
+after it):
 
 1. one search with facets (the real search path: facet counts, ranking, 20 highlighted hits)
    for each of the trend terms and for the concordance term: the yardstick;
 2. a trends page for six terms over all years;
 3. a concordance page (100 lines, collocates) for the term with the number of occurrences
-   nearest 10,000, sorted by date, left and right context;
+   nearest 10,000, sorted by date, left and right context: as a first request for the term
+   (``kwic_cold_*``: every occurrence found and its collocates counted) and as the next pages
+   and sorts of it (``kwic_*``: the occurrences kept for the index version are ordered and the
+   page's lines read);
 4. the reprint pass: over the whole index, and after one report is added (run first: it
    writes the folded texts the concordance reads).
 
 Prints the figures and the ratios to the search, and adds them to ``--out`` under the label
-(``before``/``after``…) and the archive (``synthetic-20000``, ``corpus-200000``), keeping what
-other runs wrote there. ``--profile`` prints where the time of each tool goes (cProfile).
-Figures, never assertions.
+(``before``/``after``…) and the archive (``synthetic-20000``, ``corpus-200000``, the
+``--name`` of an ``--index``), keeping what other runs wrote there, with the load average of
+the machine before and after the run. ``--profile`` prints where the time of each tool goes
+(cProfile). Figures, never assertions.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import argparse
 import cProfile
 import io
 import json
+import os
 import pstats
 import shutil
 import statistics
@@ -42,7 +50,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "bench"))
 
-from archivist import analysis, reprints  # noqa: E402
+from archivist import analysis, kwic, reprints  # noqa: E402
 from archivist.indexing import IndexStore, ingest, quiet_progress  # noqa: E402
 from archivist.query import SearchQuery  # noqa: E402
 from archivist.research_pages import kwic_page, trends_page  # noqa: E402
@@ -138,6 +146,7 @@ def measure(index: Path, terms: list[str], options: argparse.Namespace) -> dict:
     kwic_queries = {sort: KwicQuery(SearchQuery(q=term), sort=sort) for sort in KWIC_SORTS}
     for sort, query in kwic_queries.items():
         figures[f"kwic_{sort}_ms"] = timed(with_searcher(lambda s, q=query: kwic_page(s, q)))
+        figures[f"kwic_cold_{sort}_ms"] = timed(with_searcher(lambda s, q=query: _cold(s, q)))
     figures["ratios"] = ratios(figures)
     if options.profile:
         _profile("trends", with_searcher(lambda s: trends_page(s, trends)))
@@ -150,6 +159,12 @@ def measure(index: Path, terms: list[str], options: argparse.Namespace) -> dict:
 KWIC_SORTS = ("doc", "left", "right")
 
 
+def _cold(searcher, query: KwicQuery) -> dict:
+    """A concordance page as the first request for its term (nothing kept from before)."""
+    kwic.forget_found()
+    return kwic_page(searcher, query)
+
+
 def ratios(figures: dict) -> dict:
     """Each tool's time (median) over the search it is compared with."""
     median, slowest = figures["search_median_ms"], figures["search_max_ms"]
@@ -159,6 +174,11 @@ def ratios(figures: dict) -> dict:
         "trends / slowest search of its terms": figures["trends_6_terms_ms"][1] / slowest,
         **{
             f"kwic {sort} / search of its term": figures[f"kwic_{sort}_ms"][1] / kwic_search
+            for sort in KWIC_SORTS
+        },
+        **{
+            f"kwic {sort}, first request / search of its term": figures[f"kwic_cold_{sort}_ms"][1]
+            / kwic_search
             for sort in KWIC_SORTS
         },
         "reprint pass, one report / median search": (figures.get("reprint_one_report_ms") or 0)
@@ -239,9 +259,18 @@ def main() -> None:
     parser.add_argument("--kwic-term", default="", help="the concordance term (else: searched)")
     parser.add_argument("--out", type=Path, default=PROJECT / "bench" / "results-research.json")
     parser.add_argument("--clean", action="store_true", help="rebuild the index first")
+    parser.add_argument(
+        "--index", type=Path, help="measure this index of the real corpus (a copy: it is written)"
+    )
+    parser.add_argument("--name", default="", help="the archive's name in --out (with --index)")
     args = parser.parse_args()
     RUNS = args.runs
     results = {}
+    if args.index:
+        name = args.name or args.index.name
+        results[name] = _report(args.index, REAL_TERMS, args)
+        _save(args.out, args.label, results)
+        return
     if not args.skip_synthetic:
         if args.clean:
             shutil.rmtree(WORK / f"index-research-{args.paragraphs}", ignore_errors=True)
@@ -255,9 +284,16 @@ def main() -> None:
 
 
 def _report(index: Path, terms: list[str], options: argparse.Namespace) -> dict:
+    load_before = _load()
     figures = measure(index, terms, options)
+    figures["load_average"] = {"before": load_before, "after": _load()}
     print(json.dumps(figures, ensure_ascii=False, indent=1), flush=True)
     return figures
+
+
+def _load() -> list[float]:
+    """The machine's load average (1, 5, 15 minutes)."""
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def _save(out: Path, label: str, results: dict) -> None:

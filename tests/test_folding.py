@@ -9,7 +9,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archivist.folding import fold, fold_char, fold_with_offsets
+from archivist import folding
+from archivist.folding import fold, fold_char, fold_with_offsets, original_span
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -73,6 +74,27 @@ def test_fold_with_offsets_agrees_with_fold(text):
     assert offsets == sorted(offsets)
     for i, char in enumerate(folded):
         assert char in fold_char(text[offsets[i]])
+
+
+@settings(max_examples=300, deadline=None)  # no timing: speed is for benchmarks
+@given(ANY_TEXT, st.data())
+def test_original_span_is_where_a_folded_span_came_from(text, data):
+    folded = fold(text)
+    if not folded:
+        return
+    start = data.draw(st.integers(0, len(folded) - 1))
+    end = data.draw(st.integers(start + 1, len(folded)))
+    offsets = fold_with_offsets(text)[1]
+    assert original_span(text, start, end) == (offsets[start], offsets[end - 1] + 1)
+    assert folded[start:end] in fold(text[offsets[start] : offsets[end - 1] + 1])
+
+
+def test_original_span_past_characters_that_fold_to_several():
+    folding._TABLE.clear()  # characters never folded before: the fold is learnt on the way
+    folding._IRREGULAR.clear()
+    text = "㈱ 扫黑"  # ㈱ folds to three characters, the space stays one
+    assert original_span(text, 4, 6) == (2, 4)
+    assert original_span("扫黑  除恶", 3, 5) == (4, 6)
 
 
 @settings(max_examples=300, deadline=None)  # no timing: speed is for benchmarks
