@@ -2,21 +2,26 @@
 
 Both are plain data structures rendered as HTML or JSON by the same view; every URL they need
 is made here. Reports are counted from their catalogue metadata (one per report), not from
-paragraphs.
+paragraphs. The metadata is turned once per index version into numpy codes per facet and one
+order per sort (``ReportTable``), so a request filters, counts and pages 100,000 reports in C
+and reads only the page it shows; the landing page is made once per index version.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+import numpy as np
 from pypinyin import lazy_pinyin
 from whoosh.searching import Searcher
 
+from .caching import RecentCache
 from .citations import document_url
 from .query import DocsQuery, date_in_range
-from .search import list_documents
+from .search import facet_columns
 
 DOC_SORT_LABELS = {"date_desc": "最新", "date_asc": "最早", "title": "标题（按拼音）"}
 DOC_FACETS = ("source", "city", "county", "year")
@@ -84,18 +89,95 @@ SORT_KEYS: dict[str, Callable[[dict], tuple]] = {
 # The report list ------------------------------------------------------------------------------
 
 
-def _passes(meta: dict, query: DocsQuery, skip: str = "") -> bool:
-    """Whether a report passes every filter of the list (but ``skip``'s own selection)."""
+@dataclass
+class ReportTable:
+    """Every report's metadata of one index version, with its facet values and dates as numpy
+    codes and one order per sort (built when first asked for)."""
+
+    metas: list[dict]  # by doc_id (shared: do not modify)
+    codes: dict[str, np.ndarray]  # facet -> each report's code into values[facet]
+    values: dict[str, list[str]]  # facet -> its distinct values ("" among them)
+    parents: dict[str, str]  # county -> its city
+    when: np.ndarray  # each report's code into dates
+    dates: list[tuple[str, str]]  # distinct (date, year)
+    orders: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def order(self, sort: str) -> np.ndarray:
+        """The reports' positions in the order of a sort (two threads may both build it:
+        equal arrays, assigned whole)."""
+        found = self.orders.get(sort)
+        if found is None:
+            key = SORT_KEYS[sort]
+            ranked = sorted(range(len(self.metas)), key=lambda i: key(self.metas[i]))
+            found = self.orders[sort] = np.array(ranked, dtype=np.int64)
+        return found
+
+
+def _codes(values: list) -> tuple[np.ndarray, list]:
+    """(each value's code, the distinct values in first-seen order)."""
+    index: dict = {}
+    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), np.int64, len(values))
+    return codes, list(index)
+
+
+def report_table_of(metas: list[dict]) -> ReportTable:
+    codes, values = {}, {}
     for facet in DOC_FACETS:
-        selected = getattr(query, facet)
-        if facet != skip and selected and _value(meta, facet) not in selected:
-            return False
-    return date_in_range(meta.get("date") or "", _year(meta), query.date_from, query.date_to)
+        codes[facet], values[facet] = _codes([_value(m, facet) for m in metas])
+    when, dates = _codes([(m.get("date") or "", _year(m)) for m in metas])
+    parents = {m.get("county"): m.get("city") or "" for m in metas}
+    return ReportTable(metas, codes, values, parents, when, dates)
 
 
-def _facet_values(metas: list[dict], query: DocsQuery, facet: str) -> list[dict]:
+_TABLES: RecentCache[tuple[object, ReportTable]] = RecentCache(2)
+
+
+def report_table(searcher: Searcher) -> ReportTable:
+    """The report table of the searcher's index version, built once per version."""
+    columns = facet_columns(searcher)  # kept alive with the table: its id names the version
+
+    def build() -> tuple[object, ReportTable]:
+        return columns, report_table_of(columns.catalogue(searcher))
+
+    return _TABLES.get(id(columns), build)[1]
+
+
+def _selected(table: ReportTable, facet: str, chosen: Iterable[str]) -> np.ndarray:
+    """Per report, whether its value of the facet is one of those chosen."""
+    wanted = set(chosen)
+    allowed = np.array([v in wanted for v in table.values[facet]], dtype=bool)
+    return allowed[table.codes[facet]]
+
+
+def _filters(table: ReportTable, query: DocsQuery) -> dict[str, np.ndarray | None]:
+    """Per facet with a selection (and "date" for a date range), the reports it lets pass."""
+    masks: dict[str, np.ndarray | None] = {}
+    for facet in DOC_FACETS:
+        chosen = getattr(query, facet)
+        masks[facet] = _selected(table, facet, chosen) if chosen else None
+    if query.date_from or query.date_to:
+        low, high = query.date_from, query.date_to
+        inside = np.array([date_in_range(d, y, low, high) for d, y in table.dates], dtype=bool)
+        masks["date"] = inside[table.when]
+    return masks
+
+
+def _passing(table: ReportTable, masks: dict[str, np.ndarray | None], skip: str = ""):
+    """Per report, whether it passes every filter but ``skip``'s."""
+    passing = np.ones(len(table.metas), dtype=bool)
+    for name, mask in masks.items():
+        if name != skip and mask is not None:
+            passing &= mask
+    return passing
+
+
+def _facet_values(
+    table: ReportTable, masks: dict[str, np.ndarray | None], query: DocsQuery, facet: str
+) -> list[dict]:
     """One facet's values with report counts (ignoring its own selection) and toggle URLs."""
-    counts = Counter(_value(m, facet) for m in metas if _passes(m, query, skip=facet))
+    values = table.values[facet]
+    tally = np.bincount(table.codes[facet][_passing(table, masks, facet)], minlength=len(values))
+    counts = Counter({values[i]: int(tally[i]) for i in np.flatnonzero(tally)})
     counts.pop("", None)
     for value in getattr(query, facet):
         counts.setdefault(value, 0)
@@ -103,7 +185,7 @@ def _facet_values(metas: list[dict], query: DocsQuery, facet: str) -> list[dict]
         ordered = sorted(counts.items())
     else:
         ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    parents = {m.get("county"): m.get("city") or "" for m in metas} if facet == "county" else {}
+    parents = table.parents if facet == "county" else {}
     return [
         {
             "value": value,
@@ -144,18 +226,21 @@ def report_list(searcher: Searcher, query: DocsQuery, pager: Callable) -> dict:
 
     ``pager(page, pages, url_of)`` makes the paging links (shared with the search page).
     """
-    metas = list_documents(searcher)
-    passing = sorted((m for m in metas if _passes(m, query)), key=SORT_KEYS[query.sort])
+    table = report_table(searcher)
+    masks = _filters(table, query)
+    order = table.order(query.sort)
+    passing = order[_passing(table, masks)[order]]
     pages = max(1, -(-len(passing) // query.per_page))
     start = (query.page - 1) * query.per_page
+    shown = [table.metas[i] for i in passing[start : start + query.per_page].tolist()]
     return {
         "query": query.echo(),
         "url": docs_url(query),
         "api_url": "/api/documents" + docs_url(query).removeprefix("/docs"),
         "total": len(passing),
-        "reports": len(metas),
-        "documents": [summary(m, docs_url(query)) for m in passing[start : start + query.per_page]],
-        "facets": {facet: _facet_values(metas, query, facet) for facet in DOC_FACETS},
+        "reports": len(table.metas),
+        "documents": [summary(m, docs_url(query)) for m in shown],
+        "facets": {facet: _facet_values(table, masks, query, facet) for facet in DOC_FACETS},
         "chips": _chips(query),
         "clear_url": docs_url(DocsQuery(sort=query.sort, per_page=query.per_page)),
         "sorts": [
@@ -205,9 +290,17 @@ def _year_bars(metas: list[dict]) -> list[dict]:
     ]
 
 
+_HOME: RecentCache[tuple[object, dict]] = RecentCache(2)
+
+
 def home_page(searcher: Searcher) -> dict:
-    """The archive at a glance: counts, years, places, newspapers and the latest reports."""
-    metas = list_documents(searcher)
+    """The archive at a glance: counts, years, places, newspapers and the latest reports; made
+    once per index version (shared: do not modify)."""
+    table = report_table(searcher)
+    return _HOME.get(id(table), lambda: (table, _home_page(table.metas)))[1]
+
+
+def _home_page(metas: list[dict]) -> dict:
     cities = _counted(m.get("city") or "" for m in metas)
     counties = _counted(f"{m.get('city') or ''}\t{m.get('county') or ''}" for m in metas)
     places = [

@@ -7,12 +7,13 @@ labels and tags, and print.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from urllib.parse import urlencode
 
+import numpy as np
 from whoosh.searching import Searcher
 
 from . import bibfiles, cslstyles
@@ -34,13 +35,15 @@ from .search import (
     document_lineage,
     document_meta,
     export_hits,
+    facet_columns,
     get_document,
-    matching_blocks,
+    matching_block_numbers,
     search,
 )
 from .suggest import suggestions
 
 DOC_PAGE_BLOCKS = 500  # a longer document is shown in parts of this many blocks
+MANY_REPRINTS = 20  # reports sharing a document's paragraphs worth reading the catalogue for
 SORT_LABELS = {"relevance": "相关度", "date_desc": "最新", "date_asc": "最早"}
 HISTOGRAM_FILL_SPAN = 80  # missing years get an empty bar when the years span at most this
 HISTOGRAM_LABELS = 8  # about this many year labels under the histogram
@@ -494,8 +497,9 @@ def document_page(
     list it was opened from, if any (only /docs addresses are taken).
 
     A document of more than DOC_PAGE_BLOCKS blocks is shown in parts of that many blocks (the
-    part holding paragraph ``hit`` unless ``part`` says otherwise); its matches are counted
-    over the whole document from the matching blocks alone.
+    part holding paragraph ``hit`` unless ``part`` says otherwise): only that part is read.
+    ``hit_blocks`` are the paragraphs matching the query in the whole document (from the
+    index's match sets, no text read), ``hit_count`` the matches marked in the blocks shown.
     """
     state = state or SearchQuery()
     canonical = base_url.rstrip("/") + document_url(doc_id)
@@ -503,16 +507,16 @@ def document_page(
     numbers = block_numbers(searcher, doc_id)
     parts = max(1, -(-len(numbers) // DOC_PAGE_BLOCKS))
     if part is None:
-        part = bisect_left(numbers, hit) // DOC_PAGE_BLOCKS + 1 if hit is not None else 1
+        at = int(np.searchsorted(numbers, min(hit, 2**62))) if hit is not None else 0
+        part = at // DOC_PAGE_BLOCKS + 1
     part = min(part, parts)
     if parts == 1:
         view = get_document(searcher, doc_id, q)
-        hits = {b.n: b.hits for b in view.blocks if b.hits}
+        hit_blocks = [b.n for b in view.blocks if b.hits]
     else:
         window = numbers[(part - 1) * DOC_PAGE_BLOCKS : part * DOC_PAGE_BLOCKS]
-        view = get_document(searcher, doc_id, q, (window[0], window[-1]))
-        hits = matching_blocks(searcher, doc_id, q)
-    hit_blocks = list(hits)
+        view = get_document(searcher, doc_id, q, (int(window[0]), int(window[-1])))
+        hit_blocks = matching_block_numbers(searcher, doc_id, q).tolist()
     found = reprints_for(searcher)
     raw = raw_link(doc_id, view.meta)
     blocks = [
@@ -535,7 +539,7 @@ def document_page(
         "metadata": _provenance(view.meta),
         "q": q,
         "target": hit,
-        "hit_count": sum(hits.values()),
+        "hit_count": view.hit_count,
         "hit_blocks": hit_blocks,
         "pages": _document_parts(doc_id, state, part, parts, len(numbers), hit_blocks),
         "hit_nav": _hit_nav(doc_id, state, hit_blocks, hit),
@@ -556,11 +560,14 @@ def document_page(
 def _reprints(searcher: Searcher, shared: list[tuple[str, int]]) -> list[dict]:
     """The other reports carrying some of a document's paragraphs, with their titles."""
     rows = []
+    columns = facet_columns(searcher)
+    if len(shared) > MANY_REPRINTS:  # one catalogue read beats a lookup per report
+        columns.catalogue(searcher)
     for other, carried in shared:
-        try:
-            title = document_meta(searcher, other).get("title", "")
-        except NotFound:
+        meta = columns.report(searcher, other)
+        if meta is None:
             continue
+        title = meta.get("title", "")
         rows.append(
             {"doc_id": other, "shared": carried, "title": title, "url": document_url(other)}
         )
@@ -587,8 +594,8 @@ def _document_parts(
 
     first = (part - 1) * DOC_PAGE_BLOCKS + 1 if blocks else 0
     last = min(blocks, part * DOC_PAGE_BLOCKS)
-    before = [n for n in hit_blocks if n < first]
-    after = [n for n in hit_blocks if n > last]
+    before = hit_blocks[: bisect_left(hit_blocks, first)]  # hit_blocks ascend
+    after = hit_blocks[bisect_right(hit_blocks, last) :]
     return {
         "page": part,
         "pages": parts,
@@ -622,11 +629,13 @@ def _head_blocks(blocks: list[dict], meta: dict) -> dict:
 
 def _hit_nav(doc_id: str, state: SearchQuery, hit_blocks: list[int], target: int | None) -> dict:
     """Links to the previous and next paragraph with a match, around the target paragraph."""
-    before = [n for n in hit_blocks if target is not None and n < target]
-    after = [n for n in hit_blocks if target is None or n > target]
+    at = bisect_left(hit_blocks, target) if target is not None else 0  # hit_blocks ascend
+    before = hit_blocks[:at]
+    found = at < len(hit_blocks) and hit_blocks[at] == target
+    after = hit_blocks[at + found :]
     return {
         "blocks": len(hit_blocks),
-        "position": hit_blocks.index(target) + 1 if target in hit_blocks else 0,
+        "position": at + 1 if found else 0,
         "prev_url": doc_link(doc_id, state, before[-1]) if before else "",
         "next_url": doc_link(doc_id, state, after[0]) if after else "",
     }

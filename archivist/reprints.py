@@ -441,10 +441,12 @@ class Reprints:
 
     def for_document(self, doc_id: str) -> list[tuple[str, int]]:
         """(other report, how many of this report's paragraphs it carries), most first."""
+        paragraphs = Counter(group for _n, group in self.by_doc.get(doc_id, []))
         shared: Counter = Counter()
-        for _n, group in self.by_doc.get(doc_id, []):
-            for other in self.docs_of[group] - {doc_id}:
-                shared[other] += 1
+        for group, count in paragraphs.items():  # each group once: a long report has many
+            for other in self.docs_of[group]:
+                if other != doc_id:
+                    shared[other] += count
         return sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))
 
 

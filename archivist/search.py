@@ -23,16 +23,18 @@ snippets and blocks, made by ``highlight.py`` from escaped text.
 
 from __future__ import annotations
 
+import copy
 import math
 import time
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 from markupsafe import Markup
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-from whoosh.query import And, NumericRange, Query, Term
+from whoosh.query import Term
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
@@ -43,12 +45,12 @@ from .highlight import Span, folded_spans, mark, snippet
 from .matching import EMPTY, MatchIndex, as_set, difference, intersect, match_index, union
 from .query import SearchQuery
 from .querylang import ParsedQuery, QuerySyntaxError, QueryTerm, parse
+from .reportblocks import report_blocks
 
 EXACT_BONUS = 1_000_000.0
 GROUP_LIMIT = 3
 MAX_RANKING_TERMS = 24  # at most this many ``words`` terms and ``grams`` terms add to scores
 BLOCKS = Term("rec", "block")
-MAX_BLOCK_NUMBER = 2**31 - 1  # the index's n field is a signed 32-bit number
 # BM25 with weak length normalisation: paragraphs differ in length far more than documents do,
 # and with Whoosh's default B=0.75 a five-character caption outscores body text 4 to 1.
 BM25_K1 = 1.2
@@ -213,6 +215,7 @@ class FacetColumns:
     field_lengths: dict[str, np.ndarray] = field(default_factory=dict)
     columns: dict[str, list[str]] = field(default_factory=dict)
     metas: list[dict] | None = None
+    meta_ids: list[str] | None = None  # the doc_id of each of ``metas``
     doc_fields: dict[str, dict[str, str]] | None = None
     places: list[frozenset[tuple[str, str]]] = field(default_factory=list)
     year_inferred: list[str] = field(default_factory=list)
@@ -251,6 +254,19 @@ class FacetColumns:
             metas = [fields["meta"] for fields in searcher.documents(rec="doc")]
             self.metas = sorted(metas, key=lambda m: m["doc_id"])
         return self.metas
+
+    def report(self, searcher: Searcher, doc_id: str) -> dict | None:
+        """One report's metadata (do not modify), or None: from the catalogue once it is read,
+        else from the report's record (reading the catalogue of 100,000 reports takes seconds,
+        too long for the first document page of an index version)."""
+        metas = self.metas
+        if metas is None:
+            fields = searcher.document(rec="doc", doc_id=doc_id)
+            return fields["meta"] if fields is not None else None
+        if self.meta_ids is None or len(self.meta_ids) != len(metas):
+            self.meta_ids = [meta["doc_id"] for meta in metas]
+        i = bisect_left(self.meta_ids, doc_id)
+        return metas[i] if i < len(metas) and self.meta_ids[i] == doc_id else None
 
     def searchable_fields(self, searcher: Searcher) -> dict[str, dict[str, str]]:
         """doc_id -> the folded title (with subtitle), authors and newspaper, for field terms."""
@@ -784,7 +800,8 @@ class BlockView:
     page: int | None = None  # the page of the original it starts on, when known
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """Its fields as a new dict (the values shared, not copied: do not modify them)."""
+        return dict(vars(self))
 
 
 @dataclass
@@ -802,11 +819,11 @@ class DocumentView:
 
 
 def document_meta(searcher: Searcher, doc_id: str) -> dict:
-    """The stored metadata of one document; raises NotFound."""
-    fields = searcher.document(rec="doc", doc_id=doc_id)
-    if fields is None:
+    """The stored metadata of one document (a copy: safe to change); raises NotFound."""
+    meta = facet_columns(searcher).report(searcher, doc_id)
+    if meta is None:
         raise NotFound(f"没有这篇报道：{doc_id}")
-    return fields["meta"]
+    return copy.deepcopy(meta)
 
 
 def document_lineage(searcher: Searcher, doc_id: str) -> dict[str, str]:
@@ -842,11 +859,10 @@ def _block_view(fields: dict, parsed: ParsedQuery) -> BlockView:
     )
 
 
-def _blocks_query(doc_id: str, numbers: tuple[int, int] | None = None) -> Query:
-    terms: list[Query] = [BLOCKS, Term("doc_id", doc_id)]
-    if numbers is not None:
-        terms.append(NumericRange("n", numbers[0], numbers[1]))
-    return And(terms)
+def _report_paragraphs(searcher: Searcher, doc_id: str) -> tuple[np.ndarray, np.ndarray]:
+    """(document numbers, block numbers) of a report's paragraphs in order, from the index
+    version's columns grouped once per version (``reportblocks``)."""
+    return report_blocks(facet_columns(searcher), match_index(searcher)).of(doc_id)
 
 
 def document_blocks(
@@ -854,35 +870,30 @@ def document_blocks(
 ) -> list[dict]:
     """The stored fields of a document's blocks in order: all, or those numbered
     ``numbers[0]..numbers[1]`` (read without touching the others)."""
-    if numbers is not None:  # within the n field's range (a signed 32-bit number)
-        numbers = (max(numbers[0], 0), min(numbers[1], MAX_BLOCK_NUMBER))
-        if numbers[0] > numbers[1]:
-            return []
-    docnums = searcher.docs_for_query(_blocks_query(doc_id, numbers))
-    return sorted((searcher.stored_fields(d) for d in docnums), key=lambda f: f["n"])
+    docs, found = _report_paragraphs(searcher, doc_id)
+    if numbers is not None:  # any Python int: clipped to the int64 range of the array
+        low, high = (min(max(n, -1), 2**62) for n in numbers)
+        docs = docs[np.searchsorted(found, low) : np.searchsorted(found, high, "right")]
+    index = match_index(searcher)
+    return [index.stored_fields(int(docnum), searcher) for docnum in docs]
 
 
-def block_numbers(searcher: Searcher, doc_id: str) -> list[int]:
-    """The numbers of a document's blocks, in order, from the index's columns (no text read)."""
-    numbers = facet_columns(searcher).n
-    return sorted(numbers[d] for d in searcher.docs_for_query(_blocks_query(doc_id)))
+def block_numbers(searcher: Searcher, doc_id: str) -> np.ndarray:
+    """The numbers of a document's blocks, in order (nothing read from the index)."""
+    return _report_paragraphs(searcher, doc_id)[1]
 
 
-def matching_blocks(searcher: Searcher, doc_id: str, q: str) -> dict[int, int]:
-    """Block number -> matches marked in it, for every block of the document matching ``q``;
-    reads only the matching blocks."""
+def matching_block_numbers(searcher: Searcher, doc_id: str, q: str) -> np.ndarray:
+    """The numbers of a document's blocks matching ``q``, in order: the query's matches over
+    the index intersected with the document's paragraphs (no text read)."""
     parsed = _parse_quietly(q)
     if not parsed.groups:
-        return {}
+        return EMPTY
     matching, _exact = Finder(searcher).query(parsed)
-    mine = set(matching.tolist()) & set(searcher.docs_for_query(_blocks_query(doc_id)))
-    counts = {}
-    for docnum in mine:
-        fields = searcher.stored_fields(docnum)
-        spans, _ = query_spans(fields["text"], parsed)
-        if spans:
-            counts[fields["n"]] = len(spans)
-    return dict(sorted(counts.items()))
+    docs, numbers = _report_paragraphs(searcher, doc_id)
+    if not len(matching) or not len(docs):
+        return EMPTY
+    return numbers[np.isin(docs, matching, assume_unique=True)]
 
 
 def _parse_quietly(q: str) -> ParsedQuery:

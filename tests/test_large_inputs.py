@@ -72,7 +72,13 @@ def test_a_hit_opens_the_page_holding_it_and_matches_count_over_the_document(lon
     html = long_client.get(f"/doc/law?q=罚款&hit={late}").get_data(as_text=True)
     assert late in anchors(html) and anchors(html)[0] == DOC_PAGE_BLOCKS + 1
     expected = [n for n in range(2, LONG + 1) if n % 7 == 0]
-    assert f"共 <strong>{len(expected)}</strong> 处" in html  # over both pages
+    first_part = long_client.get("/doc/law?q=罚款").get_data(as_text=True)
+    for part, shown in ((2, html), (1, first_part)):
+        here = [n for n in expected if (n > DOC_PAGE_BLOCKS) == (part == 2)]
+        assert shown.count("<mark>") == len(here)  # every match of the part marked
+        # the paragraphs matching in the whole report, the matches marked in this part
+        counts = f"在全文 <strong>{len(expected)}</strong> 段中，本部分 <strong>{len(here)}"
+        assert counts + "</strong> 处" in shown
     first = long_client.get("/doc/law?q=罚款&hit=7").get_data(as_text=True)
     step = max(n for n in expected if n <= DOC_PAGE_BLOCKS)
     nav = long_client.get(f"/doc/law?q=罚款&hit={step}").get_data(as_text=True)
@@ -91,3 +97,39 @@ def test_a_permalink_deep_in_a_long_document_links_to_its_page(long_client):
     assert moved.status_code == 200
     stale = long_client.get(f"/api/paragraphs/law/{n}?v=0000000000").get_json()
     assert stale["status"] == "changed"
+
+
+def test_a_part_without_matches_counts_and_links_those_of_the_whole_report(long_client):
+    far = LONG - 5  # "第{far}条" is in one paragraph only, in the second part
+    html = long_client.get(f"/doc/law?q=第{far}条").get_data(as_text=True)
+    assert anchors(html)[0] == 1 and "<mark>" not in html  # the first part, nothing to mark
+    assert "在全文 <strong>1</strong> 段中，本部分 <strong>0</strong> 处" in html
+    assert re.search(rf'id="hit-next"[^>]* href="[^"]*hit={far}#p{far}"', html)
+    assert "相符的文字" not in html  # not "no match in this report"
+
+
+def test_parts_follow_an_update_that_shortens_a_long_report(tmp_path):
+    """Blocks of the report's earlier version (deleted in their segment) never show."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    first = [f"第{n}条 旧文第{n}项。" for n in range(2, LONG + 1)]
+    (archive / "law.txt").write_text("旧条例\n\n" + "\n\n".join(first) + "\n", "utf-8")
+    (archive / "a.txt").write_text("报告\n\n正文。\n", "utf-8")
+    ingest(archive, tmp_path / "index", rebuild=True, jobs=1)
+    shorter = LONG - 30
+    second = [f"第{n}条 新文第{n}项。" for n in range(2, shorter + 1)]
+    (archive / "law.txt").write_text("新条例\n\n" + "\n\n".join(second) + "\n", "utf-8")
+    ingest(archive, tmp_path / "index", jobs=1)  # an update: the old blocks are deleted
+    client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index")}).test_client()
+    api = client.get("/api/documents/law?part=2").get_json()
+    assert [b["n"] for b in api["blocks"]] == list(range(DOC_PAGE_BLOCKS + 1, shorter + 1))
+    assert all("新文" in b["text"] for b in api["blocks"])
+    assert api["pages"]["blocks"] == shorter
+    html = client.get(f"/doc/law?q=旧文&hit={shorter}").get_data(as_text=True)
+    assert "本篇没有与" in html and anchors(html)[-1] == shorter
+    assert (
+        client.get(f"/api/paragraphs/law/{shorter}")
+        .get_json()["paragraph"]["text"]
+        .startswith(f"第{shorter}条 新文")
+    )
+    assert client.get(f"/api/paragraphs/law/{shorter + 1}").status_code == 404

@@ -123,6 +123,15 @@ def test_documents_list_the_reports_sharing_their_paragraphs(built):
     assert "另见 2 篇" in html
 
 
+def test_a_report_carrying_a_text_twice_shares_two_paragraphs(make_archive, tmp_path):
+    files = FILES | {"e.txt": report("戊报道", SHARED, unique("戊"), SHARED)}
+    archive = make_archive(files)
+    ingest(archive, tmp_path / "index", rebuild=True, jobs=1, progress=quiet_progress)
+    client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index")}).test_client()
+    assert shared_with(client, "e") == {"a": 2, "b": 2, "c": 2}  # both of its copies count
+    assert shared_with(client, "a") == {"b": 1, "c": 1, "e": 1}
+
+
 def test_search_notes_reprints_and_can_show_one_of_each(built):
     _, _, client = built
     every = client.get("/api/search?" + urlencode({"q": PHRASE})).get_json()
