@@ -231,13 +231,23 @@ def refreshed(table: Table, current: np.ndarray, rows: list, whole: bool = False
     """The table without its rows that are not current, with the new rows, regrouped: over
     every row when ``whole``, else only where a change can reach (the new rows, and those
     that shared a key with a row taken out); the same groups either way."""
-    touched = _sharing_a_key(table, ~current)[current] if len(current) else np.zeros(0, bool)
-    table = _append(table.keep(current) if len(current) else table, rows)
     if whole:
+        table = _append(table.keep(current) if len(current) else table, rows)
         table.edges = edges_of(table.digest, table.signature)
     else:
+        old_keys = list(_keys(table.digest, table.signature))  # worked out once for both steps
+        touched = _sharing_a_key(old_keys, ~current)[current]
+        table = _append(table.keep(current), rows)
+        added = slice(len(touched), len(table.doc))
+        keys = [
+            np.concatenate([kept[current], new])
+            for kept, new in zip(
+                old_keys, _keys(table.digest[added], table.signature[added]), strict=True
+            )
+        ]
         changed = np.r_[np.flatnonzero(touched), np.arange(len(touched), len(table.doc))]
-        table.edges = np.vstack([table.edges, edges_of(table.digest, table.signature, changed)])
+        found = edges_of(table.digest, table.signature, changed, keys)
+        table.edges = np.vstack([table.edges, found])
     table.group = groups(table.edges, len(table.doc))
     return table
 
@@ -311,16 +321,19 @@ def _append(table: Table, rows: list) -> Table:
 
 
 def edges_of(
-    digests: np.ndarray, signatures: np.ndarray, rows: np.ndarray | None = None
+    digests: np.ndarray,
+    signatures: np.ndarray,
+    rows: np.ndarray | None = None,
+    every_key: list[np.ndarray] | None = None,
 ) -> np.ndarray:
     """The pairs of rows that are the same text: each row (of ``rows``, or all) with the first
     row sharing its digest (exact), or its key in a band whose signatures then agree on at
     least SIMILARITY of their values (near). The pairs of some rows are those a pass over all
-    rows finds for them."""
+    rows finds for them. ``every_key``: the rows' ``_keys``, when already worked out."""
     found = [np.zeros((0, 2), dtype=np.int32)]
     if not len(digests):
         return found[0]
-    for band, keys in enumerate(_keys(digests, signatures)):
+    for band, keys in enumerate(every_key or _keys(digests, signatures)):
         first, other = _first_pairs(keys) if rows is None else _first_pairs_of(keys, rows)
         if band:  # a band key only makes a candidate: the signatures must agree
             agree = (signatures[first] == signatures[other]).mean(axis=1) >= SIMILARITY
@@ -351,11 +364,12 @@ def _keys(digests: np.ndarray, signatures: np.ndarray) -> Iterator[np.ndarray]:
         yield _band_keys(signatures[:, band * ROWS : (band + 1) * ROWS])
 
 
-def _sharing_a_key(table: Table, rows: np.ndarray) -> np.ndarray:
-    """Whether each row shares a key (digest or band) with one of the rows of the mask."""
-    sharing = np.zeros(len(table.doc), dtype=bool)
+def _sharing_a_key(every_key: list[np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """Whether each row shares a key (digest or band, ``_keys``) with one of the rows of the
+    mask."""
+    sharing = np.zeros(len(rows), dtype=bool)
     if rows.any():
-        for keys in _keys(table.digest, table.signature):
+        for keys in every_key:
             sharing |= _holding(keys, keys[rows])
     return sharing
 
