@@ -10,6 +10,7 @@ texts finds every occurrence.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from functools import lru_cache
@@ -122,3 +123,8 @@ def original_span(text: str, start: int, end: int) -> tuple[int, int]:
         return start, end
     offsets = fold_with_offsets(text)[1]
     return offsets[start], offsets[end - 1] + 1
+
+
+def folded_fingerprint(folded: str) -> str:
+    """A short digest of a block's folded text, carried by permalinks."""
+    return hashlib.sha1(folded.encode("utf-8")).hexdigest()[:10]

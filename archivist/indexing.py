@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
-import hashlib
 import json
 import multiprocessing
 import os
@@ -66,7 +65,7 @@ from .archive import (
 )
 from .catalogue import Catalogue
 from .citations import successors
-from .folding import fold
+from .folding import fold, folded_fingerprint
 from .gazetteer import default_gazetteer
 from .reading import ReportError
 from .settings import load_settings
@@ -159,10 +158,6 @@ W3PerDocReader._cached_reader = _cached_reader  # a segment's files never change
 def fingerprint(text: str) -> str:
     """A short digest of a block's folded text, carried by permalinks."""
     return folded_fingerprint(fold(text))
-
-
-def folded_fingerprint(folded: str) -> str:
-    return hashlib.sha1(folded.encode("utf-8")).hexdigest()[:10]
 
 
 ANALYSED = "_analysed"  # a block document's (folded text, words); Whoosh ignores "_" names

@@ -31,7 +31,7 @@ from .search import (
     SearchResults,
     block_numbers,
     count,
-    document_blocks,
+    document_fingerprints,
     document_lineage,
     document_meta,
     export_hits,
@@ -665,7 +665,7 @@ def _cited_block(
             raise NotFound(f"报道 {doc_id} 没有第 {n} 段")
         resolution: Resolution | None = Resolution(n, "ok")
     else:  # the cited text moved or changed: every fingerprint is needed
-        fingerprints = {f["n"]: f.get("fp", "") for f in document_blocks(searcher, doc_id)}
+        fingerprints = document_fingerprints(searcher, doc_id)
         resolution = resolve(fingerprints, n, v, document_lineage(searcher, doc_id))
     if resolution is None:
         raise NotFound(f"报道 {doc_id} 没有第 {n} 段")

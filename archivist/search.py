@@ -23,7 +23,6 @@ snippets and blocks, made by ``highlight.py`` from escaped text.
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 from bisect import bisect_left
@@ -40,12 +39,13 @@ from whoosh.util.numeric import byte_to_length
 
 from .analysis import query_grams
 from .caching import RecentCache
-from .folding import fold, fold_with_offsets
+from .folding import fold, fold_with_offsets, folded_fingerprint
 from .highlight import Span, folded_spans, mark, snippet
 from .matching import EMPTY, MatchIndex, as_set, difference, intersect, match_index, union
 from .query import SearchQuery
 from .querylang import ParsedQuery, QuerySyntaxError, QueryTerm, parse
-from .reportblocks import report_blocks
+from .reportblocks import ReportBlocks, report_blocks
+from .textstore import texts_for
 
 EXACT_BONUS = 1_000_000.0
 GROUP_LIMIT = 3
@@ -261,8 +261,7 @@ class FacetColumns:
         too long for the first document page of an index version)."""
         metas = self.metas
         if metas is None:
-            fields = searcher.document(rec="doc", doc_id=doc_id)
-            return fields["meta"] if fields is not None else None
+            return _catalogue_row(searcher, doc_id)
         if self.meta_ids is None or len(self.meta_ids) != len(metas):
             self.meta_ids = [meta["doc_id"] for meta in metas]
         i = bisect_left(self.meta_ids, doc_id)
@@ -818,18 +817,28 @@ class DocumentView:
         return [b.n for b in self.blocks if b.hits]
 
 
+def document_record(searcher: Searcher, doc_id: str) -> dict | None:
+    """The stored fields of a report's record (read anew: safe to change), or None."""
+    docnum = _report_blocks(searcher).record(doc_id)
+    return None if docnum is None else match_index(searcher).stored_fields(docnum, searcher)
+
+
+def _catalogue_row(searcher: Searcher, doc_id: str) -> dict | None:
+    fields = document_record(searcher, doc_id)
+    return fields["meta"] if fields is not None else None
+
+
 def document_meta(searcher: Searcher, doc_id: str) -> dict:
-    """The stored metadata of one document (a copy: safe to change); raises NotFound."""
-    meta = facet_columns(searcher).report(searcher, doc_id)
-    if meta is None:
+    """The stored metadata of one document (read anew: safe to change); raises NotFound."""
+    fields = document_record(searcher, doc_id)
+    if fields is None:
         raise NotFound(f"没有这篇报道：{doc_id}")
-    return copy.deepcopy(meta)
+    return fields["meta"]
 
 
 def document_lineage(searcher: Searcher, doc_id: str) -> dict[str, str]:
     """Fingerprints of a document's corrected text -> the blocks that replaced it."""
-    fields = searcher.document(rec="doc", doc_id=doc_id) or {}
-    return fields.get("lineage") or {}
+    return (document_record(searcher, doc_id) or {}).get("lineage") or {}
 
 
 def get_document(
@@ -859,10 +868,15 @@ def _block_view(fields: dict, parsed: ParsedQuery) -> BlockView:
     )
 
 
+def _report_blocks(searcher: Searcher) -> ReportBlocks:
+    """The index version's paragraphs and records grouped by report, once per version."""
+    records = lambda: as_set(searcher.docs_for_query(Term("rec", "doc")))  # noqa: E731
+    return report_blocks(facet_columns(searcher), match_index(searcher), records)
+
+
 def _report_paragraphs(searcher: Searcher, doc_id: str) -> tuple[np.ndarray, np.ndarray]:
-    """(document numbers, block numbers) of a report's paragraphs in order, from the index
-    version's columns grouped once per version (``reportblocks``)."""
-    return report_blocks(facet_columns(searcher), match_index(searcher)).of(doc_id)
+    """(document numbers, block numbers) of a report's paragraphs in order."""
+    return _report_blocks(searcher).of(doc_id)
 
 
 def document_blocks(
@@ -876,6 +890,22 @@ def document_blocks(
         docs = docs[np.searchsorted(found, low) : np.searchsorted(found, high, "right")]
     index = match_index(searcher)
     return [index.stored_fields(int(docnum), searcher) for docnum in docs]
+
+
+def document_fingerprints(searcher: Searcher, doc_id: str) -> dict[int, str]:
+    """Block number -> fingerprint of every block of a document: the digest of its folded text
+    where the texts kept beside the index have it (``textstore``: far cheaper than reading the
+    stored fields of a long report), else read from the index."""
+    docs, numbers = _report_paragraphs(searcher, doc_id)
+    texts = texts_for(searcher, facet_columns(searcher))
+    folded = texts.read(docs.tolist()) if texts is not None else {}
+    index = match_index(searcher)
+    return {
+        n: folded_fingerprint(folded[docnum])
+        if docnum in folded
+        else index.stored_fields(docnum, searcher).get("fp", "")
+        for docnum, n in zip(docs.tolist(), numbers.tolist(), strict=True)
+    }
 
 
 def block_numbers(searcher: Searcher, doc_id: str) -> np.ndarray:

@@ -133,3 +133,30 @@ def test_parts_follow_an_update_that_shortens_a_long_report(tmp_path):
         .startswith(f"第{shorter}条 新文")
     )
     assert client.get(f"/api/paragraphs/law/{shorter + 1}").status_code == 404
+
+
+def test_a_moved_permalink_is_found_with_or_without_the_kept_texts(tmp_path):
+    """A stale permalink into a long report is resolved from the folded texts kept beside the
+    index, and from the index alone when they are gone: the same answer."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    paragraphs = [f"第{n}条 本段说明条例的第{n}项内容。" for n in range(2, LONG + 1)]
+    (archive / "law.txt").write_text("某某条例\n\n" + "\n\n".join(paragraphs) + "\n", "utf-8")
+    ingest(archive, tmp_path / "index", rebuild=True, jobs=1)
+    client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index")}).test_client()
+    n = LONG - 3
+    fp = client.get(f"/api/paragraphs/law/{n}").get_json()["paragraph"]["fp"]
+    edited = ["编者按：本条例已修订。", *paragraphs]
+    edited[LONG - 10] = "第五百条 本段已被改写。"  # another paragraph changed, not the cited one
+    (archive / "law.txt").write_text("某某条例\n\n" + "\n\n".join(edited) + "\n", "utf-8")
+    ingest(archive, tmp_path / "index", jobs=1)
+    generation = tmp_path / "index" / (tmp_path / "index" / "CURRENT").read_text().strip()
+    kept = generation / "texts.npz"
+    assert kept.exists()
+    for _ in range(2):
+        client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index")}).test_client()
+        moved = client.get(f"/p/law/{n}?v={fp}")
+        assert moved.status_code == 302 and moved.location.endswith(f"/p/law/{n + 1}?v={fp}")
+        stale = client.get(f"/api/paragraphs/law/{n}?v=0000000000").get_json()
+        assert stale["status"] == "changed" and stale["n"] == n
+        kept.unlink(missing_ok=True)  # the second round reads every fingerprint from the index
