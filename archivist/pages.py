@@ -35,7 +35,6 @@ from .search import (
     document_lineage,
     document_meta,
     export_hits,
-    facet_columns,
     get_document,
     matching_block_numbers,
     search,
@@ -43,7 +42,7 @@ from .search import (
 from .suggest import suggestions
 
 DOC_PAGE_BLOCKS = 500  # a longer document is shown in parts of this many blocks
-MANY_REPRINTS = 20  # reports sharing a document's paragraphs worth reading the catalogue for
+REPRINTS_LISTED = 100  # reports sharing a document's paragraphs listed, most shared first
 SORT_LABELS = {"relevance": "相关度", "date_desc": "最新", "date_asc": "最早"}
 HISTOGRAM_FILL_SPAN = 80  # missing years get an empty bar when the years span at most this
 HISTOGRAM_LABELS = 8  # about this many year labels under the histogram
@@ -518,6 +517,7 @@ def document_page(
         view = get_document(searcher, doc_id, q, (int(window[0]), int(window[-1])))
         hit_blocks = matching_block_numbers(searcher, doc_id, q).tolist()
     found = reprints_for(searcher)
+    shared = found.for_document(doc_id) if found else []
     raw = raw_link(doc_id, view.meta)
     blocks = [
         b.to_dict()
@@ -545,7 +545,8 @@ def document_page(
         "hit_nav": _hit_nav(doc_id, state, hit_blocks, hit),
         "blocks": blocks,
         "head": _head_blocks(blocks, view.meta),
-        "reprints": _reprints(searcher, found.for_document(doc_id) if found else []),
+        "reprints": _reprints(searcher, shared[:REPRINTS_LISTED]),
+        "reprints_more": max(0, len(shared) - REPRINTS_LISTED),
         "raw_url": raw["url"],
         "raw_label": raw["label"],
         "search_url": search_url(state),
@@ -560,11 +561,8 @@ def document_page(
 def _reprints(searcher: Searcher, shared: list[tuple[str, int]]) -> list[dict]:
     """The other reports carrying some of a document's paragraphs, with their titles."""
     rows = []
-    columns = facet_columns(searcher)
-    if len(shared) > MANY_REPRINTS:  # one catalogue read beats a lookup per report
-        columns.catalogue(searcher)
     for other, carried in shared:
-        meta = columns.report(searcher, other)
+        meta = _meta(searcher, other)
         if meta is None:
             continue
         title = meta.get("title", "")
@@ -572,6 +570,13 @@ def _reprints(searcher: Searcher, shared: list[tuple[str, int]]) -> list[dict]:
             {"doc_id": other, "shared": carried, "title": title, "url": document_url(other)}
         )
     return rows
+
+
+def _meta(searcher: Searcher, doc_id: str) -> dict | None:
+    try:
+        return document_meta(searcher, doc_id)
+    except NotFound:
+        return None
 
 
 def document_at(doc_id: str, n: int) -> str:
@@ -830,6 +835,7 @@ def document_api(
         "pages": data["pages"],
         "blocks": data["blocks"],
         "reprints": reprints,
+        "reprints_more": data["reprints_more"],
     }
 
 

@@ -70,15 +70,19 @@ def build(
     return ReportBlocks(live[order], block[order], distinct, starts, record_of)
 
 
-_CACHE: RecentCache[tuple[object, MatchIndex, ReportBlocks]] = RecentCache(VERSIONS_KEPT)
+_CACHE: RecentCache[tuple[MatchIndex, ReportBlocks]] = RecentCache(VERSIONS_KEPT)
+
+Columns = tuple[list[str], list[int], np.ndarray]
 
 
-def report_blocks(columns, index: MatchIndex, records: Callable[[], np.ndarray]) -> ReportBlocks:
-    """The grouping of an index version (its facet columns, match index and ``records()``, the
-    document numbers of its live report records), built once per version; columns and index
-    are kept alive with it, so their ids name the version."""
+def report_blocks(index: MatchIndex, columns: Callable[[], Columns]) -> ReportBlocks:
+    """The grouping of an index version, built once per version from its match index (the
+    live paragraphs) and ``columns()``: every document number's doc_id and block number, and
+    the document numbers of the live report records. The match index is kept alive with it,
+    so its id names the version."""
 
-    def make() -> tuple[object, MatchIndex, ReportBlocks]:
-        return columns, index, build(columns.doc_id, columns.n, index.live, records())
+    def make() -> tuple[MatchIndex, ReportBlocks]:
+        doc_ids, numbers, records = columns()
+        return index, build(doc_ids, numbers, index.live, records)
 
-    return _CACHE.get((id(columns), id(index)), make)[2]
+    return _CACHE.get(id(index), make)[1]

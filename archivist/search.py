@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 import time
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -215,7 +214,6 @@ class FacetColumns:
     field_lengths: dict[str, np.ndarray] = field(default_factory=dict)
     columns: dict[str, list[str]] = field(default_factory=dict)
     metas: list[dict] | None = None
-    meta_ids: list[str] | None = None  # the doc_id of each of ``metas``
     doc_fields: dict[str, dict[str, str]] | None = None
     places: list[frozenset[tuple[str, str]]] = field(default_factory=list)
     year_inferred: list[str] = field(default_factory=list)
@@ -254,18 +252,6 @@ class FacetColumns:
             metas = [fields["meta"] for fields in searcher.documents(rec="doc")]
             self.metas = sorted(metas, key=lambda m: m["doc_id"])
         return self.metas
-
-    def report(self, searcher: Searcher, doc_id: str) -> dict | None:
-        """One report's metadata (do not modify), or None: from the catalogue once it is read,
-        else from the report's record (reading the catalogue of 100,000 reports takes seconds,
-        too long for the first document page of an index version)."""
-        metas = self.metas
-        if metas is None:
-            return _catalogue_row(searcher, doc_id)
-        if self.meta_ids is None or len(self.meta_ids) != len(metas):
-            self.meta_ids = [meta["doc_id"] for meta in metas]
-        i = bisect_left(self.meta_ids, doc_id)
-        return metas[i] if i < len(metas) and self.meta_ids[i] == doc_id else None
 
     def searchable_fields(self, searcher: Searcher) -> dict[str, dict[str, str]]:
         """doc_id -> the folded title (with subtitle), authors and newspaper, for field terms."""
@@ -823,11 +809,6 @@ def document_record(searcher: Searcher, doc_id: str) -> dict | None:
     return None if docnum is None else match_index(searcher).stored_fields(docnum, searcher)
 
 
-def _catalogue_row(searcher: Searcher, doc_id: str) -> dict | None:
-    fields = document_record(searcher, doc_id)
-    return fields["meta"] if fields is not None else None
-
-
 def document_meta(searcher: Searcher, doc_id: str) -> dict:
     """The stored metadata of one document (read anew: safe to change); raises NotFound."""
     fields = document_record(searcher, doc_id)
@@ -870,8 +851,17 @@ def _block_view(fields: dict, parsed: ParsedQuery) -> BlockView:
 
 def _report_blocks(searcher: Searcher) -> ReportBlocks:
     """The index version's paragraphs and records grouped by report, once per version."""
-    records = lambda: as_set(searcher.docs_for_query(Term("rec", "doc")))  # noqa: E731
-    return report_blocks(facet_columns(searcher), match_index(searcher), records)
+
+    def columns() -> tuple[list[str], list[int], np.ndarray]:
+        # two columns, not all the facet columns a search reads (unless they are read already):
+        # the first permalink of a version does not wait for those
+        found = getattr(searcher, "_archivist_columns", None)
+        reader = searcher.reader()
+        doc_ids = found.doc_id if found else list(reader.column_reader("doc_id"))
+        numbers = found.n if found else list(reader.column_reader("n"))
+        return doc_ids, numbers, as_set(searcher.docs_for_query(Term("rec", "doc")))
+
+    return report_blocks(match_index(searcher), columns)
 
 
 def _report_paragraphs(searcher: Searcher, doc_id: str) -> tuple[np.ndarray, np.ndarray]:

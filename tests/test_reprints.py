@@ -132,6 +132,21 @@ def test_a_report_carrying_a_text_twice_shares_two_paragraphs(make_archive, tmp_
     assert shared_with(client, "a") == {"b": 1, "c": 1, "e": 1}
 
 
+def test_a_document_lists_the_100_reports_sharing_most_and_counts_the_rest(make_archive, tmp_path):
+    copies = {f"x{i:03d}.txt": report(f"转载{i}", SHARED) for i in range(102)}
+    archive = make_archive(
+        FILES | copies | {"e.txt": report("戊报道", SHARED, unique("戊"), SHARED)}
+    )
+    ingest(archive, tmp_path / "index", rebuild=True, jobs=1, progress=quiet_progress)
+    client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index")}).test_client()
+    data = client.get("/api/documents/a").get_json()
+    others = sorted(["b", "c", "e", *(name[:-4] for name in copies)])  # one paragraph each
+    assert [r["doc_id"] for r in data["reprints"]] == others[:100]
+    assert data["reprints_more"] == len(others) - 100 == 5
+    html = client.get("/doc/a").get_data(as_text=True)
+    assert "另有 5 篇报道也含有本篇的段落" in html and 'href="/doc/x101"' not in html
+
+
 def test_search_notes_reprints_and_can_show_one_of_each(built):
     _, _, client = built
     every = client.get("/api/search?" + urlencode({"q": PHRASE})).get_json()
