@@ -6,20 +6,26 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 
+@lru_cache(maxsize=1 << 12)
 def quote_doc_id(doc_id: str) -> str:
     """A doc_id as a URL path (slashes kept, everything else percent-encoded)."""
     return quote(doc_id, safe="/")
+
+
+@lru_cache(maxsize=1 << 8)
+def _query_param(q: str) -> str:
+    return urlencode([("q", q)])
 
 
 def document_url(doc_id: str, q: str = "", n: int | None = None) -> str:
     """The document page, opened at a paragraph and with a query's matches marked."""
     url = f"/doc/{quote_doc_id(doc_id)}"
     if q:
-        params = [("q", q)] + ([("hit", str(n))] if n is not None else [])
-        url += "?" + urlencode(params)
+        url += "?" + _query_param(q) + (f"&hit={n}" if n is not None else "")
     if n is not None:
         url += f"#p{n}"
     return url

@@ -14,6 +14,7 @@ lines are mapped back to the original text for display. No URLs or markup here:
 from __future__ import annotations
 
 import re
+import threading
 import time
 from bisect import bisect_right
 from collections import Counter
@@ -172,8 +173,8 @@ def find(searcher: Searcher, columns, query: SearchQuery) -> Found:
     return Found(
         occurrences=passages.located(found),
         paragraphs=len(passed),
-        left=_words_counted(before[:, :COLLOCATE_CHARS], _last_word),
-        right=_words_counted(after[:, :COLLOCATE_CHARS], _first_word),
+        left=_words_counted(before[:, :COLLOCATE_CHARS], _LEFT_WORDS),
+        right=_words_counted(after[:, :COLLOCATE_CHARS], _RIGHT_WORDS),
         before=before,
         after=after,
         match=passages.window(found.start, width, 1) * (np.arange(width) < lengths[:, None]),
@@ -347,54 +348,110 @@ def _is_word_char(code: int) -> bool:
     return not _BREAK.match(chr(code))
 
 
-def _words_counted(windows: np.ndarray, word_of) -> Counter:
-    """The word ``word_of`` cuts from each window (nearest character first; cut at the first
-    punctuation or space), counted: each distinct window is cut once."""
+def _words_counted(windows: np.ndarray, known: WindowWords) -> Counter:
+    """The word ``known.word_of`` cuts from each window (nearest character first; cut at the
+    first punctuation or space), counted."""
     distinct = _distinct(windows)
     word_like = np.zeros(0x110000, dtype=bool)
     word_like[distinct] = np.fromiter(map(_is_word_char, distinct.tolist()), bool, len(distinct))
     pieces = windows * np.cumprod(word_like[windows], axis=1, dtype=np.uint32)
-    rows, counts = _distinct_rows(pieces)
-    width = rows.shape[1]
-    every = rows.astype(np.uint32).tobytes().decode("utf-32-le")
-    words: Counter = Counter()
-    for i, count in enumerate(counts.tolist()):
-        word = word_of(every[i * width : (i + 1) * width].rstrip("\0"))
-        if word:
-            words[word] += count
-    return words
+    return known.counted(np.ascontiguousarray(pieces))
+
+
+class WindowWords:
+    """The word cut from each window (a row of code points, 0 after its end) seen so far in
+    this process, looked up with numpy: jieba and Python run once per distinct window, the
+    first time it is seen (thread-safe; at most ``MAX_WINDOWS`` kept)."""
+
+    MAX_WINDOWS = 1_000_000
+
+    def __init__(self, word_of) -> None:
+        self.word_of = word_of
+        # (ascending mixes of the rows, the rows in that order, each one's word: an index
+        # into words), replaced whole: a reader takes one consistent version
+        self.known = (
+            np.zeros(0, dtype=np.uint64),
+            np.zeros((0, COLLOCATE_CHARS), dtype=np.uint32),
+            np.zeros(0, dtype=np.int64),
+        )
+        self.words: list[str] = [""]
+        self.number: dict[str, int] = {"": 0}
+        self._lock = threading.Lock()
+
+    def counted(self, rows: np.ndarray) -> Counter:
+        """How often each word is the one cut from the rows."""
+        keys, kept, word = self.known
+        mixed = _mixed(rows)
+        at = np.searchsorted(keys, mixed).clip(max=max(len(keys) - 1, 0))
+        found = np.zeros(len(rows), dtype=bool)
+        if len(keys):
+            found = (keys[at] == mixed) & (kept[at] == rows).all(axis=1)
+        ids = np.where(found, word[at] if len(keys) else 0, -1)
+        if not found.all():
+            ids[~found] = self._learn(rows[~found], mixed[~found])
+        tally = np.bincount(ids, minlength=len(self.words))
+        return Counter({self.words[i]: int(tally[i]) for i in np.flatnonzero(tally[1:]) + 1})
+
+    def _learn(self, rows: np.ndarray, mixed: np.ndarray) -> np.ndarray:
+        """The words of rows not seen before (cut now, and kept)."""
+        distinct, first, inverse = np.unique(mixed, return_index=True, return_inverse=True)
+        width = rows.shape[1]
+        text = rows[first].tobytes().decode("utf-32-le")
+        with self._lock:
+            ids = np.fromiter(
+                (
+                    self._number(self.word_of(text[i * width : (i + 1) * width].rstrip("\0")))
+                    for i in range(len(first))
+                ),
+                dtype=np.int64,
+                count=len(first),
+            )
+            exact = (rows == rows[first][inverse]).all(axis=1)  # a mix shared by two rows
+            keys, kept, word = self.known
+            if len(keys) + len(first) <= self.MAX_WINDOWS and exact.all():
+                keys = np.r_[keys, distinct]
+                order = np.argsort(keys, kind="stable")
+                self.known = (
+                    keys[order],
+                    np.vstack([kept, rows[first]])[order],
+                    np.r_[word, ids][order],
+                )
+        found = ids[inverse]
+        if not exact.all():  # rows whose mix another row has: cut on their own
+            for i in np.flatnonzero(~exact).tolist():
+                piece = rows[i].tobytes().decode("utf-32-le").rstrip("\0")
+                found[i] = self._number(self.word_of(piece))
+        return found
+
+    def _number(self, word: str) -> int:
+        number = self.number.get(word)
+        if number is None:
+            number = self.number[word] = len(self.words)
+            self.words.append(word)
+        return number
 
 
 _ROW_MIX = np.random.default_rng(17).integers(1, 2**63, size=64, dtype=np.uint64) | np.uint64(1)
 
 
-def _distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of a 2-D array of code points and how often each occurs: rows are
-    grouped by a 64-bit mix of their values, each group checked to hold one row only (a
-    sort of every column decides when a mix is shared by two rows)."""
-    mixed = (rows.astype(np.uint64) * _ROW_MIX[: rows.shape[1]]).sum(axis=1, dtype=np.uint64)
-    order = np.argsort(mixed, kind="stable")
-    ordered, keys = rows[order], mixed[order]
-    heads = np.ones(len(keys), dtype=bool)
-    heads[1:] = keys[1:] != keys[:-1]
-    at = np.flatnonzero(heads)
-    if (ordered != ordered[at][np.cumsum(heads) - 1]).any():  # two rows, one mix
-        ordered = rows[np.lexsort(rows.T[::-1])]
-        heads[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
-        at = np.flatnonzero(heads)
-    return ordered[at], np.diff(np.r_[at, len(ordered)])
+def _mixed(rows: np.ndarray) -> np.ndarray:
+    """A 64-bit mix of each row's values (equal rows, equal mixes; rarely, unequal ones too)."""
+    with np.errstate(over="ignore"):
+        return (rows.astype(np.uint64) * _ROW_MIX[: rows.shape[1]]).sum(axis=1, dtype=np.uint64)
 
 
-@lru_cache(maxsize=1 << 16)
 def _last_word(nearest_first: str) -> str:
     words = cut(nearest_first[::-1]) if nearest_first else []
     return words[-1] if words else ""
 
 
-@lru_cache(maxsize=1 << 16)
 def _first_word(piece: str) -> str:
     words = cut(piece) if piece else []
     return words[0] if words else ""
+
+
+_LEFT_WORDS = WindowWords(_last_word)
+_RIGHT_WORDS = WindowWords(_first_word)
 
 
 # Lines ---------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ Rendered as HTML by a template and served as JSON by the same view, like ``pages
 
 from __future__ import annotations
 
+import heapq
 from urllib.parse import urlencode
 
 from whoosh.searching import Searcher
@@ -268,10 +269,8 @@ def _line(line: Line, query: KwicQuery) -> dict:
 
 def _collocates(counts) -> list[dict]:
     """The most frequent words on one side of the match, most frequent first."""
-    return [
-        {"word": word, "count": count}
-        for word, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_COLLOCATES]
-    ]
+    top = heapq.nsmallest(TOP_COLLOCATES, counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [{"word": word, "count": count} for word, count in top]
 
 
 def kwic_rows(searcher: Searcher, query: KwicQuery, limit: int) -> list[dict]:

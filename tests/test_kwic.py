@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections import Counter
 from urllib.parse import urlencode
 
 import pytest
 from oracle import oracle_fold, paragraphs
 from pypinyin import Style, lazy_pinyin
 
+from archivist.analysis import cut
+
 # Quoted needles that cannot overlap themselves or each other: occurrences are str.count.
 CASES = {
     '"公安"': ("公安",),
     '"派出所" OR "民警"': ("派出所", "民警"),
+    '"派出所" OR "公安"': ("派出所", "公安"),
     '"社会治理"': ("社会治理",),
 }
 
@@ -108,6 +113,37 @@ def test_collocates_are_next_to_the_match(client, searcher):
         c["count"] <= sum(p.folded.count(c["word"] + "公安") for p in every) for c in left
     )
     assert sum(c["count"] for c in right) <= data["total"]
+
+
+def oracle_collocates(every, needles: tuple[str, ...]) -> tuple[Counter, Counter]:
+    """The jieba word just left and right of each occurrence, cut from the 8 characters next
+    to it up to the nearest punctuation or space, counted."""
+    left: Counter = Counter()
+    right: Counter = Counter()
+    for p in every:
+        for needle in needles:
+            start = p.folded.find(needle)
+            while start != -1:
+                before = re.split(r"[^\w]", p.folded[max(0, start - 8) : start])[-1]
+                end = start + len(needle)
+                after = re.split(r"[^\w]", p.folded[end : end + 8])[0]
+                left.update(cut(before)[-1:] if before else [])
+                right.update(cut(after)[:1] if after else [])
+                start = p.folded.find(needle, start + 1)
+    return left, right
+
+
+def top(counts: Counter) -> list[dict]:
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
+    return [{"word": word, "count": count} for word, count in ranked]
+
+
+def test_collocates_are_counted_exactly_whatever_was_asked_before(client, searcher):
+    every = paragraphs(searcher)
+    for q in ('"派出所"', '"公安"', '"派出所" OR "公安"'):  # the last reuses windows seen
+        left, right = oracle_collocates(every, CASES.get(q) or (q.strip('"'),))
+        data = kwic(client, q=q, per_page=1)
+        assert data["collocates"] == {"left": top(left), "right": top(right)}
 
 
 @pytest.mark.parametrize(
