@@ -6,6 +6,7 @@ import threading
 
 from whoosh.searching import Searcher
 
+from .columnvalues import column_values
 from .search import FacetColumns
 
 _cache: dict[tuple[int, str], tuple[FacetColumns, list]] = {}
@@ -20,7 +21,7 @@ def column(searcher: Searcher, columns: FacetColumns, name: str) -> list:
     with _lock:
         cached = _cache.get(key)
         if cached is None:
-            values = list(searcher.reader().column_reader(name))
+            values = column_values(searcher.reader(), name)
             while len(_cache) >= MAX_CACHED:
                 _cache.pop(next(iter(_cache)))
             cached = _cache[key] = (columns, values)  # columns kept alive: ids stay unique

@@ -17,6 +17,7 @@ from whoosh.reading import MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
 from .caching import RecentCache
+from .columnvalues import column_values, live_documents
 from .ngrams import EMPTY, GramTable, load_or_build
 
 VERSIONS_KEPT = 2
@@ -193,10 +194,8 @@ def _reader_of(storage, schema, segments):
 
 def _paragraphs(reader, size: int) -> np.ndarray:
     """The live paragraphs: documents with a block kind, not deleted."""
-    kinds = np.array([bool(kind) for kind in reader.column_reader("kind")], dtype=bool)
-    live = np.zeros(size, dtype=bool)
-    live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
-    return np.flatnonzero(kinds & live)
+    kinds = np.array([bool(kind) for kind in column_values(reader, "kind")], dtype=bool)
+    return np.flatnonzero(kinds & live_documents(reader, size))
 
 
 # Sets of paragraphs --------------------------------------------------------------------------

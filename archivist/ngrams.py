@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .analysis import analyse
+from .columnvalues import column_values
 
 TABLES_DIR = "ngrams"
 SHIFT = np.uint64(32)
@@ -328,7 +329,7 @@ def segment_table(leaf, inputs: TableInputs) -> GramTable:
     """The table of a Whoosh segment: its paragraphs from ``inputs``, or (merged in from an
     earlier ingest, or with no inputs at all) analysed anew from their stored text."""
     count = leaf.doc_count_all()
-    doc_ids, numbers, kinds = (list(leaf.column_reader(name)) for name in ("doc_id", "n", "kind"))
+    doc_ids, numbers, kinds = (column_values(leaf, name) for name in ("doc_id", "n", "kind"))
     folded: list[str] = []
     word_ids: list[np.ndarray] = []
     for docnum in range(count):

@@ -38,6 +38,7 @@ from whoosh.util.numeric import byte_to_length
 
 from .analysis import query_grams
 from .caching import RecentCache
+from .columnvalues import column_values, leaves, stored_numbers
 from .folding import fold, fold_with_offsets, folded_fingerprint
 from .highlight import Span, folded_spans, mark, snippet
 from .matching import EMPTY, MatchIndex, as_set, difference, intersect, match_index, union
@@ -227,7 +228,7 @@ class FacetColumns:
         found = self.field_lengths.get(name)
         if found is None:  # two threads may both read it: the same array, assigned whole
             if name == "words":
-                found = np.array(_field_lengths(searcher.reader(), name), dtype=np.float64)
+                found = _field_lengths(searcher.reader(), name)
             else:
                 found = match_index(searcher).lengths().astype(np.float64)
             self.field_lengths[name] = found
@@ -243,7 +244,7 @@ class FacetColumns:
     def column(self, searcher: Searcher, name: str) -> list[str]:
         """Another sortable column (``date``, say), read once per index version."""
         if name not in self.columns:
-            self.columns[name] = list(searcher.reader().column_reader(name))
+            self.columns[name] = column_values(searcher.reader(), name)
         return self.columns[name]
 
     def catalogue(self, searcher: Searcher) -> list[dict]:
@@ -267,21 +268,25 @@ class FacetColumns:
         return self.doc_fields
 
 
-_BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
+_BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
-def _field_lengths(reader, name: str) -> list[int]:
+def _field_lengths(reader, name: str) -> np.ndarray:
     """Field lengths from Whoosh's per-document length column (one byte per document)."""
-    lengths: list[int] = []
-    for leaf, _base in reader.leaf_readers():
+    parts = []
+    for leaf, _base in leaves(reader):
         perdoc = getattr(leaf, "_perdoc", None)
         column = perdoc._cached_reader(f"_{name}_len", LENGTHS_COLUMN) if perdoc else None
+        count = leaf.doc_count_all()
         if column is None:
-            count = leaf.doc_count_all()
-            lengths.extend(leaf.doc_field_length(d, name, 0) or 0 for d in range(count))
-        else:
-            lengths.extend(_BYTE_TO_LENGTH[b] for b in column)
-    return lengths
+            found = [leaf.doc_field_length(d, name, 0) or 0 for d in range(count)]
+            parts.append(np.array(found, dtype=np.float64))
+            continue
+        stored = stored_numbers(column, count)
+        if stored is None:
+            stored = np.fromiter(column, dtype=np.int64, count=count)
+        parts.append(_BYTE_TO_LENGTH[stored])
+    return np.concatenate(parts) if parts else np.zeros(0)
 
 
 COLUMN_VERSIONS_KEPT = 2
@@ -304,10 +309,10 @@ def _read_columns(reader) -> FacetColumns:
     interned: dict[str, str] = {}
 
     def column(name: str) -> list[str]:
-        return [interned.setdefault(v, v) for v in reader.column_reader(name)]
+        return [interned.setdefault(v, v) for v in column_values(reader, name)]
 
-    weights = [KIND_WEIGHT.get(kind, 1.0) for kind in reader.column_reader("kind")]
-    numbers = list(reader.column_reader("n"))
+    weights = [KIND_WEIGHT.get(kind, 1.0) for kind in column_values(reader, "kind")]
+    numbers = column_values(reader, "n")
     columns = FacetColumns(
         column("city"), column("county"), column("year"), column("doc_id"), numbers, weights
     )
@@ -395,7 +400,7 @@ def _place_column(reader) -> list[frozenset[tuple[str, str]]]:
     """Every paragraph's mentioned places, each distinct column value parsed once."""
     parsed: dict[str, frozenset[tuple[str, str]]] = {}
     column: list[frozenset[tuple[str, str]]] = []
-    for value in reader.column_reader("places"):
+    for value in column_values(reader, "places"):
         pairs = parsed.get(value)
         if pairs is None:
             pairs = parsed[value] = place_pairs(value)
@@ -857,8 +862,8 @@ def _report_blocks(searcher: Searcher) -> ReportBlocks:
         # the first permalink of a version does not wait for those
         found = getattr(searcher, "_archivist_columns", None)
         reader = searcher.reader()
-        doc_ids = found.doc_id if found else list(reader.column_reader("doc_id"))
-        numbers = found.n if found else list(reader.column_reader("n"))
+        doc_ids = found.doc_id if found else column_values(reader, "doc_id")
+        numbers = found.n if found else column_values(reader, "n")
         return doc_ids, numbers, as_set(searcher.docs_for_query(Term("rec", "doc")))
 
     return report_blocks(match_index(searcher), columns)
