@@ -318,8 +318,13 @@ def serve_rss_mb(index: Path, queries: list[dict[str, str]] = QUERIES) -> float:
         for params in queries:
             urllib.request.urlopen(f"{base}/?{urlencode(params)}", timeout=60).read()
         status = Path(f"/proc/{server.pid}/status").read_text()
-        kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
-        return kb / 1024
+        lines = [line.split() for line in status.splitlines() if line.endswith("kB")]
+        kb = {fields[0].rstrip(":"): int(fields[1]) for fields in lines}
+        print(
+            f"server memory: {kb['RssAnon'] / 1024:.0f} MB own, {kb['RssFile'] / 1024:.0f} MB of "
+            "mapped index files (page cache the kernel can reclaim)"
+        )
+        return kb["VmRSS"] / 1024
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
