@@ -347,6 +347,19 @@ def indexed_paragraphs(index: Path) -> list:
         ]
 
 
+def ingest_figures(ours: dict, megabytes: float, jobs: int) -> dict:
+    """The results' figures of our full and incremental ingest (``ours_ingest``)."""
+    return {
+        "paragraphs": ours["paragraphs"],
+        "text_mb": round(megabytes, 2),
+        "jobs": jobs,
+        "ingest_s": round(ours["seconds"], 2),
+        "ingest_mb_s": round(megabytes / ours["seconds"], 3),
+        "index_mb": round(ours["index_mb"], 1),
+        "incremental_s": round(ours["incremental_s"], 3),
+    }
+
+
 def percentiles(timings: list[float]) -> tuple[float, float]:
     return round(percentile(timings, 0.5), 2), round(percentile(timings, 0.95), 2)
 
@@ -403,14 +416,8 @@ def corpus_run(args) -> dict:
         rss = float("nan")
     results = {
         "corpus": "shared news corpus",
-        "paragraphs": ours["paragraphs"],
-        "text_mb": round(megabytes, 2),
-        "jobs": args.jobs,
-        "ingest_s": round(ours["seconds"], 2),
-        "ingest_mb_s": round(megabytes / ours["seconds"], 3),
+        **ingest_figures(ours, megabytes, args.jobs),
         "ingest_cpu_s": round(ours["cpu_s"], 1),
-        "index_mb": round(ours["index_mb"], 1),
-        "incremental_s": round(ours["incremental_s"], 3),
         "serve_rss_mb": round(rss, 1),
         "sqlite_ingest_s": round(sqlite_s, 2),
         "sqlite_index_mb": round(sqlite.size() / 1e6, 1),
@@ -503,15 +510,9 @@ def main() -> None:
     rss = serve_rss_mb(ours_index)
 
     results = {
-        "paragraphs": ours["paragraphs"],
-        "text_mb": round(megabytes, 2),
-        "jobs": args.jobs,
-        "ingest_s": round(ours["seconds"], 2),
-        "ingest_mb_s": round(megabytes / ours["seconds"], 3),
-        "index_mb": round(ours["index_mb"], 1),
+        **ingest_figures(ours, megabytes, args.jobs),
         "naive_ingest_s": round(naive["seconds"], 2),
         "naive_ingest_mb_s": round(megabytes / naive["seconds"], 3),
-        "incremental_s": round(ours["incremental_s"], 3),
         "query_p50_ms": round(percentile(ours_t, 0.5), 1),
         "query_p95_ms": round(percentile(ours_t, 0.95), 1),
         "naive_query_p50_ms": round(percentile(naive_t, 0.5), 1),
