@@ -46,7 +46,13 @@ body piece that stops mid-sentence is joined with the next body piece when
 - or the evidence is weak (the piece is longer than a heading, or has a clause) and the report
   is damaged, and the piece is not one of several unfinished lines that open alike
   (``五年来，…`` three times: parallel headings) nor a labelled line (``个案一：…``, unless a
-  word is cut at its end).
+  word is cut at its end) nor a headline whose phrases an ideographic space sets apart
+  (``选举延期　候选人重新报名``), and the next piece ends its paragraph or is longer than a
+  heading (a second half ends where the paragraph ends).
+
+A piece that ends with the closing quote or bracket of one it opened (``…他说，“明年再办”``)
+looks exactly like a paragraph end: only a next piece that cannot open a paragraph (or an
+unindented one in an indented report) continues it.
 
 Latin text goes on in lower case: a capital after a Latin line starts a new one unless the
 line ends with a function word (``…written in`` + ``English…``). Table rows (``| … |``) are
@@ -1107,6 +1113,8 @@ def _joins(first: _Piece, second: _Piece, unclosed: set[str], layout: _Layout) -
         if text.rsplit(maxsplit=1)[-1].lower() in LATIN_CONNECTIVES:
             return True  # ``…was written in`` + ``English by…``
         return layout.damaged and second.text[0].islower()  # Latin text goes on in lower case
+    if _ends_closing_own_quote(text) and not first.cut:
+        return starts_mid or (layout.indented and not second.indent)  # looks like an end
     strong = (
         starts_mid
         or first.cut
@@ -1125,7 +1133,33 @@ def _joins(first: _Piece, second: _Piece, unclosed: set[str], layout: _Layout) -
     weak = len(text) > HEADING_MAX_CHARS or _cjk_clause_marks(text) > 0
     if is_speaker_line(text) and not word_across(text, second.text):
         return False  # a labelled line is whole, unless a word is cut at its end
+    if _spaced_phrases(text):
+        return False  # a headline's phrases set apart by wide spaces
+    if not second.final and len(second.text) <= HEADING_MAX_CHARS:
+        return False  # a second half ends its paragraph, or is long enough to be cut again
     return weak and layout.damaged
+
+
+def _ends_closing_own_quote(text: str) -> bool:
+    """True when the line ends with the closing quote or bracket of one it opened itself
+    (``…他说，“我们明天再来”``): a paragraph may well end so, and a break there looks
+    exactly like a paragraph end."""
+    closer = text[-1]
+    opener = _OPENER_OF.get(closer)
+    return bool(opener) and opener in text and text.count(opener) == text.count(closer)
+
+
+_OPENER_OF = {closer: opener for opener, closer in BRACKET_PAIRS}
+_SPACED_PHRASES = re.compile(rf"[{CJK}]\u3000+[{CJK}]")
+
+
+def _spaced_phrases(text: str) -> bool:
+    """True when phrases of Chinese text are set apart by an ideographic space outside
+    quotations (``区议会选举延期　候选人重新报名``): the style of headlines, not of body text."""
+    return bool(_SPACED_PHRASES.search(_QUOTED.sub("", text)))
+
+
+_QUOTED = re.compile(r"「[^「」]*」|“[^“”]*”|《[^《》]*》|『[^『』]*』")
 
 
 def _bracket_balance(text: str) -> dict[str, int]:

@@ -981,3 +981,30 @@ def test_a_heading_cut_inside_a_word_is_joined_in_a_damaged_report(first, betwee
     text = report(DAMAGE, DAMAGE_END, *lines, "比赛持续三天。")
     joined = (5, 9) if between else (5, 7)
     assert joined in [lines for _, lines in blocks_of(text)]
+
+
+@pytest.mark.parametrize(
+    ("second", "joined"),
+    [("大家听了都很高兴，鼓起掌来。", False), ("，大家听了都鼓起掌来。", True)],
+)
+def test_a_line_closing_its_own_quotation_ends_its_paragraph(second, joined):
+    first = "县长在会上说，“明年还要再办一届运动会，项目还要更多”"
+    text = report(DAMAGE, DAMAGE_END, first, second)
+    assert ((5, 7) in [lines for _, lines in blocks_of(text)]) is joined
+
+
+def test_weak_evidence_needs_a_second_half_that_ends_its_paragraph():
+    first = "运动会设了拔河、挑担、插秧、赛跑和登山五个项目，全县十个乡镇的代表队"
+    ended = report(DAMAGE, DAMAGE_END, first, "都派队参加了比赛。")
+    assert (5, 7) in [lines for _, lines in blocks_of(ended)]
+    unended = report(DAMAGE, DAMAGE_END, first, "比赛分三天，每天两场，共六场")
+    assert (5, 7) not in [lines for _, lines in blocks_of(unended)]
+
+
+def test_a_headline_with_phrases_set_apart_by_wide_spaces_is_not_joined():
+    second = "选举事务处今天公布了新的安排，请选民留意。"
+    spaced = "区议会选举因天气原因延期　全体候选人须在下个月重新报名参选，投票日改在明年"
+    text = report(DAMAGE, DAMAGE_END, spaced, second)
+    assert (5, 7) not in [lines for _, lines in blocks_of(text)]
+    plain = spaced.replace("\u3000", "，")
+    assert (5, 7) in [lines for _, lines in blocks_of(report(DAMAGE, DAMAGE_END, plain, second))]
