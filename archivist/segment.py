@@ -32,7 +32,9 @@ looking at pieces that have no kind yet:
 
 Then joins, on evidence only (clean text, each paragraph on its own, is the common case and
 is left alone). A report is *damaged* when a body line stops mid-sentence after a full sentence
-or after two clauses, or when it carries a continuation note (``（下转第二版）``), unless its
+or after two clauses, when it carries a continuation note (``（下转第二版）``), or when lines
+prove they were cut (a line followed by one that starts with punctuation, a long line cut
+inside a common word, two short lines cut inside words), unless its
 paragraphs end without punctuation as a matter of style (most unfinished long lines followed by
 more of them); its paragraphs are *indented* when most long lines start with white space. A
 body piece that stops mid-sentence is joined with the next body piece when
@@ -159,6 +161,7 @@ WIDE_GAP_EXTRA = 2  # blank lines beyond the usual gap that mark a photo
 JOIN_MAX_CHARS = 10_000  # joins stop before a paragraph grows longer (unpunctuated text)
 INDENTED_MIN_LINES = 3  # indented long lines that make a report's paragraphs indented
 DAMAGE_MIN_CLAUSES = 2  # an unfinished line with this many clauses shows damage
+PROVEN_WORDS_CUT = 2  # short lines cut inside a word that show a report's damage
 REPEAT_MIN_CHARS = 8  # a line whose first characters the next paragraph repeats is a heading
 UNPUNCTUATED_MIN_LINES = 4  # unfinished long lines that show the author's style
 UNPUNCTUATED_SHARE = 0.6  # unfinished lines mostly followed by unfinished ones: style
@@ -1007,8 +1010,10 @@ def _layout(pieces: list[_Piece]) -> _Layout:
     body = [piece for piece in pieces if piece.kind in ("", "body")]
     long_lines = [piece for piece in body if len(piece.text) > HEADING_MAX_CHARS]
     unpunctuated = _unpunctuated(long_lines)
-    damaged = any(not piece.final and _looks_cut(piece.text) for piece in body) or any(
-        piece.kind == "boilerplate" and is_page_note(piece.text) for piece in pieces
+    damaged = (
+        any(not piece.final and _looks_cut(piece.text) for piece in body)
+        or any(piece.kind == "boilerplate" and is_page_note(piece.text) for piece in pieces)
+        or _proven_break(body)
     )
     damaged = damaged and not unpunctuated
     indents = sum(piece.indent for piece in long_lines)
@@ -1029,6 +1034,23 @@ def _layout(pieces: list[_Piece]) -> _Layout:
         opening for opening, count in openings.items() if opening and count >= PARALLEL_MIN_LINES
     )
     return _Layout(damaged, indented, verse_lines >= VERSE_MIN_LINES, unpunctuated, parallel)
+
+
+def _proven_break(body: list[_Piece]) -> bool:
+    """True when lines show they were cut: a line followed by one that starts with
+    punctuation, a long line cut inside a word (``…新修的农村公路一直通到每个行政`` +
+    ``村…``), or two short lines cut inside words (one may be a headline over its story)."""
+    words_cut = 0
+    for piece, following in itertools.pairwise(body):
+        if piece.final:
+            continue
+        if following.text[0] in CONTINUATION_PUNCT:
+            return True
+        if word_across(piece.text, following.text):
+            if len(piece.text) > HEADING_MAX_CHARS:
+                return True
+            words_cut += 1
+    return words_cut >= PROVEN_WORDS_CUT
 
 
 def _opening(text: str) -> str:

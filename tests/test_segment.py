@@ -1008,3 +1008,35 @@ def test_a_headline_with_phrases_set_apart_by_wide_spaces_is_not_joined():
     assert (5, 7) not in [lines for _, lines in blocks_of(text)]
     plain = spaced.replace("\u3000", "，")
     assert (5, 7) in [lines for _, lines in blocks_of(report(DAMAGE, DAMAGE_END, plain, second))]
+
+
+WEAK = "运动会设了拔河、挑担、插秧、赛跑和登山五个项目，全县十个乡镇的代表队"
+WEAK_END = "都派队参加了比赛。"
+CUT_IN_WORDS = (
+    ("全县中小学生运动会今天开", "幕三千名学生参加比赛。"),
+    ("县体育馆今天对外开", "放市民可以免费参观。"),
+)
+
+
+@pytest.mark.parametrize(
+    ("proof", "joined"),
+    [
+        (("县长今天带领全县的乡镇干部", "，参观了新修的公路。"), True),  # punctuation first
+        (("县长今天带领全县的乡镇干部", "参观了新修的公路。"), False),
+        # a long line cut inside a word
+        (
+            (
+                "县里今年新修的农村公路一共有三百多公里长，而且全部都已经通到了每一个行政",
+                "村的村口。",
+            ),
+            True,
+        ),
+        (CUT_IN_WORDS[0] + CUT_IN_WORDS[1], True),  # two short lines cut inside words
+        (CUT_IN_WORDS[0], False),  # one may be a headline over its story
+    ],
+    ids=["punctuation", "no proof", "long line", "two short lines", "one short line"],
+)
+def test_lines_cut_elsewhere_prove_a_report_damaged(proof, joined):
+    text = report("县里举办农民运动会", *proof, WEAK, WEAK_END)
+    weak = 2 * len(proof) + 3
+    assert ((weak, weak + 2) in [lines for _, lines in blocks_of(text)]) is joined
