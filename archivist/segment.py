@@ -71,8 +71,9 @@ characters around the break puts a common word across it (``…国际广播电``
 made only out of context, ``…入场`` + ``面积…``, does not count). A numbered heading is
 continued only by a line that cannot open a paragraph, across a page break or, in a damaged
 report, by a word cut in two, and its second piece joins nothing more. A line continued by
-the caption below it (punctuation, a closed quotation or, in a damaged report, a word cut in
-two) is that caption's first half: the two make one caption block.
+the caption below it (punctuation, a closed quotation, a first word that jieba tags as a
+conjunction, adverb or particle, or, in a damaged report, a word cut in two) is that caption's
+first half: the two make one caption block.
 
 Joins skip the lines printed inside a paragraph (captions, credits, page headers and
 date lines, continuation notes): they stay blocks of their own and follow the joined
@@ -110,6 +111,7 @@ from .linekinds import (
     is_speaker_line,
     simplified,
     starts_with_connective,
+    starts_with_function_word,
     word_across,
 )
 
@@ -865,12 +867,14 @@ def _mark_cut_captions(pieces: list[_Piece], layout: _Layout) -> None:
 
 def _caption_continues(piece: _Piece, caption: _Piece, layout: _Layout) -> bool:
     """True when the caption starts mid-sentence where ``piece`` stops: with punctuation, with
-    the closing quote of a quotation ``piece`` opens, or (in a damaged report) with the end of
-    a common word ``piece`` begins."""
+    the closing quote of a quotation ``piece`` opens, with a conjunction, adverb or particle,
+    or (in a damaged report) with the end of a common word ``piece`` begins."""
     if caption.text[0] in CONTINUATION_PUNCT:
         return True
     if open_brackets(piece.text) & unopened_closers(caption.text):
         return True
+    if starts_with_function_word(caption.text):
+        return True  # ``…在当地`` + ``也举行了示威。记者 摄``
     return layout.damaged and bool(word_across(piece.text, caption.text))
 
 

@@ -896,6 +896,7 @@ def test_latin_lines_go_on_in_lower_case(first, second, joined):
         ("民警在路口向群众介绍防诈骗知识", "，提醒大家提高警惕。记者 王小五 摄"),  # punctuation
         ("民警在路口向群众介绍防诈骗知", "识。记者 王小五 摄"),  # a word cut in two
         ("民警在路口向群众介绍“防诈", "骗知识”。记者 王小五 摄"),  # a quotation closed
+        ("民警在路口向群众介绍防诈骗知识", "也提醒大家提高警惕。记者 王小五 摄"),  # an adverb
     ],
 )
 def test_a_caption_cut_in_two_is_one_caption(first, caption):
@@ -903,10 +904,12 @@ def test_a_caption_cut_in_two_is_one_caption(first, caption):
     assert blocks_of(text)[1:] == [("caption", (5, 7)), ("body", (9,))]
 
 
-def test_a_short_line_above_a_whole_caption_is_not_its_first_half():
-    text = report(
-        DAMAGE, DAMAGE_END, "民警在路口向群众介绍防诈骗知识", "村民在田间插秧。 记者 王小五 摄"
-    )
+@pytest.mark.parametrize(
+    "caption",
+    ["村民在田间插秧。 记者 王小五 摄", "曾小明在田间插秧。 记者 王小五 摄"],  # 曾: a surname
+)
+def test_a_short_line_above_a_whole_caption_is_not_its_first_half(caption):
+    text = report(DAMAGE, DAMAGE_END, "民警在路口向群众介绍防诈骗知识", caption)
     assert [lines for _, lines in blocks_of(text)][1:] == [(5,), (7,)]
 
 
