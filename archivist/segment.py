@@ -62,7 +62,8 @@ never joined. A speaker's label (``张三：``) is none when the label ends a wo
 cut in two (``…主要措`` + ``施包括：…``, ``本台消息（晚间`` + ``新闻）：…``).
 
 Short unfinished lines are headings unless visibly continued: in an indented report by an
-unindented line, by a line that cannot open a paragraph, after a line ending with a
+unindented line, by a line that cannot open a paragraph, a Latin line by one in lower case
+(``…the Old Ro`` + ``ad to…``), after a line ending with a
 connective (``…和`` + ``县总工会联合举办``), across a page break (a continuation note, page
 label or e-paper date line: headings are kept with their text, never left at the foot of a
 page) or across a photo's lines that cannot be its own second half (a credit alone, a caption
@@ -920,6 +921,8 @@ def _continued_by(piece: _Piece, after: _Piece, layout: _Layout, between: list[_
     characters and the next line's first ones (``…国际广播电`` + ``视信息…``)."""
     if after.text[0] in CONTINUATION_PUNCT:
         return True
+    if _latin_edge(piece.text, after.text) and after.text[0].islower():
+        return True  # a Latin word or sentence cut in two: ``…The Hong K`` + ``ong Way``
     if between and all(is_page_break(line.text) for line in between):
         return True
     if layout.indented and piece.indent and not after.indent:
@@ -1138,7 +1141,8 @@ def _joins(first: _Piece, second: _Piece, unclosed: set[str], layout: _Layout) -
     if _latin_edge(text, second.text):
         if text.rsplit(maxsplit=1)[-1].lower() in LATIN_CONNECTIVES:
             return True  # ``…was written in`` + ``English by…``
-        return layout.damaged and second.text[0].islower()  # Latin text goes on in lower case
+        lower = second.text[0].islower()  # Latin text goes on in lower case
+        return lower and (layout.damaged or first.cut)
     if _ends_closing_own_quote(text) and not first.cut:
         return starts_mid or (layout.indented and not second.indent)  # looks like an end
     strong = (

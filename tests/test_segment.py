@@ -1043,3 +1043,11 @@ def test_lines_cut_elsewhere_prove_a_report_damaged(proof, joined):
     text = report("县里举办农民运动会", *proof, WEAK, WEAK_END)
     weak = 2 * len(proof) + 3
     assert ((weak, weak + 2) in [lines for _, lines in blocks_of(text)]) is joined
+
+
+@pytest.mark.parametrize(
+    ("second", "joined"), [("ad to the hills.", True), ("Residents walk it every day.", False)]
+)
+def test_a_short_latin_line_goes_on_in_lower_case(second, joined):
+    text = report("县里举办农民运动会", "Villagers call it the Old Ro", second)
+    assert ((3, 5) in [lines for _, lines in blocks_of(text)]) is joined
