@@ -4,11 +4,11 @@ tables kept beside the index (``reprints``, ``textstore``): numbered parts and a
 A report is known by its key: a 63-bit digest of its doc_id and content hash, so a table's
 rows of a report are current exactly when the index holds a report record with that key. A
 Whoosh segment never changes once written (only its deletions do), so the ingest keeps each
-segment's report records in ``records/<segment id>.npz`` and an update reads only new
+segment's report records in ``records/<segment id>`` and an update reads only new
 segments' records from Whoosh; a reader (the server) reads the kept ones, and a segment's
 from Whoosh when it has none.
 
-A table is a ``manifest.json`` naming its parts (``part-<k>`` folders of ``.npy`` files,
+A table is a ``manifest.json`` naming its parts (``part-<k>``: one file of numpy arrays each,
 memory-mapped when read). An update writes a new part beside the old ones and then the
 manifest (replaced atomically), so a reader sees the old table or the new one, and a reader
 holding the old one keeps reading it (a part is removed only once no manifest names it, and a
@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import shutil
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +31,7 @@ from whoosh.searching import Searcher
 
 RECORDS_DIR = "records"
 MANIFEST = "manifest.json"
+_ALIGN = 64  # bytes: where each array of a part starts
 
 
 def report_key(doc_id: str, content_hash: str) -> int:
@@ -37,7 +40,7 @@ def report_key(doc_id: str, content_hash: str) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest()) >> 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Reports:
     """Reports by content: each one's doc_id, content hash and key (``report_key``)."""
 
@@ -62,6 +65,11 @@ class Reports:
     def __len__(self) -> int:
         return len(self.key)
 
+    @cached_property
+    def ascending(self) -> np.ndarray:
+        """The keys, ascending (for ``member``)."""
+        return np.sort(self.key)
+
     def __getitem__(self, chosen) -> Reports:
         return Reports(self.doc[chosen], self.hash[chosen], self.key[chosen])
 
@@ -85,11 +93,11 @@ def indexed_reports(searcher: Searcher, generation: Path | None, keep: bool = Fa
     wanted = set()
     for leaf, _base in searcher.reader().leaf_readers():
         segment = getattr(getattr(leaf, "_segment", None), "segment_id", lambda: "")()
-        wanted.add(f"{segment}.npz")
+        wanted.add(segment)
         numbers, reports = _segment_records(leaf, folder, segment, keep)
         if leaf.has_deletions() and len(numbers):
             deleted = np.fromiter(_deleted(leaf), dtype=np.int64)
-            reports = reports[~np.isin(numbers, deleted)]
+            reports = reports[~member(numbers, np.sort(deleted))]
         found.append(reports)
     if keep and folder is not None and folder.is_dir():
         for stale in folder.iterdir():
@@ -112,21 +120,19 @@ def _deleted(leaf):
 def _segment_records(leaf, folder: Path | None, segment: str, keep: bool):
     """(document numbers, reports) of a segment's report records: from its file, else read
     from Whoosh (and written when ``keep``)."""
-    path = folder / f"{segment}.npz" if folder is not None and segment else None
+    path = folder / segment if folder is not None and segment else None
     if path is not None:
         try:
-            with np.load(path, allow_pickle=False) as data:
-                return data["number"], Reports(data["doc"], data["hash"], data["key"])
+            data = read_arrays(path)
+            return data["number"], Reports(data["doc"], data["hash"], data["key"])
         except (OSError, KeyError, ValueError):
             pass
     numbers, pairs = _read_records(leaf)
     reports = Reports.of(pairs)
     if keep and path is not None:
         path.parent.mkdir(exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        with open(temporary, "wb") as out:
-            np.savez(out, number=numbers, doc=reports.doc, hash=reports.hash, key=reports.key)
-        os.replace(temporary, path)
+        arrays = {"number": numbers, "doc": reports.doc, "hash": reports.hash, "key": reports.key}
+        write_arrays(path, arrays)
     return numbers, reports
 
 
@@ -142,12 +148,57 @@ def _read_records(leaf) -> tuple[np.ndarray, list[tuple[str, str]]]:
     return np.array(numbers, dtype=np.int64), pairs
 
 
+def member(values: np.ndarray, ascending: np.ndarray) -> np.ndarray:
+    """Whether each value is one of an ascending array's (a binary search each)."""
+    if not len(ascending):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(ascending, values).clip(max=len(ascending) - 1)
+    return ascending[at] == values
+
+
 def live_rows(row_keys: np.ndarray, live: Reports) -> np.ndarray:
     """Whether each row (by its report's key) is of a report the index holds as it is."""
-    return np.isin(row_keys, live.key)
+    return member(row_keys, live.ascending)
 
 
 # Tables as parts and a manifest ------------------------------------------------------------
+
+
+def write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Numpy arrays as one file (each aligned, described by a header at the start), made
+    whole under a temporary name, then renamed."""
+    arrays = {key: np.ascontiguousarray(array) for key, array in arrays.items()}
+    header, blocks = {}, 0  # each array's place after the header, in blocks of _ALIGN
+    for key, array in arrays.items():
+        header[key] = (array.dtype.str, list(array.shape), blocks)
+        blocks += -(-array.nbytes // _ALIGN)
+    head = json.dumps(header).encode()
+    base = -(-(8 + len(head)) // _ALIGN)
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "wb") as out:
+        out.write(len(head).to_bytes(8, "little") + head)
+        for key, array in arrays.items():
+            out.seek(_ALIGN * (base + header[key][2]))
+            out.write(array.tobytes())
+        out.truncate(_ALIGN * (base + blocks))
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, path)
+
+
+def read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays ``write_arrays`` wrote, memory-mapped and read-only (OSError/ValueError when
+    the file is missing or damaged)."""
+    with open(path, "rb") as handle:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    size = int.from_bytes(mapped[:8], "little")
+    base = -(-(8 + size) // _ALIGN)
+    found = {}
+    for key, (dtype, shape, offset) in json.loads(mapped[8 : 8 + size]).items():
+        count = int(np.prod(shape))
+        array = np.frombuffer(mapped, np.dtype(dtype), count, _ALIGN * (base + offset))
+        found[key] = array.reshape(shape)
+    return found
 
 
 class PartStore:
@@ -168,35 +219,25 @@ class PartStore:
 
     def load(self, name: str) -> dict[str, np.ndarray]:
         """A part's arrays, memory-mapped (OSError/ValueError when missing or damaged)."""
-        part = self.folder / name
-        return {
-            path.stem: np.load(path, mmap_mode="r").view(np.ndarray) for path in part.glob("*.npy")
-        }
+        return read_arrays(self.folder / name)
 
     def write(self, arrays: dict[str, np.ndarray]) -> str:
-        """A new part of these arrays (made whole in a temporary folder, then renamed)."""
+        """A new part of these arrays (``write_arrays``)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         taken = [int(p.name[5:]) for p in self.folder.glob("part-*") if p.name[5:].isdigit()]
         name = f"part-{max(taken, default=0) + 1}"
-        temporary = self.folder / (name + ".tmp")
-        shutil.rmtree(temporary, ignore_errors=True)
-        temporary.mkdir()
-        for key, array in arrays.items():
-            with open(temporary / f"{key}.npy", "wb") as out:
-                np.save(out, np.ascontiguousarray(array))
-                out.flush()
-                os.fsync(out.fileno())
-        os.replace(temporary, self.folder / name)
+        write_arrays(self.folder / name, arrays)
         return name
 
     def publish(self, manifest: dict) -> None:
-        """Put a manifest in force (atomically), then remove the parts it does not name."""
+        """Put a manifest in force (atomically), then remove the parts it does not name. Its
+        parts are on the disk before it (``write_arrays``); the manifest itself is not
+        synced: one lost in a crash, or naming removed parts, reads as no table (nothing is
+        claimed until the next pass writes the table whole)."""
         manifest = {**manifest, "version": self.version}
         temporary = self.folder / (MANIFEST + ".tmp")
         with open(temporary, "w", encoding="utf-8") as out:
             json.dump(manifest, out)
-            out.flush()
-            os.fsync(out.fileno())
         os.replace(temporary, self.folder / MANIFEST)
         self.remove_unnamed(manifest)
 
@@ -206,7 +247,10 @@ class PartStore:
         named = {part["name"] for part in manifest.get("parts", [])}
         for path in self.folder.glob("part-*"):
             if path.name not in named:
-                shutil.rmtree(path, ignore_errors=True)
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
 
     def stamp(self) -> tuple[int, int] | None:
         """Which manifest is in force (each one is a new file): None when there is none."""

@@ -46,6 +46,7 @@ from .records import (
     concatenated,
     indexed_reports,
     live_rows,
+    member,
     newest_to_merge,
 )
 from .textstore import TextWriter
@@ -315,7 +316,7 @@ def _merged(parts: list[dict], live: Reports | None = None) -> dict[str, np.ndar
     plain = [{k: v for k, v in p.items() if not k.startswith("band_")} for p in parts]
     merged = concatenated(plain, "row_report")
     if live is not None:
-        alive = np.isin(merged["report_key"], live.key)
+        alive = live_rows(merged["report_key"], live)
         renumbered = np.cumsum(alive) - 1
         keep = alive[merged["row_report"]]
         for name in merged:
@@ -388,7 +389,8 @@ def update(generation: Path, searcher: Searcher, inputs=None) -> UpdateResult:
     store = store_of(generation)
     manifest, parts = _loaded(store)
     stored = [p["report_key"] for p in parts]
-    new = live[~np.isin(live.key, np.concatenate(stored) if stored else [])]
+    known = np.sort(np.concatenate(stored)) if stored else np.zeros(0, dtype=np.int64)
+    new = live[~member(live.key, known)]
     rows = _sign(searcher, set(new.doc.tolist()), texts, inputs)
     texts.finish()
     held = sum(len(p["row_n"]) for p in parts)
@@ -418,7 +420,7 @@ def update(generation: Path, searcher: Searcher, inputs=None) -> UpdateResult:
 def _mostly_dead(parts: list[dict], live: Reports) -> bool:
     """Whether most stored rows (or reports) are of reports the index no longer holds."""
     rows = sum(int(p["report_rows"].sum()) for p in parts)
-    current = sum(int(p["report_rows"][np.isin(p["report_key"], live.key)].sum()) for p in parts)
+    current = sum(int(p["report_rows"][live_rows(p["report_key"], live)].sum()) for p in parts)
     reports = sum(len(p["report_key"]) for p in parts)
     return current * 2 < rows or len(live) * 2 < reports
 

@@ -34,6 +34,7 @@ from .records import (
     concatenated,
     indexed_reports,
     live_rows,
+    member,
     newest_to_merge,
 )
 
@@ -100,7 +101,7 @@ class TextWriter:
                 self.manifest = None
         stored = [p["report_key"] for p in self.parts]
         known = np.concatenate(stored) if stored else np.zeros(0, dtype=np.int64)
-        self.new = live[~np.isin(live.key, known)]
+        self.new = live[~member(live.key, np.sort(known))]
         self.todo = set(self.new.doc.tolist())
         self.rows: list[tuple[str, int]] = []
         self.texts: list[bytes] = []
@@ -156,8 +157,7 @@ class TextWriter:
     def _mostly_dead(self) -> bool:
         """Whether more than half of the blob is texts of reports the index no longer holds."""
         live = sum(
-            int(p["report_chars"][np.isin(p["report_key"], self.live.key)].sum())
-            for p in self.parts
+            int(p["report_chars"][live_rows(p["report_key"], self.live)].sum()) for p in self.parts
         )
         return live * 2 < self.manifest["size"]
 
@@ -174,7 +174,7 @@ class TextWriter:
         with open(store.folder / name, "wb") as out:
             if old is not None and self.parts:
                 rows = concatenated(self.parts, "row_report")
-                alive = np.isin(rows["report_key"], self.live.key)
+                alive = live_rows(rows["report_key"], self.live)
                 kept = _kept_rows(rows, alive)
                 position = 0
                 starts = np.zeros(len(kept["row_n"]), dtype=np.int64)
