@@ -156,6 +156,19 @@ def member(values: np.ndarray, ascending: np.ndarray) -> np.ndarray:
     return ascending[at] == values
 
 
+def sort_distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the distinct values ascending, where each first occurs, which one each value is):
+    ``np.unique``'s answers by one sort (numpy 2.4's hashing ``unique`` and ``isin`` take
+    a hundred times longer on 64-bit digests)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    head = np.ones(len(values), dtype=bool)
+    head[1:] = ordered[1:] != ordered[:-1]
+    which = np.empty(len(values), dtype=np.int64)
+    which[order] = np.cumsum(head) - 1
+    return ordered[head], order[head], which
+
+
 def live_rows(row_keys: np.ndarray, live: Reports) -> np.ndarray:
     """Whether each row (by its report's key) is of a report the index holds as it is."""
     return member(row_keys, live.ascending)

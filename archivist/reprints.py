@@ -48,6 +48,7 @@ from .records import (
     live_rows,
     member,
     newest_to_merge,
+    sort_distinct,
 )
 from .textstore import TextWriter
 
@@ -176,7 +177,7 @@ PAIRS_AT_ONCE = 1 << 16  # candidate pairs whose signatures are compared at once
 
 def near_pairs(digests: np.ndarray, signatures: np.ndarray) -> np.ndarray:
     """Every pair of distinct texts among these rows (digests, ascending in each pair)."""
-    distinct, first = np.unique(digests, return_index=True)
+    distinct, first, _which = sort_distinct(digests)
     signed = signatures[first]
     found = [np.zeros((0, 2), dtype=np.int64)]
     for keys in band_keys(signed):
@@ -204,7 +205,7 @@ def _class_pairs(keys: np.ndarray):
 
 def pairs_with_stored(digests: np.ndarray, signatures: np.ndarray, parts: list[dict]) -> np.ndarray:
     """Every pair of a text among these rows with a distinct text of the stored parts."""
-    distinct, first = np.unique(digests, return_index=True)
+    distinct, first, _which = sort_distinct(digests)
     signed = signatures[first]
     keys = band_keys(signed)
     prefixes = (keys >> np.uint64(32)).astype(np.uint32)
@@ -238,7 +239,11 @@ def _distinct_pairs(pairs: np.ndarray) -> np.ndarray:
     """The pairs, each once, the smaller digest first, sorted."""
     if not len(pairs):
         return np.zeros((0, 2), dtype=np.int64)
-    return np.unique(np.sort(pairs.astype(np.int64), axis=1), axis=0)
+    pairs = np.sort(pairs.astype(np.int64), axis=1)
+    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+    fresh = np.ones(len(pairs), dtype=bool)
+    fresh[1:] = (pairs[1:] != pairs[:-1]).any(axis=1)
+    return pairs[fresh]
 
 
 def groups(digests: np.ndarray, pairs: np.ndarray) -> np.ndarray:
@@ -249,8 +254,8 @@ def groups(digests: np.ndarray, pairs: np.ndarray) -> np.ndarray:
 
     if not len(digests):
         return np.zeros(0, dtype=np.int32)
-    distinct, which = np.unique(digests, return_inverse=True)
-    both = np.isin(pairs[:, 0], distinct) & np.isin(pairs[:, 1], distinct)
+    distinct, _first, which = sort_distinct(digests)
+    both = member(pairs[:, 0], distinct) & member(pairs[:, 1], distinct)
     ends = np.searchsorted(distinct, pairs[both])
     count = len(distinct)
     graph = coo_matrix(
@@ -326,7 +331,8 @@ def _merged(parts: list[dict], live: Reports | None = None) -> dict[str, np.ndar
                 merged[name] = merged[name][keep]
         merged["row_report"] = renumbered[merged["row_report"]].astype(np.int32)
         pairs, digests = merged["pairs"], merged["row_digest"]
-        merged["pairs"] = pairs[np.isin(pairs[:, 0], digests) & np.isin(pairs[:, 1], digests)]
+        held = sort_distinct(digests)[0]
+        merged["pairs"] = pairs[member(pairs[:, 0], held) & member(pairs[:, 1], held)]
     merged["pairs"] = _distinct_pairs(merged["pairs"])
     return {**merged, **_band_index(merged["row_signature"])}
 
@@ -356,7 +362,8 @@ def load_table(generation: Path, live: Reports) -> Table | None:
     alive = live_rows(rows["report_key"][report], live)
     digests = rows["row_digest"][alive]
     pairs = _distinct_pairs(rows["pairs"])
-    current = np.isin(pairs[:, 0], digests) & np.isin(pairs[:, 1], digests)
+    held = sort_distinct(digests)[0]
+    current = member(pairs[:, 0], held) & member(pairs[:, 1], held)
     return Table(
         rows["report_doc"].astype(object)[report[alive]],
         rows["row_n"][alive],
