@@ -357,6 +357,22 @@ class FacetCodes:
     order: np.ndarray  # each document's rank by (doc_id, paragraph number): ties broken by it
     date_first: np.ndarray  # ranks of the date sort keys (string order)
     date_last: np.ndarray
+    place_starts: np.ndarray  # int64[documents + 1]: each document's run in place_doc
+    _names: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    def names(self, facet: str) -> np.ndarray:
+        """Each distinct value's listed name (numpy strings): a city's, a county pair's
+        county, a mentioned place's county or city, a year."""
+        found = self._names.get(facet)
+        if found is None:  # two threads may both compute it: the same array
+            values = {
+                "city": self.cities,
+                "county": [county for _, county in self.pairs],
+                "place": [county or city for city, county in self.place_pairs],
+                "year": self.years,
+            }[facet]
+            found = self._names[facet] = np.array(values, dtype=str)
+        return found
 
     @classmethod
     def of(cls, columns: FacetColumns) -> FacetCodes:
@@ -375,6 +391,7 @@ class FacetCodes:
             _ranks(np.lexsort((numbers, doc_id))),
             _coded(columns.date_first)[0],
             _coded(columns.date_last)[0],
+            np.searchsorted(place_doc, np.arange(len(columns.city) + 1)),
         )  # fmt: skip
 
 
@@ -430,13 +447,15 @@ class FacetValue:
 
 @dataclass
 class FacetCounts:
-    """Counts per facet; each facet's counts ignore that facet's own selection."""
+    """Counts per facet, one per distinct value of its column (``codes``); each facet's counts
+    ignore that facet's own selection."""
 
-    city: Counter = field(default_factory=Counter)
-    county: Counter = field(default_factory=Counter)
-    place: Counter = field(default_factory=Counter)
-    year: Counter = field(default_factory=Counter)
-    year_inferred: Counter = field(default_factory=Counter)
+    codes: FacetCodes
+    city: np.ndarray
+    county: np.ndarray  # per (city, county) pair
+    place: np.ndarray  # per mentioned (city, county) pair
+    year: np.ndarray
+    year_inferred: np.ndarray
 
 
 def _allowed(values: list, test) -> np.ndarray:
@@ -444,12 +463,11 @@ def _allowed(values: list, test) -> np.ndarray:
     return np.fromiter((bool(test(v)) for v in values), dtype=bool, count=len(values))
 
 
-def _tally(codes: np.ndarray, values: list, keep: np.ndarray | None = None) -> Counter:
+def _tally(codes: np.ndarray, values: list, keep: np.ndarray | None = None) -> np.ndarray:
     """How many documents have each value (optionally only those ``keep`` says)."""
     if keep is not None:
         codes = codes[keep]
-    counts = np.bincount(codes, minlength=len(values))
-    return Counter({values[i]: int(counts[i]) for i in np.flatnonzero(counts)})
+    return np.bincount(codes, minlength=len(values))
 
 
 def count_and_filter(
@@ -468,13 +486,15 @@ def count_and_filter(
     if query.has_year_filter:
         ok_year = _allowed(codes.years, query.allows_year)[codes.year[docs]]
     ok_place = _mentioning(docs, codes, set(query.place)) if query.place else every
-    counts = FacetCounts()
-    counts.city = _tally(codes.city[docs], codes.cities, ok_county & ok_year & ok_place)
-    counts.county = _tally(codes.pair[docs], codes.pairs, ok_city & ok_year & ok_place)
-    counts.place = _place_tally(docs[ok_city & ok_county & ok_year], codes)
     placed = ok_city & ok_county & ok_place
-    counts.year = _tally(codes.year[docs], codes.years, placed)
-    counts.year_inferred = _tally(codes.year[docs], codes.years, placed & codes.inferred[docs])
+    counts = FacetCounts(
+        codes,
+        city=_tally(codes.city[docs], codes.cities, ok_county & ok_year & ok_place),
+        county=_tally(codes.pair[docs], codes.pairs, ok_city & ok_year & ok_place),
+        place=_place_tally(docs[ok_city & ok_county & ok_year], codes),
+        year=_tally(codes.year[docs], codes.years, placed),
+        year_inferred=_tally(codes.year[docs], codes.years, placed & codes.inferred[docs]),
+    )
     return docs[placed & ok_year], counts
 
 
@@ -486,48 +506,77 @@ def _mentioning(docs: np.ndarray, codes: FacetCodes, places: set[str]) -> np.nda
     return mentioning[docs]
 
 
-def _place_tally(docs: np.ndarray, codes: FacetCodes) -> Counter:
-    """How many of the documents mention each place."""
-    chosen = np.zeros(len(codes.city), dtype=bool)
-    chosen[docs] = True
-    return _tally(codes.place_pair, codes.place_pairs, chosen[codes.place_doc])
+def _place_tally(docs: np.ndarray, codes: FacetCodes) -> np.ndarray:
+    """How many of the documents (ascending, distinct) mention each place: their runs of
+    ``place_pair`` gathered, so the cost follows the documents, not the archive."""
+    firsts, lasts = codes.place_starts[docs], codes.place_starts[docs + 1]
+    sizes = lasts - firsts
+    total = int(sizes.sum())
+    if not total:
+        return np.zeros(len(codes.place_pairs), dtype=np.int64)
+    run_starts = np.cumsum(sizes) - sizes  # where each document's run begins in the gathered
+    positions = np.arange(total) + np.repeat(firsts - run_starts, sizes)
+    return np.bincount(codes.place_pair[positions], minlength=len(codes.place_pairs))
 
 
-def facet_lists(counts: FacetCounts, query: SearchQuery) -> dict[str, list[FacetValue]]:
-    """Facet values for display: cities, counties and mentioned places by count, years in
-    order (each with how many of its paragraphs have an inferred year)."""
-    cities = [
-        FacetValue(city, n, city in query.city)
-        for city, n in sorted(counts.city.items(), key=lambda kv: (-kv[1], kv[0]))
-        if city
-    ]
+def facet_lists(
+    counts: FacetCounts, query: SearchQuery
+) -> tuple[dict[str, list[FacetValue]], dict[str, int]]:
+    """Facet values for display: cities, counties and mentioned places by count (at most
+    ``query.facet_size`` of each, selected ones always), years in order (each with how many
+    of its paragraphs have an inferred year); and how many values each facet leaves out."""
+    codes, size = counts.codes, query.facet_size
+    more: dict[str, int] = {}
+    chosen, more["city"] = _top(counts.city, codes, "city", size, query.city)
+    cities = [FacetValue(codes.cities[i], int(counts.city[i]), False) for i in chosen]
+    chosen, more["county"] = _top(counts.county, codes, "county", size, query.county)
     counties = [
-        FacetValue(county, n, county in query.county, parent=city)
-        for (city, county), n in sorted(counts.county.items(), key=lambda kv: (-kv[1], kv[0]))
-        if county
+        FacetValue(codes.pairs[i][1], int(counts.county[i]), False, parent=codes.pairs[i][0])
+        for i in chosen
     ]
-    places = [
-        FacetValue(
-            county or city, n, (county or city) in query.place, parent=city if county else ""
-        )
-        for (city, county), n in sorted(counts.place.items(), key=lambda kv: (-kv[1], kv[0]))
-    ]
+    chosen, more["place"] = _top(counts.place, codes, "place", size, query.place)
+    places = []
+    for i in chosen:
+        city, county = codes.place_pairs[i]
+        count = int(counts.place[i])
+        places.append(FacetValue(county or city, count, False, parent=city if county else ""))
     years = [
-        FacetValue(y, n, y in query.year, inferred=counts.year_inferred[y])
-        for y, n in sorted(counts.year.items())
-        if y
+        FacetValue(codes.years[i], int(n), False, inferred=int(counts.year_inferred[i]))
+        for i in np.flatnonzero((counts.year > 0) & (codes.names("year") != ""))
+        if (n := counts.year[i])
     ]
-    _keep_selected(cities, query.city, "")
-    _keep_selected(counties, query.county, "")
-    _keep_selected(places, query.place, "")
-    _keep_selected(years, query.year, "")
-    return {"city": cities, "county": counties, "place": places, "year": years}
+    lists = {"city": cities, "county": counties, "place": places, "year": years}
+    for name, values in lists.items():
+        _mark_selected(values, getattr(query, name))
+    return lists, {name: n for name, n in more.items() if n}
 
 
-def _keep_selected(values: list[FacetValue], selected: tuple[str, ...], parent: str) -> None:
-    """Selected values stay listed (count 0) so they can be unselected."""
-    present = {v.value for v in values}
-    values.extend(FacetValue(s, 0, True, parent) for s in selected if s not in present)
+def _top(counts: np.ndarray, codes: FacetCodes, facet: str, size: int | None, selected) -> tuple:
+    """(codes of the facet's named values with a count, most first, ties in value order: at
+    most ``size``, then the selected ones this leaves out; how many with a count are left out).
+    Values without a name ("") are counted but not listed."""
+    names = codes.names(facet)
+    present = np.flatnonzero((counts > 0) & (names != ""))
+    ordered = present[np.lexsort((present, -counts[present]))]
+    if size is None or len(ordered) <= size:
+        return ordered.tolist(), 0
+    rest = ordered[size:]
+    kept = rest[np.isin(names[rest], list(selected))].tolist() if selected else []
+    return ordered[:size].tolist() + kept, len(rest) - len(kept)
+
+
+def _mark_selected(values: list[FacetValue], selected: tuple[str, ...]) -> None:
+    """Marks the selected values; selected values without a count stay listed (count 0), so
+    they can be unselected."""
+    if not selected:
+        return
+    wanted = set(selected)
+    present = set()
+    for value in values:
+        if value.value in wanted:
+            value.selected = True
+            present.add(value.value)
+    values.extend(FacetValue(s, 0, True) for s in selected if s not in present)
 
 
 # Searching -----------------------------------------------------------------------------------
@@ -579,6 +628,7 @@ class SearchResults:
     took_ms: float
     grouped: bool = False
     documents: int = 0
+    facets_more: dict[str, int] = field(default_factory=dict)  # values a facet leaves out
 
     @property
     def pages(self) -> int:
@@ -666,7 +716,9 @@ def search(searcher: Searcher, query: SearchQuery) -> SearchResults:
     parsed = query.parsed
     matches = _matches(searcher, query, parsed)
     passed, _exact, counts, columns = matches
-    results = SearchResults(query, len(passed), [], facet_lists(counts, query), 0.0, query.group)
+    facets, facets_more = facet_lists(counts, query)
+    results = SearchResults(query, len(passed), [], facets, 0.0, query.group)
+    results.facets_more = facets_more
     if query.group:
         ordered = _in_order(searcher, query, parsed, matches)
         page, results.documents = _grouped_page(ordered, columns, query)
