@@ -470,6 +470,12 @@ def _tally(codes: np.ndarray, values: list, keep: np.ndarray | None = None) -> n
     return np.bincount(codes, minlength=len(values))
 
 
+def value_counts(codes: np.ndarray, values: list) -> Counter:
+    """How many documents have each value (only values with a count)."""
+    counts = _tally(codes, values)
+    return Counter({values[i]: int(counts[i]) for i in np.flatnonzero(counts)})
+
+
 def count_and_filter(
     docnums, columns: FacetColumns, query: SearchQuery
 ) -> tuple[np.ndarray, FacetCounts]:
