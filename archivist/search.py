@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -202,25 +202,38 @@ def _average_length(searcher: Searcher, name: str, lengths: np.ndarray) -> float
 # Facets --------------------------------------------------------------------------------------
 
 
+class CodedColumn(Sequence):
+    """A column of strings held as numpy codes into its sorted distinct values: a few bytes
+    per document instead of a Python list's pointer (read-only)."""
+
+    def __init__(self, values: list[str]) -> None:
+        self.codes, self.values = _coded(values)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, docnum):
+        return self.values[self.codes[docnum]]
+
+    def __iter__(self) -> Iterator[str]:
+        values = self.values
+        return (values[code] for code in self.codes.tolist())
+
+
 @dataclass
 class FacetColumns:
     """The facet values of every document number, read once per index version."""
 
-    city: list[str]
-    county: list[str]
-    year: list[str]
-    doc_id: list[str]
-    n: list[int]
-    kind_weight: list[float]
+    city: CodedColumn
+    county: CodedColumn
+    year: CodedColumn
+    doc_id: CodedColumn
+    n: np.ndarray  # int64: each document's paragraph number
+    _codes: FacetCodes
     field_lengths: dict[str, np.ndarray] = field(default_factory=dict)
     columns: dict[str, list[str]] = field(default_factory=dict)
     metas: list[dict] | None = None
     doc_fields: dict[str, dict[str, str]] | None = None
-    places: list[frozenset[tuple[str, str]]] = field(default_factory=list)
-    year_inferred: list[str] = field(default_factory=list)
-    date_first: list[str] = field(default_factory=list)
-    date_last: list[str] = field(default_factory=list)
-    _codes: FacetCodes | None = field(default=None, repr=False)
 
     def lengths(self, searcher: Searcher, name: str) -> np.ndarray:
         """Every paragraph's length in ``words`` (jieba words) or ``grams`` (folded characters),
@@ -236,9 +249,7 @@ class FacetColumns:
 
     @property
     def codes(self) -> FacetCodes:
-        """The columns as numpy codes, for counting and sorting in C (built once)."""
-        if self._codes is None:  # two threads may both build it: equal values, assigned whole
-            self._codes = FacetCodes.of(self)
+        """The columns as numpy codes, for counting and sorting in C."""
         return self._codes
 
     def column(self, searcher: Searcher, name: str) -> list[str]:
@@ -306,21 +317,37 @@ def facet_columns(searcher: Searcher) -> FacetColumns:
 
 
 def _read_columns(reader) -> FacetColumns:
-    interned: dict[str, str] = {}
-
-    def column(name: str) -> list[str]:
-        return [interned.setdefault(v, v) for v in column_values(reader, name)]
-
-    weights = [KIND_WEIGHT.get(kind, 1.0) for kind in column_values(reader, "kind")]
-    numbers = column_values(reader, "n")
-    columns = FacetColumns(
-        column("city"), column("county"), column("year"), column("doc_id"), numbers, weights
+    """The columns of a reader's documents, each coded as soon as it is read."""
+    city, county, year, doc_id = (
+        CodedColumn(column_values(reader, name)) for name in ("city", "county", "year", "doc_id")
     )
-    columns.places = _place_column(reader)
-    columns.year_inferred = column("year_inferred")
-    columns.date_first = column("date_first")
-    columns.date_last = column("date_last")
-    return columns
+    numbers = np.array(column_values(reader, "n"), dtype=np.int64)
+    kinds, kind_values = _coded(column_values(reader, "kind"))
+    weights = np.array([KIND_WEIGHT.get(kind, 1.0) for kind in kind_values], dtype=np.float64)
+    inferred, inferred_values = _coded(column_values(reader, "year_inferred"))
+    place_doc, place_pair, place_pairs = _place_codes(column_values(reader, "places"))
+    pair, pairs = _pairs(city, county)
+    codes = FacetCodes(
+        city.codes, city.values, county.codes, county.values,
+        pair, pairs,
+        year.codes, year.values,
+        np.array([bool(v) for v in inferred_values], dtype=bool)[inferred],
+        place_doc, place_pair, place_pairs,
+        weights[kinds],
+        _ranks(np.lexsort((numbers, doc_id.codes))),
+        _coded(column_values(reader, "date_first"))[0],
+        _coded(column_values(reader, "date_last"))[0],
+        np.searchsorted(place_doc, np.arange(len(numbers) + 1)),
+    )  # fmt: skip
+    return FacetColumns(city, county, year, doc_id, numbers, codes)
+
+
+def _pairs(city: CodedColumn, county: CodedColumn) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Each document's (city, county) pair as a code into the sorted distinct pairs."""
+    width = max(1, len(county.values))
+    keys, codes = np.unique(city.codes.astype(np.int64) * width + county.codes, return_inverse=True)
+    pairs = [(city.values[key // width], county.values[key % width]) for key in keys.tolist()]
+    return codes.astype(np.int32), pairs
 
 
 def _coded(values: list) -> tuple[np.ndarray, list]:
@@ -374,34 +401,22 @@ class FacetCodes:
             found = self._names[facet] = np.array(values, dtype=str)
         return found
 
-    @classmethod
-    def of(cls, columns: FacetColumns) -> FacetCodes:
-        city, cities = _coded(columns.city)
-        county, counties = _coded(columns.county)
-        pair, pairs = _coded(list(zip(columns.city, columns.county, strict=True)))
-        year, years = _coded(columns.year)
-        doc_id, _ = _coded(columns.doc_id)
-        numbers = np.array(columns.n, dtype=np.int64)
-        place_doc, place_pair, place_pairs = _place_codes(columns.places)
-        return cls(
-            city, cities, county, counties, pair, pairs, year, years,
-            np.array([bool(v) for v in columns.year_inferred], dtype=bool),
-            place_doc, place_pair, place_pairs,
-            np.array(columns.kind_weight, dtype=np.float64),
-            _ranks(np.lexsort((numbers, doc_id))),
-            _coded(columns.date_first)[0],
-            _coded(columns.date_last)[0],
-            np.searchsorted(place_doc, np.arange(len(columns.city) + 1)),
-        )  # fmt: skip
 
-
-def _place_codes(places: list[frozenset[tuple[str, str]]]):
-    """(documents, place codes, distinct places) of every place a document mentions."""
-    distinct = sorted({pair for mentioned in places for pair in mentioned})
+def _place_codes(tokens: list[str]) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
+    """(documents, place codes, distinct places) of every place each document's ``places``
+    value names, by document; each distinct value is parsed once."""
+    value_codes, values = _coded(tokens)
+    parsed = [sorted(place_pairs(value)) for value in values]
+    distinct = sorted({pair for pairs in parsed for pair in pairs})
     index = {pair: i for i, pair in enumerate(distinct)}
-    docs = [doc for doc, mentioned in enumerate(places) for _ in mentioned]
-    codes = [index[pair] for mentioned in places for pair in mentioned]
-    return np.array(docs, dtype=np.int64), np.array(codes, dtype=np.int64), distinct
+    sizes = np.array([len(pairs) for pairs in parsed], dtype=np.int64)
+    flat = np.array([index[pair] for pairs in parsed for pair in pairs], dtype=np.int32)
+    firsts = np.cumsum(sizes) - sizes  # where each distinct value's places start in flat
+    per_doc = sizes[value_codes]
+    docs = np.repeat(np.arange(len(value_codes), dtype=np.int32), per_doc)
+    run_starts = np.cumsum(per_doc) - per_doc
+    positions = np.arange(int(per_doc.sum())) + np.repeat(firsts[value_codes] - run_starts, per_doc)
+    return docs, flat[positions], distinct
 
 
 def place_pairs(tokens: str) -> frozenset[tuple[str, str]]:
@@ -411,18 +426,6 @@ def place_pairs(tokens: str) -> frozenset[tuple[str, str]]:
         city, _, county = token.partition("/")
         pairs.add((city, county))
     return frozenset(pairs)
-
-
-def _place_column(reader) -> list[frozenset[tuple[str, str]]]:
-    """Every paragraph's mentioned places, each distinct column value parsed once."""
-    parsed: dict[str, frozenset[tuple[str, str]]] = {}
-    column: list[frozenset[tuple[str, str]]] = []
-    for value in column_values(reader, "places"):
-        pairs = parsed.get(value)
-        if pairs is None:
-            pairs = parsed[value] = place_pairs(value)
-        column.append(pairs)
-    return column
 
 
 def _reader_key(reader) -> tuple:
@@ -663,7 +666,7 @@ def _in_reports(
     if parsed.fields:
         allowed = _reports_with_fields(searcher, columns, parsed)
         doc_ids = columns.doc_id
-        docnums = as_set(d for d in docnums.tolist() if doc_ids[d] in allowed)
+        docnums = docnums[_allowed(doc_ids.values, allowed.__contains__)[doc_ids.codes[docnums]]]
     if query.has_date_range:
         dates, years = columns.column(searcher, "date"), columns.year
         docnums = as_set(d for d in docnums.tolist() if query.allows_date(dates[d], years[d]))
@@ -766,10 +769,10 @@ def export_hits(searcher: Searcher, query: SearchQuery, limit: int) -> list[Hit]
 
 def _grouped_page(ordered: list[tuple[int, float | None]], columns, query) -> tuple:
     """A page of documents, each with its best GROUP_LIMIT paragraphs in rank order."""
-    groups: dict[str, list[tuple[int, float | None]]] = {}
+    groups: dict[int, list[tuple[int, float | None]]] = {}  # by the report's code
     totals: Counter = Counter()
-    for docnum, score in ordered:
-        doc_id = columns.doc_id[docnum]
+    reports = columns.doc_id.codes[[docnum for docnum, _ in ordered]].tolist()
+    for (docnum, score), doc_id in zip(ordered, reports, strict=True):
         totals[doc_id] += 1
         members = groups.setdefault(doc_id, [])
         if len(members) < GROUP_LIMIT:
