@@ -168,7 +168,7 @@ def add_document(writer, document: dict, inputs: ngrams.TableInputs) -> None:
     analysed = document.pop(ANALYSED, None)
     writer.add_document(**document)
     if analysed is not None:
-        inputs.add(document["doc_id"], document["n"], *analysed)
+        inputs.add(document["doc_id"], document["n"], *analysed, document.get("kind", ""))
 
 
 def sort_dates(date: str, year: str) -> tuple[str, str]:
@@ -703,7 +703,7 @@ def _ingest_locked(store, archive_dir, rebuild, jobs, progress, allow_removals) 
         else:
             build.update(archive.files, kept, removed, old)
     _update_tables(store, build.inputs)
-    _update_reprints(store)
+    _update_reprints(store, build.inputs)
     _count(store, result)
     return result
 
@@ -1098,10 +1098,11 @@ def _update_tables(store: IndexStore, inputs: ngrams.TableInputs) -> None:
         ) from exc
 
 
-def _update_reprints(store: IndexStore) -> None:
-    """Bring the reprint table up to date with the index just written (``reprints``)."""
+def _update_reprints(store: IndexStore, inputs: ngrams.TableInputs) -> None:
+    """Bring the reprint table up to date with the index just written (``reprints``), from
+    the texts the ingest analysed (``inputs``) where it has them."""
     try:
-        reprints.update_generation(store.generation_dir(), store.open())
+        reprints.update_generation(store.generation_dir(), store.open(), inputs)
     except OSError as exc:
         raise IndexError_(
             f"the index in {store.root} is up to date, but its reprint table could not be "

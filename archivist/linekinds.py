@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 import jieba
+import jieba.posseg
 
 from .folding import fold_char
 
@@ -174,3 +175,16 @@ def starts_with_connective(text: str) -> bool:
         return False
     first = next(iter(jieba.dt.cut(fold_char(text[0]) + text[1:WORD_ACROSS_CONTEXT], HMM=False)))
     return len(first) == 1
+
+
+FUNCTION_WORD_TAGS = ("c", "d", "u")  # jieba's tags of conjunctions, adverbs and particles
+
+
+def starts_with_function_word(text: str) -> bool:
+    """True when the line's first word, as jieba tags it, is a conjunction, an adverb or a
+    particle (``并冠上…``, ``也不想…``, ``的回应``): no caption or sentence opens so."""
+    head = "".join(fold_char(char) for char in text[:WORD_ACROSS_CONTEXT])
+    if not head or not ("\u3400" <= head[0] <= "\u9fff"):
+        return False
+    first = next(iter(jieba.posseg.dt.cut(head, HMM=True)))  # HMM: names (曾某某) are names
+    return first.flag.startswith(FUNCTION_WORD_TAGS)

@@ -217,6 +217,7 @@ class TableInputs:
     def __init__(self) -> None:
         self.vocabulary: dict[str, int] = {}
         self.rows: dict[tuple[str, int], tuple[str, np.ndarray]] = {}
+        self.kinds: dict[tuple[str, int], str] = {}  # each paragraph's kind (the reprint pass)
 
     def ids(self, words: list[str]) -> np.ndarray:
         vocabulary = self.vocabulary
@@ -224,8 +225,9 @@ class TableInputs:
             (vocabulary.setdefault(w, len(vocabulary)) for w in words), np.uint32, len(words)
         )
 
-    def add(self, doc_id: str, n: int, folded: str, words: list[str]) -> None:
+    def add(self, doc_id: str, n: int, folded: str, words: list[str], kind: str = "") -> None:
         self.rows[(doc_id, n)] = (folded, self.ids(words))
+        self.kinds[(doc_id, n)] = kind
 
     def row(self, doc_id: str, n: int, text: Callable[[], str]) -> tuple[str, np.ndarray]:
         """A paragraph's folded text and word ids; one not added is analysed from ``text()``."""

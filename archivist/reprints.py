@@ -10,21 +10,23 @@ Paragraphs shorter than ``MIN_CHARS`` or of the kinds in ``SKIPPED_KINDS`` (cred
 datelines…) are left out: they repeat without being reprints. Groups are the connected
 components of these pairs.
 
-The result lives beside the index in its generation folder (``reprints.npz``): every row's
-report, paragraph number, signature, group and the pairs (edges) that make the groups, each
-report's content hash and which report records those came from. Each ingest brings it up to
-date: rows of reports whose content hash is unchanged are kept, only new or changed reports are
-read and signed (and only new index segments' report records read), only the pairs a change
-can reach are looked for again, and the groups are the connected components of the edges
-(``scipy``). A reader drops rows whose report has changed since, so
-a stale file never shows a wrong reprint. No URLs or markup here.
+The result lives beside the index in its generation folder's ``reprints/``: parts and a
+manifest (``records.PartStore``) holding every signed paragraph's report, number, digest and
+signature, a per-band index of its keys, and the pairs found. Each ingest writes one new part
+for the reports new or changed since the last pass (read from what the ingest analysed, else
+from the index) and the pairs of their texts with each other and with every stored text (found
+by binary search in the band indexes), then the manifest; parts are merged as they pile up, and
+the table is compacted when most of it is of reports the index no longer holds. The pairs do
+not depend on the order in which texts came (``near_pairs``), so an update finds what a pass
+over the whole index finds. A reader keeps only rows of reports the index holds with the same
+content, and groups them (connected components, ``scipy``) once per table and index version:
+a stale table never shows a wrong reprint. No URLs or markup here.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import threading
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -36,12 +38,22 @@ import numpy as np
 from whoosh.query import Term
 from whoosh.searching import Searcher
 
+from .caching import RecentCache
 from .folding import fold
-from .records import Records, Rows, indexed_hashes, load_rows, report_records, save_rows
+from .records import (
+    PartStore,
+    Reports,
+    concatenated,
+    indexed_reports,
+    live_rows,
+    member,
+    newest_to_merge,
+    sort_distinct,
+)
 from .textstore import TextWriter
 
-FILE_NAME = "reprints.npz"
-VERSION = 2  # of the file and of what counts as the same text: change it when either changes
+FOLDER = "reprints"
+VERSION = 3  # of the files and of what counts as the same text: change it when either changes
 MIN_CHARS = 24  # characters (spaces and punctuation left out) a paragraph needs to count
 SKIPPED_KINDS = frozenset({"byline", "dateline", "credit", "boilerplate"})
 SHINGLE = 5
@@ -132,63 +144,232 @@ def digest(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()) >> 1
 
 
+_MIX = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5],
+    dtype=np.uint64,
+)
+
+
+def band_keys(signatures: np.ndarray) -> np.ndarray:
+    """One 64-bit key per band and row (``BANDS`` x rows) for the band's signature values: rows
+    with equal values have equal keys (a collision only adds a candidate, which the signature
+    check then turns down)."""
+    bands = signatures.reshape(len(signatures), BANDS, ROWS).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        return (bands * _MIX[:ROWS]).sum(axis=2, dtype=np.uint64).T
+
+
+def _agree(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Whether each pair of signatures agrees on at least SIMILARITY of its values."""
+    return (first == second).mean(axis=1) >= SIMILARITY
+
+
+# The pairs -----------------------------------------------------------------------------------
+#
+# Two distinct texts (by digest) are a pair when they have the same key in at least one band
+# and their signatures agree (``_agree``). Every such pair counts, not only pairs with a class's
+# first member, so the pairs depend only on which texts there are, never on the order in which
+# ingests brought them: an update pairs its new texts with every stored one (rows of reports no
+# longer indexed included, in case they come back) and with each other.
+
+PAIRS_AT_ONCE = 1 << 16  # candidate pairs whose signatures are compared at once
+
+
+def near_pairs(digests: np.ndarray, signatures: np.ndarray) -> np.ndarray:
+    """Every pair of distinct texts among these rows (digests, ascending in each pair)."""
+    distinct, first, _which = sort_distinct(digests)
+    signed = signatures[first]
+    found = [np.zeros((0, 2), dtype=np.int64)]
+    for keys in band_keys(signed):
+        for one, other in _class_pairs(keys):
+            agree = _agree(signed[one], signed[other])
+            found.append(np.c_[distinct[one[agree]], distinct[other[agree]]])
+    return _distinct_pairs(np.vstack(found))
+
+
+def _class_pairs(keys: np.ndarray):
+    """(rows, rows) of every pair of rows with equal keys, a batch at a time."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    head = np.r_[True, ordered[1:] != ordered[:-1]]
+    starts = np.flatnonzero(head)
+    sizes = np.diff(np.r_[starts, len(keys)])
+    shared = np.repeat(sizes > 1, sizes)  # rows in a class of two or more
+    members, classes = order[shared], np.cumsum(head)[shared]
+    for step in range(1, int(sizes.max(initial=1))):
+        same = np.flatnonzero(classes[step:] == classes[:-step])
+        for at in range(0, len(same), PAIRS_AT_ONCE):
+            chosen = same[at : at + PAIRS_AT_ONCE]
+            yield members[chosen], members[chosen + step]
+
+
+def pairs_with_stored(digests: np.ndarray, signatures: np.ndarray, parts: list[dict]) -> np.ndarray:
+    """Every pair of a text among these rows with a distinct text of the stored parts."""
+    distinct, first, _which = sort_distinct(digests)
+    signed = signatures[first]
+    keys = band_keys(signed)
+    prefixes = (keys >> np.uint64(32)).astype(np.uint32)
+    found = [np.zeros((0, 2), dtype=np.int64)]
+    for part in parts:
+        for band in range(BANDS):
+            sorted_keys, order = part["band_prefix"][band], part["band_order"][band]
+            low = np.searchsorted(sorted_keys, prefixes[band], side="left")
+            high = np.searchsorted(sorted_keys, prefixes[band], side="right")
+            counts = high - low
+            if not counts.any():
+                continue
+            mine = np.repeat(np.arange(len(distinct)), counts)
+            heads = np.cumsum(counts) - counts
+            rows = order[np.arange(counts.sum()) - np.repeat(heads - low, counts)]
+            theirs = part["row_signature"][rows]  # only these rows are read from the file
+            same_key = _band_of(theirs, band) == keys[band][mine]
+            agree = same_key & _agree(signed[mine], theirs)
+            pairs = np.c_[distinct[mine[agree]], part["row_digest"][rows[agree]]]
+            found.append(pairs[pairs[:, 0] != pairs[:, 1]])
+    return _distinct_pairs(np.vstack(found))
+
+
+def _band_of(signatures: np.ndarray, band: int) -> np.ndarray:
+    columns = signatures[:, band * ROWS : (band + 1) * ROWS].astype(np.uint64)
+    with np.errstate(over="ignore"):
+        return (columns * _MIX[:ROWS]).sum(axis=1, dtype=np.uint64)
+
+
+def _distinct_pairs(pairs: np.ndarray) -> np.ndarray:
+    """The pairs, each once, the smaller digest first, sorted."""
+    if not len(pairs):
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.sort(pairs.astype(np.int64), axis=1)
+    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+    fresh = np.ones(len(pairs), dtype=bool)
+    fresh[1:] = (pairs[1:] != pairs[:-1]).any(axis=1)
+    return pairs[fresh]
+
+
+def groups(digests: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Group number of each row (-1 when no other row has its text or one paired with it):
+    the connected components of rows with the same digest and of the pairs between digests."""
+    from scipy.sparse import coo_matrix  # imported on first use: only grouping needs it
+    from scipy.sparse.csgraph import connected_components
+
+    if not len(digests):
+        return np.zeros(0, dtype=np.int32)
+    distinct, _first, which = sort_distinct(digests)
+    both = member(pairs[:, 0], distinct) & member(pairs[:, 1], distinct)
+    ends = np.searchsorted(distinct, pairs[both])
+    count = len(distinct)
+    graph = coo_matrix(
+        (np.ones(len(ends), dtype=np.int8), (ends[:, 0], ends[:, 1])), (count, count)
+    )
+    _, labels = connected_components(graph, directed=False)
+    rows_of = labels[which]
+    sizes = np.bincount(rows_of)
+    return np.where(sizes[rows_of] > 1, rows_of, -1).astype(np.int32)
+
+
 # The stored table ----------------------------------------------------------------------------
+#
+# A part holds, per report (``report_*``): key, doc_id, rows; per row (``row_*``): its report
+# (an index into the part's reports), paragraph number, digest and signature; per band the
+# rows' keys' top 32 bits ascending (``band_prefix``) and the rows in that order
+# (``band_order``), so an update finds a new text's candidates by binary search; and the pairs
+# found when the part was written (``pairs``: digests).
+
+
+def store_of(generation: Path) -> PartStore:
+    return PartStore(Path(generation) / FOLDER, VERSION)
+
+
+def _loaded(store: PartStore) -> tuple[dict | None, list[dict]]:
+    """(the manifest in force, its parts) or (None, []) when there is none or it is damaged."""
+    manifest = store.manifest()
+    if manifest is None:
+        return None, []
+    try:
+        return manifest, [store.load(part["name"]) for part in manifest["parts"]]
+    except (OSError, ValueError, KeyError):
+        return None, []
+
+
+def _band_index(signatures: np.ndarray) -> dict[str, np.ndarray]:
+    prefixes = (band_keys(signatures) >> np.uint64(32)).astype(np.uint32)
+    order = np.argsort(prefixes, axis=1, kind="stable").astype(np.int32)
+    return {"band_prefix": np.take_along_axis(prefixes, order, axis=1), "band_order": order}
+
+
+def _part(reports: Reports, rows: list, pairs: np.ndarray) -> dict[str, np.ndarray]:
+    """A part's arrays for new reports and their signed rows (doc_id, n, digest, signature)."""
+    code = {d: i for i, d in enumerate(reports.doc.tolist())}
+    row_report = np.array([code[r[0]] for r in rows], dtype=np.int32)
+    signatures = np.array([r[3] for r in rows], dtype=np.uint32).reshape(len(rows), PERMUTATIONS)
+    return {
+        "report_key": reports.key,
+        "report_doc": reports.doc,
+        "report_rows": np.bincount(row_report, minlength=len(reports)).astype(np.int64),
+        "row_report": row_report,
+        "row_n": np.array([r[1] for r in rows], dtype=np.int32),
+        "row_digest": np.array([r[2] for r in rows], dtype=np.int64),
+        "row_signature": signatures,
+        "pairs": pairs.reshape(-1, 2).astype(np.int64),
+        **_band_index(signatures),
+    }
+
+
+def _merged(parts: list[dict], live: Reports | None = None) -> dict[str, np.ndarray]:
+    """Parts as one (only the rows of ``live`` reports, and the pairs between their texts,
+    when given), its band index made anew."""
+    plain = [{k: v for k, v in p.items() if not k.startswith("band_")} for p in parts]
+    merged = concatenated(plain, "row_report")
+    if live is not None:
+        alive = live_rows(merged["report_key"], live)
+        renumbered = np.cumsum(alive) - 1
+        keep = alive[merged["row_report"]]
+        for name in merged:
+            if name.startswith("report_"):
+                merged[name] = merged[name][alive]
+            elif name.startswith("row_"):
+                merged[name] = merged[name][keep]
+        merged["row_report"] = renumbered[merged["row_report"]].astype(np.int32)
+        pairs, digests = merged["pairs"], merged["row_digest"]
+        held = sort_distinct(digests)[0]
+        merged["pairs"] = pairs[member(pairs[:, 0], held) & member(pairs[:, 1], held)]
+    merged["pairs"] = _distinct_pairs(merged["pairs"])
+    return {**merged, **_band_index(merged["row_signature"])}
 
 
 @dataclass
 class Table:
-    """Every counted paragraph: report, number, exact digest, signature, group (-1: none)."""
+    """The current rows (of reports the index holds as they are): report, paragraph number,
+    digest, group (-1: none); and the pairs between their texts."""
 
     doc: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
     n: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     digest: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    signature: np.ndarray = field(
-        default_factory=lambda: np.zeros((0, PERMUTATIONS), dtype=np.uint32)
-    )
     group: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
-    hashes: dict[str, str] = field(default_factory=dict)  # report -> content hash
-    records: Records = field(default_factory=dict)  # the report records the hashes came from
-    edges: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int32))
-
-    def keep(self, mask: np.ndarray) -> Table:
-        """The rows of the mask, with the edges between them (renumbered)."""
-        renumbered = np.cumsum(mask) - 1
-        edges = self.edges[mask[self.edges].all(axis=1)] if len(self.edges) else self.edges
-        return Table(
-            self.doc[mask],
-            self.n[mask],
-            self.digest[mask],
-            self.signature[mask],
-            self.group[mask],
-            dict(self.hashes),
-            self.records,
-            renumbered[edges].astype(np.int32),
-        )
+    pairs: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
 
 
-COLUMNS = ("n", "digest", "signature", "group", "edges")
-DTYPES = (np.int32, np.int64, np.uint32, np.int32, np.int32)
-
-
-def load_table(folder: Path) -> Table | None:
-    """The stored table of a generation, or None when there is none (or of another version)."""
-    rows = load_rows(Path(folder) / FILE_NAME, VERSION)
-    if rows is None or not set(COLUMNS) <= set(rows.columns):
+def load_table(generation: Path, live: Reports) -> Table | None:
+    """The current rows of a generation's table and their groups, or None when it has none."""
+    manifest, parts = _loaded(store_of(generation))
+    if manifest is None:
         return None
+    if not parts:
+        return Table()
+    names = ("report_key", "report_doc", "row_report", "row_n", "row_digest", "pairs")
+    rows = concatenated([{k: p[k] for k in names} for p in parts], "row_report")
+    report = rows["row_report"]
+    alive = live_rows(rows["report_key"][report], live)
+    digests = rows["row_digest"][alive]
+    pairs = _distinct_pairs(rows["pairs"])
+    held = sort_distinct(digests)[0]
+    current = member(pairs[:, 0], held) & member(pairs[:, 1], held)
     return Table(
-        rows.doc,
-        *(rows.columns[c] for c in COLUMNS[:4]),
-        rows.hashes,
-        rows.records,
-        rows.columns["edges"],
-    )
-
-
-def save_table(folder: Path, table: Table) -> None:
-    """Write the table atomically (a reader sees the old file or the new one)."""
-    columns = {c: getattr(table, c).astype(t) for c, t in zip(COLUMNS, DTYPES, strict=True)}
-    save_rows(
-        Path(folder) / FILE_NAME, VERSION, Rows(table.doc, table.hashes, table.records, columns)
+        rows["report_doc"].astype(object)[report[alive]],
+        rows["row_n"][alive],
+        digests,
+        groups(digests, pairs[current]),
+        pairs[current],
     )
 
 
@@ -201,66 +382,75 @@ class UpdateResult:
 
     signed: int = 0  # paragraphs read and signed
     reports: int = 0  # reports (re)read
-    rows: int = 0
-    groups: int = 0
+    rows: int = 0  # rows stored (those of reports no longer indexed included)
 
 
-def update(folder: Path, searcher: Searcher) -> UpdateResult:
+def update(generation: Path, searcher: Searcher, inputs=None) -> UpdateResult:
     """Bring a generation's reprint table (and its folded texts, ``textstore``) in line with
-    its index (see the module docstring): one read of the new and changed reports for both."""
-    stored = load_table(folder)
-    records = report_records(searcher, stored.records if stored else {})
-    indexed = indexed_hashes(records)
-    texts = TextWriter(folder, indexed, records)
-    table = stored or Table()
-    current = _rows_of(table, {d for d, h in table.hashes.items() if indexed.get(d) == h})
-    todo = {d for d, h in indexed.items() if table.hashes.get(d) != h}
-    unchanged = stored is not None and not todo and set(stored.hashes) == set(indexed)
-    rows = _sign(searcher, todo, texts)
+    its index (see the module docstring): one read of the new and changed reports for both,
+    from what the ingest analysed (``inputs``, ``ngrams.TableInputs``) where it has them."""
+    generation = Path(generation)
+    _remove_old_layout(generation)
+    live = indexed_reports(searcher, generation, keep=True)
+    texts = TextWriter(generation, live)
+    store = store_of(generation)
+    manifest, parts = _loaded(store)
+    stored = [p["report_key"] for p in parts]
+    known = np.sort(np.concatenate(stored)) if stored else np.zeros(0, dtype=np.int64)
+    new = live[~member(live.key, known)]
+    rows = _sign(searcher, set(new.doc.tolist()), texts, inputs)
     texts.finish()
-    if unchanged and current.all():
-        return UpdateResult(0, 0, len(table.doc), len(np.unique(table.group[table.group >= 0])))
-    table = refreshed(table, current, rows, whole=stored is None)
-    table.hashes, table.records = dict(indexed), records
-    save_table(folder, table)
-    found = np.unique(table.group[table.group >= 0])
-    return UpdateResult(len(rows), len(todo), len(table.doc), len(found))
-
-
-def refreshed(table: Table, current: np.ndarray, rows: list, whole: bool = False) -> Table:
-    """The table without its rows that are not current, with the new rows, regrouped: over
-    every row when ``whole``, else only where a change can reach (the new rows, and those
-    that shared a key with a row taken out); the same groups either way."""
-    if whole:
-        table = _append(table.keep(current) if len(current) else table, rows)
-        table.edges = edges_of(table.digest, table.signature)
+    held = sum(len(p["row_n"]) for p in parts)
+    if manifest is not None and not len(new):
+        store.remove_unnamed(manifest)  # what a pass cut short may have left
+        return UpdateResult(0, 0, held)
+    part = _part(new, rows, np.zeros((0, 2)))
+    found = [near_pairs(part["row_digest"], part["row_signature"])]
+    found.append(pairs_with_stored(part["row_digest"], part["row_signature"], parts))
+    part["pairs"] = _distinct_pairs(np.vstack(found))
+    listed = [*(manifest or {}).get("parts", []), {"name": "", "size": len(rows) + len(new)}]
+    loaded = [*parts, part]
+    if _mostly_dead(loaded, live):
+        listed, loaded = [{"name": "", "size": 0}], [_merged(loaded, live)]
     else:
-        old_keys = list(_keys(table.digest, table.signature))  # worked out once for both steps
-        touched = _sharing_a_key(old_keys, ~current)[current]
-        table = _append(table.keep(current), rows)
-        added = slice(len(touched), len(table.doc))
-        keys = [
-            np.concatenate([kept[current], new])
-            for kept, new in zip(
-                old_keys, _keys(table.digest[added], table.signature[added]), strict=True
-            )
-        ]
-        changed = np.r_[np.flatnonzero(touched), np.arange(len(touched), len(table.doc))]
-        found = edges_of(table.digest, table.signature, changed, keys)
-        table.edges = np.vstack([table.edges, found])
-    table.group = groups(table.edges, len(table.doc))
-    return table
+        merging = newest_to_merge(listed)
+        if merging:
+            size = sum(p["size"] for p in listed[-merging:])
+            listed = [*listed[:-merging], {"name": "", "size": size}]
+            loaded = [*loaded[:-merging], _merged(loaded[-merging:])]
+    last = loaded[-1]
+    listed[-1] = {"name": store.write(last), "size": len(last["row_n"]) + len(last["report_key"])}
+    store.publish({"parts": listed})
+    return UpdateResult(len(rows), len(new), sum(len(p["row_n"]) for p in loaded))
 
 
-def update_generation(folder: Path, index) -> UpdateResult:
+def _mostly_dead(parts: list[dict], live: Reports) -> bool:
+    """Whether most stored rows (or reports) are of reports the index no longer holds."""
+    rows = sum(int(p["report_rows"].sum()) for p in parts)
+    current = sum(int(p["report_rows"][live_rows(p["report_key"], live)].sum()) for p in parts)
+    reports = sum(len(p["report_key"]) for p in parts)
+    return current * 2 < rows or len(live) * 2 < reports
+
+
+def _remove_old_layout(generation: Path) -> None:
+    """The files of the tables' earlier layout (one file each, rewritten by every pass)."""
+    for name in ("reprints.npz", "texts.npz", "reprints.npz.tmp", "texts.npz.tmp"):
+        (generation / name).unlink(missing_ok=True)
+    for path in generation.glob("texts-*.bin"):
+        path.unlink(missing_ok=True)
+
+
+def update_generation(generation: Path, index, inputs=None) -> UpdateResult:
     """``update`` with a searcher of the generation's (Whoosh) index."""
     with index.searcher() as searcher:
-        return update(folder, searcher)
+        return update(generation, searcher, inputs)
 
 
 def _blocks(searcher: Searcher, doc_ids: set[str]) -> Iterator[dict]:
     """The stored fields of the blocks of some reports: read straight from each segment's
     stored-fields column, in one sweep when they are many, else through their doc_id."""
+    if not doc_ids:
+        return
     reader = searcher.reader()
     if len(doc_ids) * 20 > searcher.doc_count():
         numbers: Iterable[int] = range(reader.doc_count_all())
@@ -280,18 +470,32 @@ def _blocks(searcher: Searcher, doc_ids: set[str]) -> Iterator[dict]:
             yield fields
 
 
+def _paragraphs(
+    searcher: Searcher, doc_ids: set[str], inputs
+) -> Iterator[tuple[str, int, str, str]]:
+    """(doc_id, n, folded text, kind) of every paragraph of the reports: from what the ingest
+    analysed for those it wrote (``inputs``), else read from the index."""
+    written = set()
+    if inputs is not None and doc_ids:
+        kinds = inputs.kinds
+        for (doc_id, n), (folded, _words) in inputs.rows.items():
+            if doc_id in doc_ids:
+                written.add(doc_id)
+                yield doc_id, n, folded, kinds.get((doc_id, n), "")
+    for fields in _blocks(searcher, doc_ids - written):
+        yield fields["doc_id"], fields["n"], fold(fields.get("text", "")), fields.get("kind", "")
+
+
 def _sign(
-    searcher: Searcher, doc_ids: set[str], texts: TextWriter
+    searcher: Searcher, doc_ids: set[str], texts: TextWriter, inputs=None
 ) -> list[tuple[str, int, int, np.ndarray]]:
     """The rows of the reports ``doc_ids``; the folded texts of those in ``texts.todo`` are
     handed to ``texts`` on the way."""
     kept = []
-    for fields in _blocks(searcher, doc_ids | texts.todo):
-        doc_id, n = fields["doc_id"], fields["n"]
-        folded = fold(fields.get("text", ""))
+    for doc_id, n, folded, kind in _paragraphs(searcher, doc_ids | texts.todo, inputs):
         if doc_id in texts.todo:
             texts.add(doc_id, n, folded)
-        if doc_id not in doc_ids or fields.get("kind") in SKIPPED_KINDS:
+        if doc_id not in doc_ids or kind in SKIPPED_KINDS:
             continue
         text = _NOT_TEXT.sub("", folded)
         if len(text) >= MIN_CHARS:
@@ -300,136 +504,24 @@ def _sign(
     return [(doc, n, digest(text), signed[i]) for i, (doc, n, text) in enumerate(kept)]
 
 
-def _rows_of(table: Table, doc_ids: set[str]) -> np.ndarray:
-    """Whether each row is of one of these reports."""
-    return np.fromiter((d in doc_ids for d in table.doc), dtype=bool, count=len(table.doc))
-
-
-def _append(table: Table, rows: list) -> Table:
-    if not rows:
-        return table
-    return Table(
-        np.concatenate([table.doc, np.array([r[0] for r in rows], dtype=object)]),
-        np.concatenate([table.n, np.array([r[1] for r in rows], dtype=np.int32)]),
-        np.concatenate([table.digest, np.array([r[2] for r in rows], dtype=np.int64)]),
-        np.vstack([table.signature, np.array([r[3] for r in rows], dtype=np.uint32)]),
-        np.concatenate([table.group, np.full(len(rows), -1, dtype=np.int32)]),
-        table.hashes,
-        table.records,
-        table.edges,
-    )
-
-
-def edges_of(
-    digests: np.ndarray,
-    signatures: np.ndarray,
-    rows: np.ndarray | None = None,
-    every_key: list[np.ndarray] | None = None,
-) -> np.ndarray:
-    """The pairs of rows that are the same text: each row (of ``rows``, or all) with the first
-    row sharing its digest (exact), or its key in a band whose signatures then agree on at
-    least SIMILARITY of their values (near). The pairs of some rows are those a pass over all
-    rows finds for them. ``every_key``: the rows' ``_keys``, when already worked out."""
-    found = [np.zeros((0, 2), dtype=np.int32)]
-    if not len(digests):
-        return found[0]
-    for band, keys in enumerate(every_key or _keys(digests, signatures)):
-        first, other = _first_pairs(keys) if rows is None else _first_pairs_of(keys, rows)
-        if band:  # a band key only makes a candidate: the signatures must agree
-            agree = (signatures[first] == signatures[other]).mean(axis=1) >= SIMILARITY
-            first, other = first[agree], other[agree]
-        found.append(np.c_[first, other])
-    return np.vstack(found).astype(np.int32)
-
-
-def groups(edges: np.ndarray, count: int) -> np.ndarray:
-    """Group number of each row (-1 when it is the only one of its text): the connected
-    components of the edges."""
-    from scipy.sparse import coo_matrix  # imported on first use: a server never needs it
-    from scipy.sparse.csgraph import connected_components
-
-    if not count:
-        return np.zeros(0, dtype=np.int32)
-    weights = np.ones(len(edges), dtype=np.int8)
-    graph = coo_matrix((weights, (edges[:, 0], edges[:, 1])), shape=(count, count))
-    _, labels = connected_components(graph, directed=False)
-    sizes = np.bincount(labels)
-    return np.where(sizes[labels] > 1, labels, -1).astype(np.int32)
-
-
-def _keys(digests: np.ndarray, signatures: np.ndarray) -> Iterator[np.ndarray]:
-    """What rows are paired on: the exact digest, then each band's key."""
-    yield digests
-    for band in range(BANDS):
-        yield _band_keys(signatures[:, band * ROWS : (band + 1) * ROWS])
-
-
-def _sharing_a_key(every_key: list[np.ndarray], rows: np.ndarray) -> np.ndarray:
-    """Whether each row shares a key (digest or band, ``_keys``) with one of the rows of the
-    mask."""
-    sharing = np.zeros(len(rows), dtype=bool)
-    if rows.any():
-        for keys in every_key:
-            sharing |= _holding(keys, keys[rows])
-    return sharing
-
-
-def _holding(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Whether each key is one of the values (sorting the few values, not the many keys)."""
-    wanted = np.unique(values)
-    near = np.searchsorted(wanted, keys).clip(max=len(wanted) - 1)
-    return wanted[near] == keys
-
-
-_MIX = np.array(
-    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5],
-    dtype=np.uint64,
-)
-
-
-def _band_keys(columns: np.ndarray) -> np.ndarray:
-    """One 64-bit key per row for a band's values (a collision only adds a candidate, which
-    the signature check then turns down)."""
-    with np.errstate(over="ignore"):
-        return (columns.astype(np.uint64) * _MIX[: columns.shape[1]]).sum(axis=1, dtype=np.uint64)
-
-
-def _first_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(first row of each key, another row with that key) for every row sharing a key."""
-    order = np.argsort(keys, kind="stable")
-    ordered = keys[order]
-    starts = np.r_[0, np.flatnonzero(ordered[1:] != ordered[:-1]) + 1]
-    first_of = np.repeat(order[starts], np.diff(np.r_[starts, len(order)]))
-    same = first_of != order
-    return first_of[same], order[same]
-
-
-def _first_pairs_of(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``_first_pairs`` for some rows only, without sorting every key."""
-    if not len(rows):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    holders = np.flatnonzero(_holding(keys, keys[rows]))  # ascending: the first one first
-    values, first = np.unique(keys[holders], return_index=True)
-    first_of = holders[first][np.searchsorted(values, keys[rows])]
-    same = first_of != rows
-    return first_of[same], rows[same]
-
-
 # Reading -------------------------------------------------------------------------------------
 
 
 class Reprints:
     """The reprint groups of one index generation, for lookups by report or paragraph."""
 
-    def __init__(self, table: Table, indexed: dict[str, str]) -> None:
-        fresh = _rows_of(table, {d for d, h in table.hashes.items() if indexed.get(d) == h})
-        table = table.keep(fresh) if len(fresh) else table
+    def __init__(self, table: Table) -> None:
         self.group_of: dict[tuple[str, int], int] = {}
         self.docs_of: dict[int, set[str]] = defaultdict(set)
         self.by_doc: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for doc_id, n, group in zip(table.doc, table.n.tolist(), table.group.tolist(), strict=True):
-            if group < 0:
-                continue
+        grouped = table.group >= 0
+        grouped_rows = (
+            table.doc[grouped],
+            table.n[grouped].tolist(),
+            table.group[grouped].tolist(),
+        )
+        rows = zip(*grouped_rows, strict=True)
+        for doc_id, n, group in rows:
             self.group_of[(doc_id, n)] = group
             self.docs_of[group].add(doc_id)
             self.by_doc[doc_id].append((n, group))
@@ -450,32 +542,34 @@ class Reprints:
         return sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-_cache: dict[str, tuple[int, Reprints]] = {}
-_lock = threading.Lock()
+_cache: RecentCache[tuple[object, Reprints | None]] = RecentCache(4)
 
 
 def reprints_for(searcher: Searcher) -> Reprints | None:
-    """The reprints of the searcher's generation (loaded once per file version), or None."""
+    """The reprints of the searcher's generation (loaded once per table and index version,
+    shared by the server's threads), or None when it has no table."""
     folder = _folder(searcher)
     if folder is None:
         return None
-    path = folder / FILE_NAME
-    try:
-        stamp = path.stat().st_mtime_ns
-    except OSError:
-        return None
-    with _lock:
-        cached = _cache.get(str(folder))
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        table = load_table(folder)
-        if table is None:
+    from .search import facet_columns  # search imports this module lazily
+
+    columns = facet_columns(searcher)  # one per index version: which reports are current
+    store = store_of(folder)
+    for _attempt in range(3):  # a table replaced while it was read: read the new one
+        stamp = store.stamp()
+        if stamp is None:
             return None
-        loaded = Reprints(table, indexed_hashes(report_records(searcher, table.records)))
-        while len(_cache) >= 4:
-            _cache.pop(next(iter(_cache)))
-        _cache[str(folder)] = (stamp, loaded)
-        return loaded
+        key = (str(folder), stamp, id(columns))
+
+        def build() -> tuple[object, Reprints | None]:
+            table = load_table(folder, indexed_reports(searcher, folder))
+            return columns, (Reprints(table) if table is not None else None)
+
+        found = _cache.get(key, build)[1]
+        if found is not None or store.stamp() == stamp:
+            return found
+        _cache.forget(key)
+    return None
 
 
 def _folder(searcher: Searcher) -> Path | None:

@@ -32,7 +32,9 @@ looking at pieces that have no kind yet:
 
 Then joins, on evidence only (clean text, each paragraph on its own, is the common case and
 is left alone). A report is *damaged* when a body line stops mid-sentence after a full sentence
-or after two clauses, or when it carries a continuation note (``（下转第二版）``), unless its
+or after two clauses, when it carries a continuation note (``（下转第二版）``), or when lines
+prove they were cut (a line followed by one that starts with punctuation, a long line cut
+inside a common word, two short lines cut inside words), unless its
 paragraphs end without punctuation as a matter of style (most unfinished long lines followed by
 more of them); its paragraphs are *indented* when most long lines start with white space. A
 body piece that stops mid-sentence is joined with the next body piece when
@@ -46,7 +48,13 @@ body piece that stops mid-sentence is joined with the next body piece when
 - or the evidence is weak (the piece is longer than a heading, or has a clause) and the report
   is damaged, and the piece is not one of several unfinished lines that open alike
   (``五年来，…`` three times: parallel headings) nor a labelled line (``个案一：…``, unless a
-  word is cut at its end).
+  word is cut at its end) nor a headline whose phrases an ideographic space sets apart
+  (``选举延期　候选人重新报名``), and the next piece ends its paragraph or is longer than a
+  heading (a second half ends where the paragraph ends).
+
+A piece that ends with the closing quote or bracket of one it opened (``…他说，“明年再办”``)
+looks exactly like a paragraph end: only a next piece that cannot open a paragraph (or an
+unindented one in an indented report) continues it.
 
 Latin text goes on in lower case: a capital after a Latin line starts a new one unless the
 line ends with a function word (``…written in`` + ``English…``). Table rows (``| … |``) are
@@ -54,7 +62,8 @@ never joined. A speaker's label (``张三：``) is none when the label ends a wo
 cut in two (``…主要措`` + ``施包括：…``, ``本台消息（晚间`` + ``新闻）：…``).
 
 Short unfinished lines are headings unless visibly continued: in an indented report by an
-unindented line, by a line that cannot open a paragraph, after a line ending with a
+unindented line, by a line that cannot open a paragraph, a Latin line by one in lower case
+(``…the Old Ro`` + ``ad to…``), after a line ending with a
 connective (``…和`` + ``县总工会联合举办``), across a page break (a continuation note, page
 label or e-paper date line: headings are kept with their text, never left at the foot of a
 page) or across a photo's lines that cannot be its own second half (a credit alone, a caption
@@ -63,8 +72,9 @@ characters around the break puts a common word across it (``…国际广播电``
 made only out of context, ``…入场`` + ``面积…``, does not count). A numbered heading is
 continued only by a line that cannot open a paragraph, across a page break or, in a damaged
 report, by a word cut in two, and its second piece joins nothing more. A line continued by
-the caption below it (punctuation, a closed quotation or, in a damaged report, a word cut in
-two) is that caption's first half: the two make one caption block.
+the caption below it (punctuation, a closed quotation, a first word that jieba tags as a
+conjunction, adverb or particle, or, in a damaged report, a word cut in two) is that caption's
+first half: the two make one caption block.
 
 Joins skip the lines printed inside a paragraph (captions, credits, page headers and
 date lines, continuation notes): they stay blocks of their own and follow the joined
@@ -102,6 +112,7 @@ from .linekinds import (
     is_speaker_line,
     simplified,
     starts_with_connective,
+    starts_with_function_word,
     word_across,
 )
 
@@ -153,6 +164,7 @@ WIDE_GAP_EXTRA = 2  # blank lines beyond the usual gap that mark a photo
 JOIN_MAX_CHARS = 10_000  # joins stop before a paragraph grows longer (unpunctuated text)
 INDENTED_MIN_LINES = 3  # indented long lines that make a report's paragraphs indented
 DAMAGE_MIN_CLAUSES = 2  # an unfinished line with this many clauses shows damage
+PROVEN_WORDS_CUT = 2  # short lines cut inside a word that show a report's damage
 REPEAT_MIN_CHARS = 8  # a line whose first characters the next paragraph repeats is a heading
 UNPUNCTUATED_MIN_LINES = 4  # unfinished long lines that show the author's style
 UNPUNCTUATED_SHARE = 0.6  # unfinished lines mostly followed by unfinished ones: style
@@ -856,12 +868,14 @@ def _mark_cut_captions(pieces: list[_Piece], layout: _Layout) -> None:
 
 def _caption_continues(piece: _Piece, caption: _Piece, layout: _Layout) -> bool:
     """True when the caption starts mid-sentence where ``piece`` stops: with punctuation, with
-    the closing quote of a quotation ``piece`` opens, or (in a damaged report) with the end of
-    a common word ``piece`` begins."""
+    the closing quote of a quotation ``piece`` opens, with a conjunction, adverb or particle,
+    or (in a damaged report) with the end of a common word ``piece`` begins."""
     if caption.text[0] in CONTINUATION_PUNCT:
         return True
     if open_brackets(piece.text) & unopened_closers(caption.text):
         return True
+    if starts_with_function_word(caption.text):
+        return True  # ``…在当地`` + ``也举行了示威。记者 摄``
     return layout.damaged and bool(word_across(piece.text, caption.text))
 
 
@@ -907,6 +921,8 @@ def _continued_by(piece: _Piece, after: _Piece, layout: _Layout, between: list[_
     characters and the next line's first ones (``…国际广播电`` + ``视信息…``)."""
     if after.text[0] in CONTINUATION_PUNCT:
         return True
+    if _latin_edge(piece.text, after.text) and after.text[0].islower():
+        return True  # a Latin word or sentence cut in two: ``…The Hong K`` + ``ong Way``
     if between and all(is_page_break(line.text) for line in between):
         return True
     if layout.indented and piece.indent and not after.indent:
@@ -1001,8 +1017,10 @@ def _layout(pieces: list[_Piece]) -> _Layout:
     body = [piece for piece in pieces if piece.kind in ("", "body")]
     long_lines = [piece for piece in body if len(piece.text) > HEADING_MAX_CHARS]
     unpunctuated = _unpunctuated(long_lines)
-    damaged = any(not piece.final and _looks_cut(piece.text) for piece in body) or any(
-        piece.kind == "boilerplate" and is_page_note(piece.text) for piece in pieces
+    damaged = (
+        any(not piece.final and _looks_cut(piece.text) for piece in body)
+        or any(piece.kind == "boilerplate" and is_page_note(piece.text) for piece in pieces)
+        or _proven_break(body)
     )
     damaged = damaged and not unpunctuated
     indents = sum(piece.indent for piece in long_lines)
@@ -1023,6 +1041,23 @@ def _layout(pieces: list[_Piece]) -> _Layout:
         opening for opening, count in openings.items() if opening and count >= PARALLEL_MIN_LINES
     )
     return _Layout(damaged, indented, verse_lines >= VERSE_MIN_LINES, unpunctuated, parallel)
+
+
+def _proven_break(body: list[_Piece]) -> bool:
+    """True when lines show they were cut: a line followed by one that starts with
+    punctuation, a long line cut inside a word (``…新修的农村公路一直通到每个行政`` +
+    ``村…``), or two short lines cut inside words (one may be a headline over its story)."""
+    words_cut = 0
+    for piece, following in itertools.pairwise(body):
+        if piece.final:
+            continue
+        if following.text[0] in CONTINUATION_PUNCT:
+            return True
+        if word_across(piece.text, following.text):
+            if len(piece.text) > HEADING_MAX_CHARS:
+                return True
+            words_cut += 1
+    return words_cut >= PROVEN_WORDS_CUT
 
 
 def _opening(text: str) -> str:
@@ -1106,7 +1141,10 @@ def _joins(first: _Piece, second: _Piece, unclosed: set[str], layout: _Layout) -
     if _latin_edge(text, second.text):
         if text.rsplit(maxsplit=1)[-1].lower() in LATIN_CONNECTIVES:
             return True  # ``…was written in`` + ``English by…``
-        return layout.damaged and second.text[0].islower()  # Latin text goes on in lower case
+        lower = second.text[0].islower()  # Latin text goes on in lower case
+        return lower and (layout.damaged or first.cut)
+    if _ends_closing_own_quote(text) and not first.cut:
+        return starts_mid or (layout.indented and not second.indent)  # looks like an end
     strong = (
         starts_mid
         or first.cut
@@ -1125,7 +1163,33 @@ def _joins(first: _Piece, second: _Piece, unclosed: set[str], layout: _Layout) -
     weak = len(text) > HEADING_MAX_CHARS or _cjk_clause_marks(text) > 0
     if is_speaker_line(text) and not word_across(text, second.text):
         return False  # a labelled line is whole, unless a word is cut at its end
+    if _spaced_phrases(text):
+        return False  # a headline's phrases set apart by wide spaces
+    if not second.final and len(second.text) <= HEADING_MAX_CHARS:
+        return False  # a second half ends its paragraph, or is long enough to be cut again
     return weak and layout.damaged
+
+
+def _ends_closing_own_quote(text: str) -> bool:
+    """True when the line ends with the closing quote or bracket of one it opened itself
+    (``…他说，“我们明天再来”``): a paragraph may well end so, and a break there looks
+    exactly like a paragraph end."""
+    closer = text[-1]
+    opener = _OPENER_OF.get(closer)
+    return bool(opener) and opener in text and text.count(opener) == text.count(closer)
+
+
+_OPENER_OF = {closer: opener for opener, closer in BRACKET_PAIRS}
+_SPACED_PHRASES = re.compile(rf"[{CJK}]\u3000+[{CJK}]")
+
+
+def _spaced_phrases(text: str) -> bool:
+    """True when phrases of Chinese text are set apart by an ideographic space outside
+    quotations (``区议会选举延期　候选人重新报名``): the style of headlines, not of body text."""
+    return bool(_SPACED_PHRASES.search(_QUOTED.sub("", text)))
+
+
+_QUOTED = re.compile(r"「[^「」]*」|“[^“”]*”|《[^《》]*》|『[^『』]*』")
 
 
 def _bracket_balance(text: str) -> dict[str, int]:

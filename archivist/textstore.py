@@ -3,15 +3,16 @@
 Whoosh keeps a paragraph's text in its stored fields: reading one means decompressing and
 unpickling every stored field of the paragraph, and folding the text again. The concordance
 reads thousands at once, so the reprint pass (``reprints.update``, at every ingest) also keeps
-the folded texts here, in the generation folder: ``texts-<k>.bin`` holds them as code points
-(UTF-32, one after another: read straight into numpy arrays, no decoding) and ``texts.npz``
-each one's report, paragraph number, offset and length, with each report's content hash.
+the folded texts here, in the generation folder's ``texts/``: ``texts-<k>.bin`` holds them as
+code points (UTF-32, one after another: read straight into numpy arrays, no decoding), and the
+parts of the table (``records.PartStore``) each paragraph's report, number, offset and length.
 
-An update keeps the rows of unchanged reports and appends the texts of new and changed ones to
-the same file (a reader holding the old row list still reads what it read before); when more
-than half the file is texts no row points to, it is written anew under the next name. A reader
-(``texts_for``) uses only rows whose report's content hash is the index's, so a stale file
-gives no wrong text: the caller reads those paragraphs from the index. No URLs or markup here.
+An update writes a part for the new and changed reports only and appends their texts to the
+same file (a reader holding the old manifest still reads what it read before); when more than
+half the file is texts of reports the index no longer holds, the live texts are written anew
+under the next name, in one part. A reader (``texts_for``) uses only rows whose report the
+index holds with the same content (``records.Reports``), so a stale table gives no wrong text:
+the caller reads those paragraphs from the index. No URLs or markup here.
 """
 
 from __future__ import annotations
@@ -27,10 +28,18 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from .caching import RecentCache
-from .records import Records, Rows, indexed_hashes, load_rows, report_records, save_rows
+from .records import (
+    PartStore,
+    Reports,
+    concatenated,
+    indexed_reports,
+    live_rows,
+    member,
+    newest_to_merge,
+)
 
-FILE_NAME = "texts.npz"
-VERSION = 2  # 2: texts as UTF-32 (1: UTF-8)
+FOLDER = "texts"
+VERSION = 3  # 3: parts and a manifest (2: one row list, UTF-32 texts; 1: UTF-8)
 ENCODING = "utf-32-le"
 NUL = "\0".encode(ENCODING)
 
@@ -43,59 +52,57 @@ class TextTable:
     n: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     start: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     length: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    key: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # report's
     blob: str = ""  # the file name of the texts, in the same folder
     size: int = 0  # bytes of the blob file the rows may point into
-    hashes: dict[str, str] = field(default_factory=dict)  # report -> content hash
-    records: Records = field(default_factory=dict)  # the report records the hashes came from
 
 
-def load_texts(folder: Path) -> TextTable | None:
-    """The stored table of a generation, or None (none, unreadable or of another version)."""
-    rows = load_rows(Path(folder) / FILE_NAME, VERSION)
-    if rows is None or not {"n", "start", "length", "blob", "size"} <= set(rows.columns):
+def store_of(generation: Path) -> PartStore:
+    return PartStore(Path(generation) / FOLDER, VERSION)
+
+
+def load_texts(generation: Path) -> TextTable | None:
+    """The table of a generation, or None (none, unreadable or of another version)."""
+    store = store_of(generation)
+    manifest = store.manifest()
+    if manifest is None:
         return None
-    found = rows.columns
+    try:
+        parts = [store.load(part["name"]) for part in manifest["parts"]]
+    except (OSError, ValueError, KeyError):
+        return None
+    if not parts:
+        return TextTable(blob=manifest["blob"], size=manifest["size"])
+    rows = concatenated(parts, "row_report")
+    report = rows["row_report"]
     return TextTable(
-        rows.doc,
-        found["n"],
-        found["start"],
-        found["length"],
-        str(found["blob"]),
-        int(found["size"]),
-        rows.hashes,
-        rows.records,
-    )
-
-
-def _save(folder: Path, table: TextTable) -> None:
-    """Write the row list atomically (a reader sees the old one or the new one)."""
-    columns = {
-        "n": table.n.astype(np.int32),
-        "start": table.start.astype(np.int64),
-        "length": table.length.astype(np.int64),
-        "blob": np.array(table.blob),
-        "size": np.array(table.size),
-    }
-    save_rows(
-        Path(folder) / FILE_NAME, VERSION, Rows(table.doc, table.hashes, table.records, columns)
+        rows["report_doc"].astype(object)[report],
+        rows["row_n"],
+        rows["row_start"],
+        rows["row_length"],
+        rows["report_key"][report],
+        manifest["blob"],
+        manifest["size"],
     )
 
 
 class TextWriter:
     """Brings a generation's text table up to date: ``todo`` names the reports whose texts
-    must be (re)written, ``add`` takes their paragraphs, ``finish`` writes."""
+    must be written, ``add`` takes their paragraphs, ``finish`` writes."""
 
-    def __init__(self, folder: Path, indexed: dict[str, str], records: Records) -> None:
-        self.folder, self.indexed, self.records = Path(folder), indexed, records
-        self.old = load_texts(folder)
-        old_hashes = self.old.hashes if self.old else {}
-        fresh = {d for d, h in old_hashes.items() if indexed.get(d) == h}
-        self.todo = {d for d in indexed if d not in fresh}
-        docs = self.old.doc if self.old else np.array([], dtype=object)
-        self.keep = np.fromiter((d in fresh for d in docs), dtype=bool, count=len(docs))
-        self.stale = (
-            self.old is None or not self.keep.all() or bool(self.todo) or set(old_hashes) != fresh
-        )
+    def __init__(self, generation: Path, live: Reports) -> None:
+        self.store, self.live = store_of(generation), live
+        self.manifest = self.store.manifest()
+        self.parts = []
+        if self.manifest is not None:
+            try:
+                self.parts = [self.store.load(p["name"]) for p in self.manifest["parts"]]
+            except (OSError, ValueError, KeyError):
+                self.manifest = None
+        stored = [p["report_key"] for p in self.parts]
+        known = np.concatenate(stored) if stored else np.zeros(0, dtype=np.int64)
+        self.new = live[~member(live.key, np.sort(known))]
+        self.todo = set(self.new.doc.tolist())
         self.rows: list[tuple[str, int]] = []
         self.texts: list[bytes] = []
 
@@ -105,66 +112,99 @@ class TextWriter:
         self.texts.append(folded.encode(ENCODING))
 
     def finish(self) -> None:
-        """Append the new texts to the blob (or a compacted copy), then save the row list."""
-        old, folder = self.old, self.folder
-        if not self.stale:
-            _remove_other_blobs(folder, old.blob if old else "")  # left by a pass cut short
+        """Append the new texts to the blob (or a compacted copy), write their part, then the
+        manifest."""
+        manifest, store = self.manifest, self.store
+        if manifest is not None and not len(self.new):
+            store.remove_unnamed(manifest)  # what a pass cut short may have left
+            _remove_other_blobs(store.folder, manifest["blob"])
             return
-        table = _kept(old, self.keep) if old is not None and old.blob else TextTable()
-        if not table.blob or int(table.length.sum()) * 2 < table.size:
-            table = _rewritten(folder, table)
+        if manifest is None or self._mostly_dead():
+            manifest = self._compacted()
+        blob = store.folder / manifest["blob"]
+        size = manifest["size"]
         lengths = np.array([len(t) for t in self.texts], dtype=np.int64)
-        with open(folder / table.blob, "r+b") as out:
-            out.seek(table.size)
+        with open(blob, "r+b") as out:
+            out.seek(size)
             out.truncate()  # what a pass that did not finish may have left
             out.write(b"".join(self.texts))
             out.flush()
             os.fsync(out.fileno())
-        table.doc = np.concatenate([table.doc, np.array([r[0] for r in self.rows], dtype=object)])
-        table.n = np.concatenate([table.n, np.array([r[1] for r in self.rows], dtype=np.int32)])
-        table.start = np.concatenate([table.start, table.size + np.cumsum(lengths) - lengths])
-        table.length = np.concatenate([table.length, lengths])
-        table.size += int(lengths.sum())
-        table.hashes, table.records = dict(self.indexed), self.records
-        _save(folder, table)
-        _remove_other_blobs(folder, table.blob)
+        code = {d: i for i, d in enumerate(self.new.doc.tolist())}
+        part = {
+            "report_key": self.new.key,
+            "report_doc": self.new.doc,
+            "report_chars": np.zeros(len(self.new), dtype=np.int64),
+            "row_report": np.array([code[d] for d, _n in self.rows], dtype=np.int32),
+            "row_n": np.array([n for _d, n in self.rows], dtype=np.int32),
+            "row_start": size + np.cumsum(lengths) - lengths,
+            "row_length": lengths,
+        }
+        np.add.at(part["report_chars"], part["row_report"], lengths)
+        parts = [*manifest["parts"], {"name": "", "size": len(self.rows) + len(self.new)}]
+        loaded = [*self.parts, part]
+        merging = newest_to_merge(parts)
+        if merging:
+            part = concatenated(loaded[-merging:], "row_report")
+            parts = [
+                *parts[:-merging],
+                {"name": "", "size": sum(p["size"] for p in parts[-merging:])},
+            ]
+        parts[-1]["name"] = store.write(part)
+        store.publish({**manifest, "parts": parts, "size": size + int(lengths.sum())})
+        _remove_other_blobs(store.folder, manifest["blob"])
 
+    def _mostly_dead(self) -> bool:
+        """Whether more than half of the blob is texts of reports the index no longer holds."""
+        live = sum(
+            int(p["report_chars"][live_rows(p["report_key"], self.live)].sum()) for p in self.parts
+        )
+        return live * 2 < self.manifest["size"]
 
-def _kept(old: TextTable, keep: np.ndarray) -> TextTable:
-    return TextTable(
-        old.doc[keep],
-        old.n[keep],
-        old.start[keep],
-        old.length[keep],
-        old.blob,
-        old.size,
-        dict(old.hashes),
-        old.records,
-    )
-
-
-def _rewritten(folder: Path, table: TextTable) -> TextTable:
-    """The kept rows' texts copied into a new blob file (the next name), rows pointing there."""
-    number = int(table.blob[len("texts-") : -len(".bin")]) + 1 if table.blob else 1
-    name = f"texts-{number}.bin"
-    starts = np.zeros(len(table.doc), dtype=np.int64)
-    with open(folder / name, "wb") as out:
-        if table.blob and len(table.doc):
-            with open(folder / table.blob, "rb") as old:
+    def _compacted(self) -> dict:
+        """A manifest of one part holding the live rows, their texts copied into a new blob
+        file (the next name)."""
+        store, old = self.store, self.manifest
+        store.folder.mkdir(parents=True, exist_ok=True)
+        taken = [
+            int(p.name[6:-4]) for p in store.folder.glob("texts-*.bin") if p.name[6:-4].isdigit()
+        ]
+        name = f"texts-{max(taken, default=0) + 1}.bin"
+        kept = None
+        with open(store.folder / name, "wb") as out:
+            if old is not None and self.parts:
+                rows = concatenated(self.parts, "row_report")
+                alive = live_rows(rows["report_key"], self.live)
+                kept = _kept_rows(rows, alive)
                 position = 0
-                for i, (start, length) in enumerate(
-                    zip(table.start.tolist(), table.length.tolist(), strict=True)
-                ):
-                    starts[i] = position
-                    position += out.write(os.pread(old.fileno(), length, start))
-    size = int(table.length.sum()) if len(table.doc) else 0
-    return TextTable(
-        table.doc, table.n, starts, table.length, name, size, table.hashes, table.records
-    )
+                starts = np.zeros(len(kept["row_n"]), dtype=np.int64)
+                with open(store.folder / old["blob"], "rb") as source:
+                    for i, (start, length) in enumerate(
+                        zip(kept["row_start"].tolist(), kept["row_length"].tolist(), strict=True)
+                    ):
+                        starts[i] = position
+                        position += out.write(os.pread(source.fileno(), length, start))
+                kept["row_start"] = starts
+        self.parts = []
+        if kept is None or not len(kept["report_key"]):
+            return {"blob": name, "size": 0, "parts": []}
+        self.parts = [kept]
+        part = {"name": store.write(kept), "size": len(kept["row_n"]) + len(kept["report_key"])}
+        return {"blob": name, "size": int(kept["row_length"].sum()), "parts": [part]}
+
+
+def _kept_rows(rows: dict[str, np.ndarray], alive: np.ndarray) -> dict[str, np.ndarray]:
+    """The rows of the live reports (``alive``: per report), reports renumbered."""
+    renumbered = np.cumsum(alive) - 1
+    keep = alive[rows["row_report"]]
+    kept = {name: array[alive] for name, array in rows.items() if name.startswith("report_")}
+    kept.update({name: array[keep] for name, array in rows.items() if name.startswith("row_")})
+    kept["row_report"] = renumbered[kept["row_report"]].astype(np.int32)
+    return kept
 
 
 def _remove_other_blobs(folder: Path, keep: str) -> None:
-    """Blob files no row list points to any more (a reader holding one open still reads it)."""
+    """Blob files no manifest names any more (a reader holding one mapped still reads it)."""
     for path in Path(folder).glob("texts-*.bin"):
         if path.name != keep:
             path.unlink(missing_ok=True)
@@ -202,9 +242,11 @@ class Texts:
         """(the documents the table has, in the order given; their folded texts as code
         points, each followed by a 0, which folding leaves in no text)."""
         docs = docs[self.length[docs] >= 0]
-        blob = self._blob() if len(docs) and self.length[docs].any() else None
-        if blob is None:
+        if not len(docs) or not self.length[docs].any():  # empty texts only (or none)
             return docs, np.zeros(len(docs), dtype=np.uint32)
+        blob = self._blob()
+        if blob is None:  # gone (a newer table replaced it): the caller reads the index
+            return docs[:0], np.zeros(0, dtype=np.uint32)
         starts, ends = self.start[docs], self.start[docs] + self.length[docs]
         pieces = [blob[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
         return docs, np.frombuffer(NUL.join(pieces) + NUL, dtype=np.uint32)
@@ -220,22 +262,22 @@ def texts_for(searcher: Searcher, columns) -> Texts | None:
     folder = _folder(searcher)
     if folder is None:
         return None
-    try:
-        stamp = (folder / FILE_NAME).stat().st_mtime_ns
-    except OSError:
+    stamp = store_of(folder).stamp()
+    if stamp is None:
         return None
 
     def build() -> tuple[object, Texts | None]:
         table = load_texts(folder)
         if table is None:
             return columns, None
-        indexed = indexed_hashes(report_records(searcher, table.records))
-        fresh = {d for d, h in table.hashes.items() if indexed.get(d) == h}
-        row_of = {
-            (d, n): i
-            for i, (d, n) in enumerate(zip(table.doc.tolist(), table.n.tolist(), strict=True))
-            if d in fresh
-        }
+        fresh = np.flatnonzero(live_rows(table.key, indexed_reports(searcher, folder)))
+        row_of = dict(
+            zip(
+                zip(table.doc[fresh].tolist(), table.n[fresh].tolist(), strict=True),
+                fresh.tolist(),
+                strict=True,
+            )
+        )
         rows = np.fromiter(
             (row_of.get(key, -1) for key in zip(columns.doc_id, columns.n.tolist(), strict=True)),
             dtype=np.int64,
@@ -243,7 +285,7 @@ def texts_for(searcher: Searcher, columns) -> Texts | None:
         )
         start = np.where(rows >= 0, table.start[rows.clip(min=0)], 0) if len(table.doc) else rows
         length = np.where(rows >= 0, table.length[rows.clip(min=0)], -1) if len(table.doc) else rows
-        return columns, Texts(folder / table.blob, start, length)
+        return columns, Texts(folder / FOLDER / table.blob, start, length)
 
     return _cache.get((str(folder), stamp, id(columns)), build)[1]
 

@@ -29,7 +29,7 @@ import pytest
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
-from archivist import textstore
+from archivist import reprints, textstore
 from archivist.indexing import (
     GEN_PREFIX,
     LOCK_NAME,
@@ -39,6 +39,7 @@ from archivist.indexing import (
     quiet_progress,
 )
 from archivist.query import SearchQuery
+from archivist.records import MANIFEST, RECORDS_DIR
 from archivist.search import search
 from archivist.web import create_app
 
@@ -160,13 +161,23 @@ def assert_no_leftovers(index: Path, previous: str | None = None) -> None:
     segments = {segment.segment_id() for segment in toc.segments}
     for entry in folder.iterdir():
         name = entry.name
-        if name in ("settings.json", "userdict.txt", "reprints.npz", f"{WHOOSH_NAME}_WRITELOCK"):
+        if name in ("settings.json", "userdict.txt", f"{WHOOSH_NAME}_WRITELOCK"):
             continue
         if name == "ngrams":  # one n-gram table per segment, named after it, nothing else
             assert {table.name for table in entry.iterdir()} == segments, f"tables in {live}"
             continue
-        texts = textstore.load_texts(folder) or textstore.TextTable()
-        if name in (textstore.FILE_NAME, texts.blob):  # the text table and the file it names
+        if name == RECORDS_DIR:  # the report records of each segment, nothing else
+            assert {p.name for p in entry.iterdir()} == segments, f"records in {live}"
+            continue
+        if name in (textstore.FOLDER, reprints.FOLDER):  # a manifest and the parts it names
+            store = (
+                textstore.store_of(folder)
+                if name == textstore.FOLDER
+                else reprints.store_of(folder)
+            )
+            manifest = store.manifest()
+            named = {part["name"] for part in manifest["parts"]} | {MANIFEST, manifest.get("blob")}
+            assert {p.name for p in entry.iterdir()} <= named, f"left over in {live}/{name}"
             continue
         if name == f"_{WHOOSH_NAME}_{toc.generation}.toc":
             continue

@@ -9,7 +9,9 @@ import re
 
 import pytest
 
+from archivist import textstore
 from archivist.indexing import ingest
+from archivist.records import MANIFEST
 from archivist.web import create_app
 
 DOC_PAGE_BLOCKS = 500  # the size of a part README promises (not read from the code under test)
@@ -151,7 +153,7 @@ def test_a_moved_permalink_is_found_with_or_without_the_kept_texts(tmp_path):
     (archive / "law.txt").write_text("某某条例\n\n" + "\n\n".join(edited) + "\n", "utf-8")
     ingest(archive, tmp_path / "index", jobs=1)
     generation = tmp_path / "index" / (tmp_path / "index" / "CURRENT").read_text().strip()
-    kept = generation / "texts.npz"
+    kept = generation / textstore.FOLDER / MANIFEST
     assert kept.exists()
     for _ in range(2):
         client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index")}).test_client()

@@ -11,6 +11,7 @@ from oracle import oracle_fold
 
 from archivist import reprints
 from archivist.indexing import IndexStore, ingest, quiet_progress
+from archivist.records import indexed_reports
 from archivist.web import create_app
 
 SHARED = (
@@ -94,23 +95,50 @@ def _partition(table) -> list[list[tuple[str, int]]]:
     return sorted(sorted(m) for m in members.values())
 
 
-def test_regrouping_after_a_change_finds_what_a_whole_pass_finds():
+def near_copies(count: int) -> list[str]:
+    """Copies and near copies (one character changed) of a few paragraphs, and their copies."""
     pieces = [reprints.normalised(p) for p in (SHARED, *OWN.values())]
     texts = []
-    for i in range(240):  # copies, near copies (one character changed) and their copies
+    for i in range(count):
         piece = pieces[i % len(pieces)]
         at = (i * 7) % len(piece) if i % 3 else len(piece)
         texts.append(piece[:at] + "某" + piece[at + 1 :])
+    return texts
+
+
+def brute_force_pairs(texts: list[str]) -> set[tuple[int, int]]:
+    """The oracle: every two distinct texts sharing a band's values whose signatures agree on
+    at least SIMILARITY of their values, compared one pair at a time."""
     signed = reprints.signatures(texts)
-    rows = [
-        (f"r{i % 9}", i, reprints.digest(t), signed[i]) for i, t in enumerate(texts)
-    ]  # report r0 holds the first row of many groups
-    table = reprints.refreshed(reprints.Table(), np.zeros(0, dtype=bool), rows[:160], whole=True)
-    current = ~np.isin(table.doc, ["r0", "r4"])
-    whole = reprints.refreshed(table, current, rows[160:], whole=True)
-    partial = reprints.refreshed(table, current, rows[160:])
-    assert len(_partition(whole)) > 5
-    assert _partition(partial) == _partition(whole)
+    by_digest = {reprints.digest(t): s for t, s in zip(texts, signed, strict=True)}
+    found = set()
+    items = sorted(by_digest.items())
+    rows = reprints.ROWS
+    for i, (one, first) in enumerate(items):
+        for other, second in items[i + 1 :]:
+            bands = range(reprints.BANDS)
+            shared = any(
+                (first[b * rows : (b + 1) * rows] == second[b * rows : (b + 1) * rows]).all()
+                for b in bands
+            )
+            if shared and (first == second).mean() >= reprints.SIMILARITY:
+                found.add((one, other))
+    return found
+
+
+def test_pairs_found_in_steps_are_those_of_all_texts_at_once():
+    texts = near_copies(150)
+    signed = reprints.signatures(texts)
+    digests = np.array([reprints.digest(t) for t in texts], dtype=np.int64)
+    whole = {tuple(p) for p in reprints.near_pairs(digests, signed).tolist()}
+    assert whole == brute_force_pairs(texts) and len(whole) > 20
+    rows = [(f"r{i % 9}", i, int(digests[i]), signed[i]) for i in range(len(texts))]
+    first = reprints.Reports.of([(f"r{i}", "h") for i in range(9)])
+    part = reprints._part(first, rows[:90], reprints.near_pairs(digests[:90], signed[:90]))
+    later = reprints.near_pairs(digests[90:], signed[90:])
+    stored = reprints.pairs_with_stored(digests[90:], signed[90:], [part])
+    found = {tuple(p) for p in np.vstack([part["pairs"], later, stored]).tolist()}
+    assert found == whole
 
 
 def test_documents_list_the_reports_sharing_their_paragraphs(built):
@@ -173,14 +201,24 @@ def test_kept_up_to_date_by_incremental_ingests(built):
     assert shared_with(client, "a") == {"c": 1}
 
 
+def current_table(index) -> reprints.Table:
+    store = IndexStore(index)
+    with store.open().searcher() as searcher:
+        live = indexed_reports(searcher, store.generation_dir())
+        return reprints.load_table(store.generation_dir(), live)
+
+
 def test_an_update_signs_only_new_and_changed_reports(built):
     archive, index, _ = built
     store = IndexStore(index)
-    before = reprints.load_table(store.generation_dir())
+    before = current_table(index)
+    parts = len(reprints.store_of(store.generation_dir()).manifest()["parts"])
     (archive / "e.txt").write_text(report("戊报道", SHARED, unique("戊")), encoding="utf-8")
     ingest(archive, index, jobs=1, progress=quiet_progress)
-    after = reprints.load_table(store.generation_dir())
+    after = current_table(index)
     assert len(after.doc) == len(before.doc) + 2
+    manifest = reprints.store_of(store.generation_dir()).manifest()
+    assert len(manifest["parts"]) == parts + 1  # written beside the first, not over it
     result = reprints.update_generation(store.generation_dir(), store.open())
     assert (result.signed, result.reports) == (0, 0)
 
@@ -188,23 +226,58 @@ def test_an_update_signs_only_new_and_changed_reports(built):
 def test_a_stale_table_never_shows_a_wrong_reprint(built):
     archive, index, client = built
     store = IndexStore(index)
-    saved = index / "old-reprints.npz"
-    shutil.copy(store.generation_dir() / reprints.FILE_NAME, saved)
+    saved = index / "old-reprints"
+    shutil.copytree(store.generation_dir() / reprints.FOLDER, saved)
     (archive / "b.txt").write_text(report("乙报道", unique("乙")), encoding="utf-8")
     ingest(archive, index, jobs=1, progress=quiet_progress)
-    shutil.copy(saved, store.generation_dir() / reprints.FILE_NAME)  # as if the pass was lost
+    shutil.rmtree(store.generation_dir() / reprints.FOLDER)
+    shutil.copytree(saved, store.generation_dir() / reprints.FOLDER)  # as if the pass was lost
     assert shared_with(client, "a") == {"c": 1}
     ingest(archive, index, jobs=1, progress=quiet_progress)  # the next ingest repairs it
     assert shared_with(client, "a") == {"c": 1}
-    assert set(reprints.load_table(store.generation_dir()).doc) <= {"a", "b", "c", "d"}
+    assert set(current_table(index).doc) <= {"a", "b", "c", "d"}
 
 
 def test_without_a_table_nothing_is_claimed(built):
     _, index, client = built
-    (IndexStore(index).generation_dir() / reprints.FILE_NAME).unlink()
+    shutil.rmtree(IndexStore(index).generation_dir() / reprints.FOLDER)
     assert shared_with(client, "a") == {}
     hits = client.get("/api/search?" + urlencode({"q": PHRASE, "reprints": "one"})).get_json()
     assert hits["total"] == 3
+
+
+def grouping(index) -> tuple[list, set]:
+    """(the groups as sets of (report, paragraph), the pairs of texts) of an index's table."""
+    table = current_table(index)
+    return _partition(table), {tuple(p) for p in table.pairs.tolist()}
+
+
+def test_incremental_ingests_find_what_a_whole_pass_finds(make_archive, tmp_path):
+    texts = [text + "。" for text in near_copies(60)]
+    files = {f"r{i:02d}.txt": report(f"报道{i}", *texts[i * 3 : i * 3 + 3]) for i in range(6)}
+    archive = make_archive(files)
+    index = tmp_path / "index"
+    ingest(archive, index, rebuild=True, jobs=1, progress=quiet_progress)
+    steps = [  # (file, its paragraphs; None: removed)
+        *((f"r{i:02d}.txt", texts[i * 3 : i * 3 + 3]) for i in range(6, 20)),
+        ("r02.txt", None),
+        ("r03.txt", [texts[0], texts[50]]),
+        ("r20.txt", texts[6:9]),  # r02's texts again, under another name
+        ("r03.txt", texts[9:12]),  # r03 as it first was
+        ("r05.txt", None),
+        ("r21.txt", texts[15:18]),
+    ]
+    for name, paragraphs in steps:
+        if paragraphs is None:
+            (archive / name).unlink()
+        else:
+            (archive / name).write_text(report(name, *paragraphs), encoding="utf-8")
+        ingest(archive, index, jobs=1, progress=quiet_progress)
+    fresh = tmp_path / "fresh"
+    ingest(archive, fresh, rebuild=True, jobs=1, progress=quiet_progress)
+    groups, pairs = grouping(index)
+    assert len(groups) > 5 and len(pairs) > 10
+    assert (groups, pairs) == grouping(fresh)
 
 
 def test_bad_option_is_a_400(client):

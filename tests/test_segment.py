@@ -896,6 +896,7 @@ def test_latin_lines_go_on_in_lower_case(first, second, joined):
         ("民警在路口向群众介绍防诈骗知识", "，提醒大家提高警惕。记者 王小五 摄"),  # punctuation
         ("民警在路口向群众介绍防诈骗知", "识。记者 王小五 摄"),  # a word cut in two
         ("民警在路口向群众介绍“防诈", "骗知识”。记者 王小五 摄"),  # a quotation closed
+        ("民警在路口向群众介绍防诈骗知识", "也提醒大家提高警惕。记者 王小五 摄"),  # an adverb
     ],
 )
 def test_a_caption_cut_in_two_is_one_caption(first, caption):
@@ -903,10 +904,12 @@ def test_a_caption_cut_in_two_is_one_caption(first, caption):
     assert blocks_of(text)[1:] == [("caption", (5, 7)), ("body", (9,))]
 
 
-def test_a_short_line_above_a_whole_caption_is_not_its_first_half():
-    text = report(
-        DAMAGE, DAMAGE_END, "民警在路口向群众介绍防诈骗知识", "村民在田间插秧。 记者 王小五 摄"
-    )
+@pytest.mark.parametrize(
+    "caption",
+    ["村民在田间插秧。 记者 王小五 摄", "曾小明在田间插秧。 记者 王小五 摄"],  # 曾: a surname
+)
+def test_a_short_line_above_a_whole_caption_is_not_its_first_half(caption):
+    text = report(DAMAGE, DAMAGE_END, "民警在路口向群众介绍防诈骗知识", caption)
     assert [lines for _, lines in blocks_of(text)][1:] == [(5,), (7,)]
 
 
@@ -981,3 +984,70 @@ def test_a_heading_cut_inside_a_word_is_joined_in_a_damaged_report(first, betwee
     text = report(DAMAGE, DAMAGE_END, *lines, "比赛持续三天。")
     joined = (5, 9) if between else (5, 7)
     assert joined in [lines for _, lines in blocks_of(text)]
+
+
+@pytest.mark.parametrize(
+    ("second", "joined"),
+    [("大家听了都很高兴，鼓起掌来。", False), ("，大家听了都鼓起掌来。", True)],
+)
+def test_a_line_closing_its_own_quotation_ends_its_paragraph(second, joined):
+    first = "县长在会上说，“明年还要再办一届运动会，项目还要更多”"
+    text = report(DAMAGE, DAMAGE_END, first, second)
+    assert ((5, 7) in [lines for _, lines in blocks_of(text)]) is joined
+
+
+def test_weak_evidence_needs_a_second_half_that_ends_its_paragraph():
+    first = "运动会设了拔河、挑担、插秧、赛跑和登山五个项目，全县十个乡镇的代表队"
+    ended = report(DAMAGE, DAMAGE_END, first, "都派队参加了比赛。")
+    assert (5, 7) in [lines for _, lines in blocks_of(ended)]
+    unended = report(DAMAGE, DAMAGE_END, first, "比赛分三天，每天两场，共六场")
+    assert (5, 7) not in [lines for _, lines in blocks_of(unended)]
+
+
+def test_a_headline_with_phrases_set_apart_by_wide_spaces_is_not_joined():
+    second = "选举事务处今天公布了新的安排，请选民留意。"
+    spaced = "区议会选举因天气原因延期　全体候选人须在下个月重新报名参选，投票日改在明年"
+    text = report(DAMAGE, DAMAGE_END, spaced, second)
+    assert (5, 7) not in [lines for _, lines in blocks_of(text)]
+    plain = spaced.replace("\u3000", "，")
+    assert (5, 7) in [lines for _, lines in blocks_of(report(DAMAGE, DAMAGE_END, plain, second))]
+
+
+WEAK = "运动会设了拔河、挑担、插秧、赛跑和登山五个项目，全县十个乡镇的代表队"
+WEAK_END = "都派队参加了比赛。"
+CUT_IN_WORDS = (
+    ("全县中小学生运动会今天开", "幕三千名学生参加比赛。"),
+    ("县体育馆今天对外开", "放市民可以免费参观。"),
+)
+
+
+@pytest.mark.parametrize(
+    ("proof", "joined"),
+    [
+        (("县长今天带领全县的乡镇干部", "，参观了新修的公路。"), True),  # punctuation first
+        (("县长今天带领全县的乡镇干部", "参观了新修的公路。"), False),
+        # a long line cut inside a word
+        (
+            (
+                "县里今年新修的农村公路一共有三百多公里长，而且全部都已经通到了每一个行政",
+                "村的村口。",
+            ),
+            True,
+        ),
+        (CUT_IN_WORDS[0] + CUT_IN_WORDS[1], True),  # two short lines cut inside words
+        (CUT_IN_WORDS[0], False),  # one may be a headline over its story
+    ],
+    ids=["punctuation", "no proof", "long line", "two short lines", "one short line"],
+)
+def test_lines_cut_elsewhere_prove_a_report_damaged(proof, joined):
+    text = report("县里举办农民运动会", *proof, WEAK, WEAK_END)
+    weak = 2 * len(proof) + 3
+    assert ((weak, weak + 2) in [lines for _, lines in blocks_of(text)]) is joined
+
+
+@pytest.mark.parametrize(
+    ("second", "joined"), [("ad to the hills.", True), ("Residents walk it every day.", False)]
+)
+def test_a_short_latin_line_goes_on_in_lower_case(second, joined):
+    text = report("县里举办农民运动会", "Villagers call it the Old Ro", second)
+    assert ((3, 5) in [lines for _, lines in blocks_of(text)]) is joined

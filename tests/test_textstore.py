@@ -77,7 +77,7 @@ def test_a_file_mostly_of_dead_texts_is_written_anew(built):
         (archive / "b.txt").write_text(text.replace("甲报道", "乙报道"), encoding="utf-8")
         ingest(archive, index, jobs=1, progress=quiet_progress)
     after = textstore.load_texts(folder)
-    assert after.blob != first and not (folder / first).exists()
+    assert after.blob != first and not (folder / textstore.FOLDER / first).exists()
     assert after.size < 2 * int(after.length.sum()) + 1
     table, expected = stored_texts(index)
     assert table == expected
@@ -86,11 +86,12 @@ def test_a_file_mostly_of_dead_texts_is_written_anew(built):
 def test_a_stale_table_gives_no_stale_text(built):
     archive, index, client = built
     folder = IndexStore(index).generation_dir()
-    saved = index / "old-texts.npz"
-    shutil.copy(folder / textstore.FILE_NAME, saved)
+    saved = index / "old-texts"
+    shutil.copytree(folder / textstore.FOLDER, saved)
     (archive / "a.txt").write_text(report("甲报道", FIRST, EDITED), encoding="utf-8")
     ingest(archive, index, jobs=1, progress=quiet_progress)
-    shutil.copy(saved, folder / textstore.FILE_NAME)  # as if the last pass was lost
+    shutil.rmtree(folder / textstore.FOLDER)
+    shutil.copytree(saved, folder / textstore.FOLDER)  # as if the last pass was lost
     table, expected = stored_texts(index)
     assert set(table) < set(expected)  # the changed report's paragraphs are not served
     assert all(expected[d] == t for d, t in table.items())
