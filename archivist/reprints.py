@@ -205,9 +205,10 @@ def _class_pairs(keys: np.ndarray):
     """(rows, rows) of every pair of rows with equal keys, a batch at a time."""
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
-    head = np.r_[True, ordered[1:] != ordered[:-1]]
+    head = np.ones(len(keys), dtype=bool)
+    head[1:] = ordered[1:] != ordered[:-1]
     starts = np.flatnonzero(head)
-    sizes = np.diff(np.r_[starts, len(keys)])
+    sizes = np.diff(starts, append=len(keys))
     shared = np.repeat(sizes > 1, sizes)  # rows in a class of two or more
     members, classes = order[shared], np.cumsum(head)[shared]
     for step in range(1, int(sizes.max(initial=1))):
@@ -354,7 +355,8 @@ def _merged(parts: list[dict], live: Reports | None = None) -> dict[str, np.ndar
         held = sort_distinct(digests)[0]
         merged["pairs"] = pairs[member(pairs[:, 0], held) & member(pairs[:, 1], held)]
     merged["pairs"] = _distinct_pairs(merged["pairs"])
-    return {**merged, **_band_index(np.ascontiguousarray(merged.pop("row_band").T))}
+    keys = np.ascontiguousarray(merged.pop("row_band").T)
+    return {**merged, **_band_index(keys)}
 
 
 @dataclass
