@@ -158,6 +158,8 @@ def search_page(searcher: Searcher, query: SearchQuery) -> dict:
         "took_ms": round(results.took_ms, 1),
         "hits": [_hit(hit.to_dict(), query) for hit in results.hits],
         "facets": facets,
+        "facets_more": results.facets_more,
+        "facets_all_url": search_url(query, facet_size=None) if results.facets_more else "",
         "places": _places(facets),
         "mentioned": _places({"city": [], "county": facets.get("place", [])}, nested=True),
         "years": _year_histogram(facets.get("year", []), query),

@@ -17,6 +17,8 @@ MAX_PAGE = 1000
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 MAX_FACET_VALUES = 20
+FACET_SIZE = 100  # place values listed per facet unless facet_size says otherwise
+MAX_FACET_SIZE = 10_000
 FACETS = ("city", "county", "place", "year")
 REPORT_FACETS = ("city", "county", "year")  # the report list has no mentioned-place facet
 _YEAR = re.compile(r"[0-9]{4}")  # ASCII digits only: ``\d`` would take ٢٠١٩ (and ``$`` a newline)
@@ -66,6 +68,7 @@ class SearchQuery:
     per_page: int = DEFAULT_PER_PAGE
     group: bool = False
     reprints: str = ""  # "one": one paragraph of each group of reprints
+    facet_size: int | None = FACET_SIZE  # place values listed per facet (None: all)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "q", valid_text(self.q))
@@ -96,6 +99,8 @@ class SearchQuery:
             pairs.append(("page", str(self.page)))
         if self.per_page != DEFAULT_PER_PAGE:
             pairs.append(("per_page", str(self.per_page)))
+        if self.facet_size != FACET_SIZE:
+            pairs.append(("facet_size", "max" if self.facet_size is None else str(self.facet_size)))
         return pairs
 
     def query_string(self, **changes: object) -> str:
@@ -147,6 +152,7 @@ class SearchQuery:
             "per_page": self.per_page,
             "group": "doc" if self.group else "",
             "reprints": self.reprints,
+            "facet_size": "max" if self.facet_size is None else self.facet_size,
         }
 
     def allows_year(self, year: str) -> bool:
@@ -276,6 +282,17 @@ def _years(args: Mapping) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _facet_size(args: Mapping) -> int | None:
+    """How many values each place facet lists: a number, or ``max`` for all."""
+    raw = _one(args, "facet_size").strip()
+    if raw == "max":
+        return None
+    if raw and not _INTEGER.fullmatch(raw):
+        wanted = f"应为 1 到 {MAX_FACET_SIZE} 的整数或 max"
+        raise ParamError("facet_size", f"{wanted}，收到 {raw[:40]!r}")
+    return _int(args, "facet_size", FACET_SIZE, 1, MAX_FACET_SIZE)
+
+
 def _reprints_option(args: Mapping) -> str:
     value = _one(args, "reprints").strip()
     if value not in ("", "one"):
@@ -330,6 +347,7 @@ def parse_search_args(args: Mapping) -> SearchQuery:
         per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
         group=group == "doc",
         reprints=_reprints_option(args),
+        facet_size=_facet_size(args),
     )
     if query.year_from and query.year_to and query.year_from > query.year_to:
         query = replace(query, year_from=query.year_to, year_to=query.year_from)  # typed reversed

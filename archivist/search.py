@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -202,25 +202,38 @@ def _average_length(searcher: Searcher, name: str, lengths: np.ndarray) -> float
 # Facets --------------------------------------------------------------------------------------
 
 
+class CodedColumn(Sequence):
+    """A column of strings held as numpy codes into its sorted distinct values: a few bytes
+    per document instead of a Python list's pointer (read-only)."""
+
+    def __init__(self, values: list[str]) -> None:
+        self.codes, self.values = _coded(values)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, docnum):
+        return self.values[self.codes[docnum]]
+
+    def __iter__(self) -> Iterator[str]:
+        values = self.values
+        return (values[code] for code in self.codes.tolist())
+
+
 @dataclass
 class FacetColumns:
     """The facet values of every document number, read once per index version."""
 
-    city: list[str]
-    county: list[str]
-    year: list[str]
-    doc_id: list[str]
-    n: list[int]
-    kind_weight: list[float]
+    city: CodedColumn
+    county: CodedColumn
+    year: CodedColumn
+    doc_id: CodedColumn
+    n: np.ndarray  # int64: each document's paragraph number
+    _codes: FacetCodes
     field_lengths: dict[str, np.ndarray] = field(default_factory=dict)
     columns: dict[str, list[str]] = field(default_factory=dict)
     metas: list[dict] | None = None
     doc_fields: dict[str, dict[str, str]] | None = None
-    places: list[frozenset[tuple[str, str]]] = field(default_factory=list)
-    year_inferred: list[str] = field(default_factory=list)
-    date_first: list[str] = field(default_factory=list)
-    date_last: list[str] = field(default_factory=list)
-    _codes: FacetCodes | None = field(default=None, repr=False)
 
     def lengths(self, searcher: Searcher, name: str) -> np.ndarray:
         """Every paragraph's length in ``words`` (jieba words) or ``grams`` (folded characters),
@@ -236,9 +249,7 @@ class FacetColumns:
 
     @property
     def codes(self) -> FacetCodes:
-        """The columns as numpy codes, for counting and sorting in C (built once)."""
-        if self._codes is None:  # two threads may both build it: equal values, assigned whole
-            self._codes = FacetCodes.of(self)
+        """The columns as numpy codes, for counting and sorting in C."""
         return self._codes
 
     def column(self, searcher: Searcher, name: str) -> list[str]:
@@ -306,21 +317,37 @@ def facet_columns(searcher: Searcher) -> FacetColumns:
 
 
 def _read_columns(reader) -> FacetColumns:
-    interned: dict[str, str] = {}
-
-    def column(name: str) -> list[str]:
-        return [interned.setdefault(v, v) for v in column_values(reader, name)]
-
-    weights = [KIND_WEIGHT.get(kind, 1.0) for kind in column_values(reader, "kind")]
-    numbers = column_values(reader, "n")
-    columns = FacetColumns(
-        column("city"), column("county"), column("year"), column("doc_id"), numbers, weights
+    """The columns of a reader's documents, each coded as soon as it is read."""
+    city, county, year, doc_id = (
+        CodedColumn(column_values(reader, name)) for name in ("city", "county", "year", "doc_id")
     )
-    columns.places = _place_column(reader)
-    columns.year_inferred = column("year_inferred")
-    columns.date_first = column("date_first")
-    columns.date_last = column("date_last")
-    return columns
+    numbers = np.array(column_values(reader, "n"), dtype=np.int64)
+    kinds, kind_values = _coded(column_values(reader, "kind"))
+    weights = np.array([KIND_WEIGHT.get(kind, 1.0) for kind in kind_values], dtype=np.float64)
+    inferred, inferred_values = _coded(column_values(reader, "year_inferred"))
+    place_doc, place_pair, place_pairs = _place_codes(column_values(reader, "places"))
+    pair, pairs = _pairs(city, county)
+    codes = FacetCodes(
+        city.codes, city.values, county.codes, county.values,
+        pair, pairs,
+        year.codes, year.values,
+        np.array([bool(v) for v in inferred_values], dtype=bool)[inferred],
+        place_doc, place_pair, place_pairs,
+        weights[kinds],
+        _ranks(np.lexsort((numbers, doc_id.codes))),
+        _coded(column_values(reader, "date_first"))[0],
+        _coded(column_values(reader, "date_last"))[0],
+        np.searchsorted(place_doc, np.arange(len(numbers) + 1)),
+    )  # fmt: skip
+    return FacetColumns(city, county, year, doc_id, numbers, codes)
+
+
+def _pairs(city: CodedColumn, county: CodedColumn) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Each document's (city, county) pair as a code into the sorted distinct pairs."""
+    width = max(1, len(county.values))
+    keys, codes = np.unique(city.codes.astype(np.int64) * width + county.codes, return_inverse=True)
+    pairs = [(city.values[key // width], county.values[key % width]) for key in keys.tolist()]
+    return codes.astype(np.int32), pairs
 
 
 def _coded(values: list) -> tuple[np.ndarray, list]:
@@ -357,34 +384,39 @@ class FacetCodes:
     order: np.ndarray  # each document's rank by (doc_id, paragraph number): ties broken by it
     date_first: np.ndarray  # ranks of the date sort keys (string order)
     date_last: np.ndarray
+    place_starts: np.ndarray  # int64[documents + 1]: each document's run in place_doc
+    _names: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
-    @classmethod
-    def of(cls, columns: FacetColumns) -> FacetCodes:
-        city, cities = _coded(columns.city)
-        county, counties = _coded(columns.county)
-        pair, pairs = _coded(list(zip(columns.city, columns.county, strict=True)))
-        year, years = _coded(columns.year)
-        doc_id, _ = _coded(columns.doc_id)
-        numbers = np.array(columns.n, dtype=np.int64)
-        place_doc, place_pair, place_pairs = _place_codes(columns.places)
-        return cls(
-            city, cities, county, counties, pair, pairs, year, years,
-            np.array([bool(v) for v in columns.year_inferred], dtype=bool),
-            place_doc, place_pair, place_pairs,
-            np.array(columns.kind_weight, dtype=np.float64),
-            _ranks(np.lexsort((numbers, doc_id))),
-            _coded(columns.date_first)[0],
-            _coded(columns.date_last)[0],
-        )  # fmt: skip
+    def names(self, facet: str) -> np.ndarray:
+        """Each distinct value's listed name (numpy strings): a city's, a county pair's
+        county, a mentioned place's county or city, a year."""
+        found = self._names.get(facet)
+        if found is None:  # two threads may both compute it: the same array
+            values = {
+                "city": self.cities,
+                "county": [county for _, county in self.pairs],
+                "place": [county or city for city, county in self.place_pairs],
+                "year": self.years,
+            }[facet]
+            found = self._names[facet] = np.array(values, dtype=str)
+        return found
 
 
-def _place_codes(places: list[frozenset[tuple[str, str]]]):
-    """(documents, place codes, distinct places) of every place a document mentions."""
-    distinct = sorted({pair for mentioned in places for pair in mentioned})
+def _place_codes(tokens: list[str]) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
+    """(documents, place codes, distinct places) of every place each document's ``places``
+    value names, by document; each distinct value is parsed once."""
+    value_codes, values = _coded(tokens)
+    parsed = [sorted(place_pairs(value)) for value in values]
+    distinct = sorted({pair for pairs in parsed for pair in pairs})
     index = {pair: i for i, pair in enumerate(distinct)}
-    docs = [doc for doc, mentioned in enumerate(places) for _ in mentioned]
-    codes = [index[pair] for mentioned in places for pair in mentioned]
-    return np.array(docs, dtype=np.int64), np.array(codes, dtype=np.int64), distinct
+    sizes = np.array([len(pairs) for pairs in parsed], dtype=np.int64)
+    flat = np.array([index[pair] for pairs in parsed for pair in pairs], dtype=np.int32)
+    firsts = np.cumsum(sizes) - sizes  # where each distinct value's places start in flat
+    per_doc = sizes[value_codes]
+    docs = np.repeat(np.arange(len(value_codes), dtype=np.int32), per_doc)
+    run_starts = np.cumsum(per_doc) - per_doc
+    positions = np.arange(int(per_doc.sum())) + np.repeat(firsts[value_codes] - run_starts, per_doc)
+    return docs, flat[positions], distinct
 
 
 def place_pairs(tokens: str) -> frozenset[tuple[str, str]]:
@@ -394,18 +426,6 @@ def place_pairs(tokens: str) -> frozenset[tuple[str, str]]:
         city, _, county = token.partition("/")
         pairs.add((city, county))
     return frozenset(pairs)
-
-
-def _place_column(reader) -> list[frozenset[tuple[str, str]]]:
-    """Every paragraph's mentioned places, each distinct column value parsed once."""
-    parsed: dict[str, frozenset[tuple[str, str]]] = {}
-    column: list[frozenset[tuple[str, str]]] = []
-    for value in column_values(reader, "places"):
-        pairs = parsed.get(value)
-        if pairs is None:
-            pairs = parsed[value] = place_pairs(value)
-        column.append(pairs)
-    return column
 
 
 def _reader_key(reader) -> tuple:
@@ -430,13 +450,15 @@ class FacetValue:
 
 @dataclass
 class FacetCounts:
-    """Counts per facet; each facet's counts ignore that facet's own selection."""
+    """Counts per facet, one per distinct value of its column (``codes``); each facet's counts
+    ignore that facet's own selection."""
 
-    city: Counter = field(default_factory=Counter)
-    county: Counter = field(default_factory=Counter)
-    place: Counter = field(default_factory=Counter)
-    year: Counter = field(default_factory=Counter)
-    year_inferred: Counter = field(default_factory=Counter)
+    codes: FacetCodes
+    city: np.ndarray
+    county: np.ndarray  # per (city, county) pair
+    place: np.ndarray  # per mentioned (city, county) pair
+    year: np.ndarray
+    year_inferred: np.ndarray
 
 
 def _allowed(values: list, test) -> np.ndarray:
@@ -444,11 +466,16 @@ def _allowed(values: list, test) -> np.ndarray:
     return np.fromiter((bool(test(v)) for v in values), dtype=bool, count=len(values))
 
 
-def _tally(codes: np.ndarray, values: list, keep: np.ndarray | None = None) -> Counter:
+def _tally(codes: np.ndarray, values: list, keep: np.ndarray | None = None) -> np.ndarray:
     """How many documents have each value (optionally only those ``keep`` says)."""
     if keep is not None:
         codes = codes[keep]
-    counts = np.bincount(codes, minlength=len(values))
+    return np.bincount(codes, minlength=len(values))
+
+
+def value_counts(codes: np.ndarray, values: list) -> Counter:
+    """How many documents have each value (only values with a count)."""
+    counts = _tally(codes, values)
     return Counter({values[i]: int(counts[i]) for i in np.flatnonzero(counts)})
 
 
@@ -468,13 +495,15 @@ def count_and_filter(
     if query.has_year_filter:
         ok_year = _allowed(codes.years, query.allows_year)[codes.year[docs]]
     ok_place = _mentioning(docs, codes, set(query.place)) if query.place else every
-    counts = FacetCounts()
-    counts.city = _tally(codes.city[docs], codes.cities, ok_county & ok_year & ok_place)
-    counts.county = _tally(codes.pair[docs], codes.pairs, ok_city & ok_year & ok_place)
-    counts.place = _place_tally(docs[ok_city & ok_county & ok_year], codes)
     placed = ok_city & ok_county & ok_place
-    counts.year = _tally(codes.year[docs], codes.years, placed)
-    counts.year_inferred = _tally(codes.year[docs], codes.years, placed & codes.inferred[docs])
+    counts = FacetCounts(
+        codes,
+        city=_tally(codes.city[docs], codes.cities, ok_county & ok_year & ok_place),
+        county=_tally(codes.pair[docs], codes.pairs, ok_city & ok_year & ok_place),
+        place=_place_tally(docs[ok_city & ok_county & ok_year], codes),
+        year=_tally(codes.year[docs], codes.years, placed),
+        year_inferred=_tally(codes.year[docs], codes.years, placed & codes.inferred[docs]),
+    )
     return docs[placed & ok_year], counts
 
 
@@ -486,48 +515,77 @@ def _mentioning(docs: np.ndarray, codes: FacetCodes, places: set[str]) -> np.nda
     return mentioning[docs]
 
 
-def _place_tally(docs: np.ndarray, codes: FacetCodes) -> Counter:
-    """How many of the documents mention each place."""
-    chosen = np.zeros(len(codes.city), dtype=bool)
-    chosen[docs] = True
-    return _tally(codes.place_pair, codes.place_pairs, chosen[codes.place_doc])
+def _place_tally(docs: np.ndarray, codes: FacetCodes) -> np.ndarray:
+    """How many of the documents (ascending, distinct) mention each place: their runs of
+    ``place_pair`` gathered, so the cost follows the documents, not the archive."""
+    firsts, lasts = codes.place_starts[docs], codes.place_starts[docs + 1]
+    sizes = lasts - firsts
+    total = int(sizes.sum())
+    if not total:
+        return np.zeros(len(codes.place_pairs), dtype=np.int64)
+    run_starts = np.cumsum(sizes) - sizes  # where each document's run begins in the gathered
+    positions = np.arange(total) + np.repeat(firsts - run_starts, sizes)
+    return np.bincount(codes.place_pair[positions], minlength=len(codes.place_pairs))
 
 
-def facet_lists(counts: FacetCounts, query: SearchQuery) -> dict[str, list[FacetValue]]:
-    """Facet values for display: cities, counties and mentioned places by count, years in
-    order (each with how many of its paragraphs have an inferred year)."""
-    cities = [
-        FacetValue(city, n, city in query.city)
-        for city, n in sorted(counts.city.items(), key=lambda kv: (-kv[1], kv[0]))
-        if city
-    ]
+def facet_lists(
+    counts: FacetCounts, query: SearchQuery
+) -> tuple[dict[str, list[FacetValue]], dict[str, int]]:
+    """Facet values for display: cities, counties and mentioned places by count (at most
+    ``query.facet_size`` of each, selected ones always), years in order (each with how many
+    of its paragraphs have an inferred year); and how many values each facet leaves out."""
+    codes, size = counts.codes, query.facet_size
+    more: dict[str, int] = {}
+    chosen, more["city"] = _top(counts.city, codes, "city", size, query.city)
+    cities = [FacetValue(codes.cities[i], int(counts.city[i]), False) for i in chosen]
+    chosen, more["county"] = _top(counts.county, codes, "county", size, query.county)
     counties = [
-        FacetValue(county, n, county in query.county, parent=city)
-        for (city, county), n in sorted(counts.county.items(), key=lambda kv: (-kv[1], kv[0]))
-        if county
+        FacetValue(codes.pairs[i][1], int(counts.county[i]), False, parent=codes.pairs[i][0])
+        for i in chosen
     ]
-    places = [
-        FacetValue(
-            county or city, n, (county or city) in query.place, parent=city if county else ""
-        )
-        for (city, county), n in sorted(counts.place.items(), key=lambda kv: (-kv[1], kv[0]))
-    ]
+    chosen, more["place"] = _top(counts.place, codes, "place", size, query.place)
+    places = []
+    for i in chosen:
+        city, county = codes.place_pairs[i]
+        count = int(counts.place[i])
+        places.append(FacetValue(county or city, count, False, parent=city if county else ""))
     years = [
-        FacetValue(y, n, y in query.year, inferred=counts.year_inferred[y])
-        for y, n in sorted(counts.year.items())
-        if y
+        FacetValue(codes.years[i], int(n), False, inferred=int(counts.year_inferred[i]))
+        for i in np.flatnonzero((counts.year > 0) & (codes.names("year") != ""))
+        if (n := counts.year[i])
     ]
-    _keep_selected(cities, query.city, "")
-    _keep_selected(counties, query.county, "")
-    _keep_selected(places, query.place, "")
-    _keep_selected(years, query.year, "")
-    return {"city": cities, "county": counties, "place": places, "year": years}
+    lists = {"city": cities, "county": counties, "place": places, "year": years}
+    for name, values in lists.items():
+        _mark_selected(values, getattr(query, name))
+    return lists, {name: n for name, n in more.items() if n}
 
 
-def _keep_selected(values: list[FacetValue], selected: tuple[str, ...], parent: str) -> None:
-    """Selected values stay listed (count 0) so they can be unselected."""
-    present = {v.value for v in values}
-    values.extend(FacetValue(s, 0, True, parent) for s in selected if s not in present)
+def _top(counts: np.ndarray, codes: FacetCodes, facet: str, size: int | None, selected) -> tuple:
+    """(codes of the facet's named values with a count, most first, ties in value order: at
+    most ``size``, then the selected ones this leaves out; how many with a count are left out).
+    Values without a name ("") are counted but not listed."""
+    names = codes.names(facet)
+    present = np.flatnonzero((counts > 0) & (names != ""))
+    ordered = present[np.lexsort((present, -counts[present]))]
+    if size is None or len(ordered) <= size:
+        return ordered.tolist(), 0
+    rest = ordered[size:]
+    kept = rest[np.isin(names[rest], list(selected))].tolist() if selected else []
+    return ordered[:size].tolist() + kept, len(rest) - len(kept)
+
+
+def _mark_selected(values: list[FacetValue], selected: tuple[str, ...]) -> None:
+    """Marks the selected values; selected values without a count stay listed (count 0), so
+    they can be unselected."""
+    if not selected:
+        return
+    wanted = set(selected)
+    present = set()
+    for value in values:
+        if value.value in wanted:
+            value.selected = True
+            present.add(value.value)
+    values.extend(FacetValue(s, 0, True) for s in selected if s not in present)
 
 
 # Searching -----------------------------------------------------------------------------------
@@ -579,6 +637,7 @@ class SearchResults:
     took_ms: float
     grouped: bool = False
     documents: int = 0
+    facets_more: dict[str, int] = field(default_factory=dict)  # values a facet leaves out
 
     @property
     def pages(self) -> int:
@@ -607,7 +666,7 @@ def _in_reports(
     if parsed.fields:
         allowed = _reports_with_fields(searcher, columns, parsed)
         doc_ids = columns.doc_id
-        docnums = as_set(d for d in docnums.tolist() if doc_ids[d] in allowed)
+        docnums = docnums[_allowed(doc_ids.values, allowed.__contains__)[doc_ids.codes[docnums]]]
     if query.has_date_range:
         dates, years = columns.column(searcher, "date"), columns.year
         docnums = as_set(d for d in docnums.tolist() if query.allows_date(dates[d], years[d]))
@@ -666,7 +725,9 @@ def search(searcher: Searcher, query: SearchQuery) -> SearchResults:
     parsed = query.parsed
     matches = _matches(searcher, query, parsed)
     passed, _exact, counts, columns = matches
-    results = SearchResults(query, len(passed), [], facet_lists(counts, query), 0.0, query.group)
+    facets, facets_more = facet_lists(counts, query)
+    results = SearchResults(query, len(passed), [], facets, 0.0, query.group)
+    results.facets_more = facets_more
     if query.group:
         ordered = _in_order(searcher, query, parsed, matches)
         page, results.documents = _grouped_page(ordered, columns, query)
@@ -708,10 +769,10 @@ def export_hits(searcher: Searcher, query: SearchQuery, limit: int) -> list[Hit]
 
 def _grouped_page(ordered: list[tuple[int, float | None]], columns, query) -> tuple:
     """A page of documents, each with its best GROUP_LIMIT paragraphs in rank order."""
-    groups: dict[str, list[tuple[int, float | None]]] = {}
+    groups: dict[int, list[tuple[int, float | None]]] = {}  # by the report's code
     totals: Counter = Counter()
-    for docnum, score in ordered:
-        doc_id = columns.doc_id[docnum]
+    reports = columns.doc_id.codes[[docnum for docnum, _ in ordered]].tolist()
+    for (docnum, score), doc_id in zip(ordered, reports, strict=True):
         totals[doc_id] += 1
         members = groups.setdefault(doc_id, [])
         if len(members) < GROUP_LIMIT:

@@ -279,7 +279,7 @@ def texts_for(searcher: Searcher, columns) -> Texts | None:
             )
         )
         rows = np.fromiter(
-            (row_of.get(key, -1) for key in zip(columns.doc_id, columns.n, strict=True)),
+            (row_of.get(key, -1) for key in zip(columns.doc_id, columns.n.tolist(), strict=True)),
             dtype=np.int64,
             count=len(columns.doc_id),
         )

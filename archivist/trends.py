@@ -23,8 +23,7 @@ from . import matchsets
 from .caching import RecentCache
 from .query import SearchQuery
 from .querylang import ParsedQuery
-from .search import FacetColumns, Finder, facet_columns
-from .search import _tally as facet_tally
+from .search import FacetColumns, Finder, facet_columns, value_counts
 
 PER = 10_000  # rates are per this many paragraphs
 BASE_CACHE_SIZE = 64
@@ -94,8 +93,8 @@ def _tally(docs: np.ndarray, columns: FacetColumns) -> Base:
     """Counts per year and per city of some paragraphs (a sorted array of numbers)."""
     codes = columns.codes
     return Base(
-        facet_tally(codes.year[docs], codes.years),
-        facet_tally(codes.city[docs], codes.cities),
+        value_counts(codes.year[docs], codes.years),
+        value_counts(codes.city[docs], codes.cities),
         len(docs),
     )
 

@@ -364,6 +364,39 @@ def percentiles(timings: list[float]) -> tuple[float, float]:
     return round(percentile(timings, 0.5), 2), round(percentile(timings, 0.95), 2)
 
 
+BUILD_KEYS = (
+    "paragraphs", "text_mb", "jobs", "ingest_s", "ingest_mb_s", "index_mb", "incremental_s",
+    "ingest_cpu_s", "sqlite_ingest_s", "sqlite_index_mb", "tantivy_ingest_s", "tantivy_index_mb",
+)  # fmt: skip
+
+
+def _previous_builds(args) -> dict | None:
+    """With ``--reuse``: the build figures of the run that built the kept indexes (its results
+    file), or None to build anew (no such file, or no index)."""
+    index = WORK / f"index-news-{args.paragraphs}"
+    try:
+        previous = json.loads(args.out.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not index.exists() or previous.get("paragraphs") is None:
+        return None
+    print(f"reusing the indexes built by the run in {args.out} and its build figures")
+    return {key: previous[key] for key in BUILD_KEYS if key in previous} | {"builds_reused": True}
+
+
+def interleaved(engines: dict, queries: list[dict], rounds: int) -> tuple[dict, dict]:
+    """Each engine's time per query (the median of ``rounds`` rounds, every round asking each
+    query of every engine in turn: load on the machine hits all engines alike) and count."""
+    times: dict[str, list[list[float]]] = {name: [[] for _ in queries] for name in engines}
+    counts: dict[str, list[int]] = {name: [0] * len(queries) for name in engines}
+    for _ in range(rounds):
+        for i, params in enumerate(queries):
+            for name, engine in engines.items():
+                ms, counts[name][i] = timed(engine, params)
+                times[name][i].append(ms)
+    return {name: [statistics.median(t) for t in per] for name, per in times.items()}, counts
+
+
 def corpus_run(args) -> dict:
     """Ours, the naive recipe, SQLite FTS5, tantivy and two scans on the shared corpus."""
     import corpus_archive
@@ -375,17 +408,20 @@ def corpus_run(args) -> dict:
         corpus_archive.write_archive(archive, args.paragraphs)
     megabytes = text_bytes(archive) / 1e6
     index = WORK / f"index-news-{args.paragraphs}"
-    print(f"ours: full ingest of {megabytes:.1f} MB …", flush=True)
-    ours = ours_ingest(archive, index, args.jobs)
+    others = WORK / f"others-{args.paragraphs}"
+    others.mkdir(exist_ok=True)
+    sqlite, tantivy = Sqlite(others), Tantivy(others)
+    built = _previous_builds(args) if args.reuse else None
+    if built is None:
+        print(f"ours: full ingest of {megabytes:.1f} MB …", flush=True)
+        ours = ours_ingest(archive, index, args.jobs)
     paragraphs = indexed_paragraphs(index)
     queries = corpus_archive.draw_queries(
         [p.folded for p in paragraphs], [p.year for p in paragraphs]
     )
-    others = WORK / f"others-{args.paragraphs}"
-    others.mkdir(exist_ok=True)
-    sqlite, tantivy = Sqlite(others), Tantivy(others)
-    print("sqlite, tantivy: ingest …", flush=True)
-    sqlite_s, tantivy_s = sqlite.build(paragraphs), tantivy.build(paragraphs)
+    if built is None:
+        print("sqlite, tantivy: ingest …", flush=True)
+        sqlite_s, tantivy_s = sqlite.build(paragraphs), tantivy.build(paragraphs)
     sqlite.open()
     tantivy.open()
     engines = {
@@ -395,14 +431,8 @@ def corpus_run(args) -> dict:
         "scan": lambda params: scan_in(paragraphs, params),
         "re_scan": RegexScan(paragraphs),
     }
-    print("queries, interleaved …", flush=True)
-    timings: dict[str, list[float]] = {name: [] for name in engines}
-    counts: dict[str, list[int]] = {name: [] for name in engines}
-    for params in queries:
-        for name, engine in engines.items():
-            ms, found = timed(engine, params)
-            timings[name].append(ms)
-            counts[name].append(found)
+    print(f"queries, interleaved, {args.rounds} rounds …", flush=True)
+    timings, counts = interleaved(engines, queries, args.rounds)
     naive = {}
     if not args.no_naive:
         print("naive: full ingest …", flush=True)
@@ -414,15 +444,20 @@ def corpus_run(args) -> dict:
     except RuntimeError as exc:  # the figures above are kept
         print(f"server memory not measured: {exc}")
         rss = float("nan")
+    if built is None:
+        built = {
+            **ingest_figures(ours, megabytes, args.jobs),
+            "ingest_cpu_s": round(ours["cpu_s"], 1),
+            "sqlite_ingest_s": round(sqlite_s, 2),
+            "sqlite_index_mb": round(sqlite.size() / 1e6, 1),
+            "tantivy_ingest_s": round(tantivy_s, 2),
+            "tantivy_index_mb": round(tantivy.size() / 1e6, 1),
+        }
     results = {
         "corpus": "shared news corpus",
-        **ingest_figures(ours, megabytes, args.jobs),
-        "ingest_cpu_s": round(ours["cpu_s"], 1),
+        **built,
         "serve_rss_mb": round(rss, 1),
-        "sqlite_ingest_s": round(sqlite_s, 2),
-        "sqlite_index_mb": round(sqlite.size() / 1e6, 1),
-        "tantivy_ingest_s": round(tantivy_s, 2),
-        "tantivy_index_mb": round(tantivy.size() / 1e6, 1),
+        "query_rounds": args.rounds,
     }
     for name, key in [("ours", "query"), ("tantivy", "tantivy_query"), ("sqlite", "sqlite_query"),
                       ("scan", "scan"), ("re_scan", "re_scan")]:  # fmt: skip
@@ -443,7 +478,7 @@ def corpus_run(args) -> dict:
         "sqlite_p50_over_ours": round(results["sqlite_query_p50_ms"] / results["query_p50_ms"], 1),
         "sqlite_p95_over_ours": round(results["sqlite_query_p95_ms"] / results["query_p95_ms"], 1),
         "index_over_text": round(results["index_mb"] / megabytes, 2),
-        "incremental_over_full": round(ours["incremental_s"] / ours["seconds"], 4),
+        "incremental_over_full": round(results["incremental_s"] / results["ingest_s"], 4),
     }
     mismatches = [
         {"q": params, **{name: counts[name][i] for name in engines}}
@@ -473,6 +508,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="results-20k.json, or results.json (--corpus)")
     parser.add_argument("--corpus", action="store_true", help="the shared corpus of real news")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive recipe")
+    parser.add_argument("--rounds", type=int, default=3, help="query rounds (median per query)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="--corpus: query the indexes the last run built"
+    )
     args = parser.parse_args()
     args.paragraphs = args.paragraphs or (250_000 if args.corpus else 20_000)
     default = "results.json" if args.corpus else f"results-{args.paragraphs // 1000}k.json"

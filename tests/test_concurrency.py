@@ -73,13 +73,13 @@ def test_the_column_cache_evicts_safely_under_many_threads(tmp_path, busy_switch
     expected = []
     for index in opened:
         with index.searcher() as searcher:
-            expected.append(facet_columns(searcher).doc_id)
+            expected.append(list(facet_columns(searcher).doc_id))
 
     def work(i: int) -> None:
         for round_ in range(ROUNDS):
             k = (i + round_) % 3
             with opened[k].searcher() as searcher:  # each request has its own searcher
-                assert facet_columns(searcher).doc_id == expected[k]
+                assert list(facet_columns(searcher).doc_id) == expected[k]
 
     errors = run_threads(work)
     assert not errors, errors[:3]
