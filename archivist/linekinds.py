@@ -23,7 +23,9 @@ _SIMPLIFIED = "摄图记编辑为资实习讯电报台责审务视网闻转续�
 _TO_SIMPLIFIED = dict(zip(_TRADITIONAL, _SIMPLIFIED, strict=True))
 _TRADITIONAL_CHAR = re.compile(f"[{_TRADITIONAL}]")
 
-WORD_ACROSS_MIN_FREQ = 50  # jieba frequency of a word that proves a line was cut inside it
+# jieba frequency of a word that proves a line was cut inside it: 2 to 4 are the floor of
+# jieba's dictionary (some 200,000 rare compounds and names), 5 and up some 120,000 words
+WORD_ACROSS_MIN_FREQ = 5
 WORD_ACROSS_CONTEXT = 6  # characters on each side of a line break segmented together
 NOTE_MAX_CHARS = 24
 CREDIT_LINE_MAX_CHARS = 80
@@ -151,8 +153,9 @@ def _word_frequencies() -> dict[str, int]:
 
 
 def word_across(left: str, right: str) -> str:
-    """The common word that jieba's segmentation of the two lines' meeting ends puts across
-    the line break (a line cut inside a word: ``…国际广播电`` + ``视信息…``), or ""."""
+    """The word (not one of jieba's rarest) that jieba's segmentation of the two lines'
+    meeting ends puts across the line break (a line cut inside a word: ``…国际广播电`` +
+    ``视信息…``), or ""."""
     left = "".join(fold_char(char) for char in left[-WORD_ACROSS_CONTEXT:])  # Traditional read
     right = "".join(fold_char(char) for char in right[:WORD_ACROSS_CONTEXT])  # as Simplified
     frequencies = _word_frequencies()

@@ -34,7 +34,7 @@ Then joins, on evidence only (clean text, each paragraph on its own, is the comm
 is left alone). A report is *damaged* when a body line stops mid-sentence after a full sentence
 or after two clauses, when it carries a continuation note (``（下转第二版）``), or when lines
 prove they were cut (a line followed by one that starts with punctuation, a long line cut
-inside a common word, two short lines cut inside words), unless its
+inside a word, two short lines cut inside words), unless its
 paragraphs end without punctuation as a matter of style (most unfinished long lines followed by
 more of them); its paragraphs are *indented* when most long lines start with white space. A
 body piece that stops mid-sentence is joined with the next body piece when
@@ -63,16 +63,16 @@ cut in two (``…主要措`` + ``施包括：…``, ``本台消息（晚间`` + 
 
 Short unfinished lines are headings unless visibly continued: in an indented report by an
 unindented line, by a line that cannot open a paragraph, a Latin line by one in lower case
-(``…the Old Ro`` + ``ad to…``), after a line ending with a
-connective (``…和`` + ``县总工会联合举办``), across a page break (a continuation note, page
-label or e-paper date line: headings are kept with their text, never left at the foot of a
-page) or across a photo's lines that cannot be its own second half (a credit alone, a caption
-starting with ``▲`` or ``图为``), or, in a damaged report, when jieba's segmentation of the
-characters around the break puts a common word across it (``…国际广播电`` + ``视信息…``; a word
+(``…the Old Ro`` + ``ad to…``), after a line ending with a connective (``…和`` +
+``县总工会联合举办``), across a page break (a continuation note, page label or e-paper date
+line: headings are kept with their text, never left at the foot of a page) or across a photo's
+lines that cannot be its own second half (a credit alone, a caption starting with ``▲`` or
+``图为``), or, in a damaged report, when jieba's segmentation of the characters around the
+break puts a word across it, not one of jieba's rarest (``…国际广播电`` + ``视信息…``; a word
 made only out of context, ``…入场`` + ``面积…``, does not count). A numbered heading is
 continued only by a line that cannot open a paragraph, across a page break or, in a damaged
-report, by a word cut in two, and its second piece joins nothing more. A line continued by
-the caption below it (punctuation, a closed quotation, a first word that jieba tags as a
+report, by a word cut in two, and its second piece joins nothing more. A line continued by the
+caption below it (punctuation, a closed quotation, a first word that jieba tags as a
 conjunction, adverb or particle, or, in a damaged report, a word cut in two) is that caption's
 first half: the two make one caption block.
 
@@ -869,7 +869,7 @@ def _mark_cut_captions(pieces: list[_Piece], layout: _Layout) -> None:
 def _caption_continues(piece: _Piece, caption: _Piece, layout: _Layout) -> bool:
     """True when the caption starts mid-sentence where ``piece`` stops: with punctuation, with
     the closing quote of a quotation ``piece`` opens, with a conjunction, adverb or particle,
-    or (in a damaged report) with the end of a common word ``piece`` begins."""
+    or (in a damaged report) with the end of a word ``piece`` begins."""
     if caption.text[0] in CONTINUATION_PUNCT:
         return True
     if open_brackets(piece.text) & unopened_closers(caption.text):
@@ -917,7 +917,7 @@ def _continued_by(piece: _Piece, after: _Piece, layout: _Layout, between: list[_
     ``after``: the next line starts with punctuation, or a page break stands between them
     (headings are kept with the text below them, never left at the foot of a page). For a
     short line, also: an indented line followed by an unindented one in a report with indented
-    paragraphs, a news opening, or, in a damaged report, a common word made by its last
+    paragraphs, a news opening, or, in a damaged report, a word made by its last
     characters and the next line's first ones (``…国际广播电`` + ``视信息…``)."""
     if after.text[0] in CONTINUATION_PUNCT:
         return True

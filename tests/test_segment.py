@@ -1051,3 +1051,15 @@ def test_lines_cut_elsewhere_prove_a_report_damaged(proof, joined):
 def test_a_short_latin_line_goes_on_in_lower_case(second, joined):
     text = report("县里举办农民运动会", "Villagers call it the Old Ro", second)
     assert ((3, 5) in [lines for _, lines in blocks_of(text)]) is joined
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "joined"),
+    [
+        ("村里新修的灌溉", "渠今天正式通水，三百亩稻田都能浇上水了。", True),  # 灌溉渠: a rare word
+        ("村里新修的污水", "池今天投入使用，全村的生活污水不再直排。", False),  # 污水池: the rarest
+    ],
+)
+def test_a_short_line_cut_inside_a_word_jieba_knows(first, second, joined):
+    text = report(DAMAGE, DAMAGE_END, first, second)
+    assert ((5, 7) in [lines for _, lines in blocks_of(text)]) is joined
