@@ -314,7 +314,7 @@ def test_keyboard_only_walk_from_the_box_to_a_result_and_a_filter(page: Page):
 
 @pytest.mark.parametrize("section", ["story-places", "mentioned-places"])
 def test_listing_every_place_by_keyboard_keeps_the_focus_on_that_facet(page: Page, section):
-    """"全部列出" reloads the page with every value; the focus goes to the facet it opened (its
+    """A facet's "全部列出" reloads the page with every value; the focus goes to that facet (its
     heading), not to the top of the page, and the link is gone."""
     page.goto(f"/?q={quote(QUERY)}&facet_size=1")
     more = page.locator(f"#{section} .more-values a")
