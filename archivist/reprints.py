@@ -2,30 +2,33 @@
 
 Two paragraphs are the same text when their folded texts, without spaces and punctuation, are
 equal (exact), or when their character 5-gram sets are near-duplicates: MinHash signatures
-(64 permutations) put in 16 LSH bands of 4, candidates kept when at least 70 % of their
-signatures agree (an estimate of the Jaccard similarity of their 5-grams). The signatures are
-those ``datasketch``'s ``MinHash`` gives (scheme affine32), computed for many paragraphs at once
-with numpy (``signatures``; the tests check them against datasketch).
+(64 permutations) put in 16 LSH bands of 4 (a 32-bit key per band), candidates kept when
+their 5-gram sets are estimated at least 70 % alike (Jaccard) from the signatures' values
+compared by their low 8 bits (b-bit minwise hashing: 45 of 64 values; only those 8 bits are
+stored). The signatures are those ``datasketch``'s ``MinHash`` gives (scheme affine32),
+computed for many paragraphs at once with numpy (``signatures``; the tests check them against
+datasketch).
 Paragraphs shorter than ``MIN_CHARS`` or of the kinds in ``SKIPPED_KINDS`` (credits,
 datelines…) are left out: they repeat without being reprints. Groups are the connected
 components of these pairs.
 
-The result lives beside the index in its generation folder's ``reprints/``: parts and a
-manifest (``records.PartStore``) holding every signed paragraph's report, number, digest and
-signature, a per-band index of its keys, and the pairs found. Each ingest writes one new part
+The result lives beside the index in its generation folder's ``reprints/``: parts and a manifest
+(``records.PartStore``) holding every signed paragraph's report, number, digest and signature
+(low bits), a per-band index of its keys, and the pairs found. Each ingest writes one new part
 for the reports new or changed since the last pass (read from what the ingest analysed, else
 from the index) and the pairs of their texts with each other and with every stored text (found
 by binary search in the band indexes), then the manifest; parts are merged as they pile up, and
-the table is compacted when most of it is of reports the index no longer holds. The pairs do
-not depend on the order in which texts came (``near_pairs``), so an update finds what a pass
-over the whole index finds. A reader keeps only rows of reports the index holds with the same
-content, and groups them (connected components, ``scipy``) once per table and index version:
-a stale table never shows a wrong reprint. No URLs or markup here.
+the table is compacted when most of it is of reports the index no longer holds. The pairs do not
+depend on the order in which texts came (``near_pairs``), so an update finds what a pass over
+the whole index finds. A reader keeps only rows of reports the index holds with the same
+content, and groups them (connected components, ``scipy``) once per table and index version: a
+stale table never shows a wrong reprint. No URLs or markup here.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
@@ -52,13 +55,17 @@ from .records import (
 from .textstore import TextWriter
 
 FOLDER = "reprints"
-VERSION = 3  # of the files and of what counts as the same text: change it when either changes
+VERSION = 4  # of the files and of what counts as the same text: change it when either changes
 MIN_CHARS = 24  # characters (spaces and punctuation left out) a paragraph needs to count
 SKIPPED_KINDS = frozenset({"byline", "dateline", "credit", "boilerplate"})
 SHINGLE = 5
 PERMUTATIONS = 64
 BANDS, ROWS = 16, 4  # BANDS * ROWS == PERMUTATIONS
-SIMILARITY = 0.7  # share of agreeing signature values for a near-duplicate
+SIMILARITY = 0.7  # estimated Jaccard similarity of a near-duplicate's 5-grams
+# Values compared by their low 8 bits (b-bit minwise hashing, Li and König 2010): two values of
+# different minima agree there by chance 1 time in 256, so SIMILARITY is this many agreeing
+# values of PERMUTATIONS (ceil((0.7 + 0.3 / 256) * 64) = 45, as with whole values).
+AGREEING = math.ceil((SIMILARITY + (1 - SIMILARITY) / 256) * PERMUTATIONS)
 _NOT_TEXT = re.compile(r"[\W_]+")
 
 
@@ -150,17 +157,23 @@ _MIX = np.array(
 
 
 def band_keys(signatures: np.ndarray) -> np.ndarray:
-    """One 64-bit key per band and row (``BANDS`` x rows) for the band's signature values: rows
-    with equal values have equal keys (a collision only adds a candidate, which the signature
-    check then turns down)."""
+    """One 32-bit key per band and row (``BANDS`` x rows) for the band's signature values
+    (the top half of a 64-bit mix): rows with equal values have equal keys (a collision only
+    adds a candidate, which the signature check then turns down)."""
     bands = signatures.reshape(len(signatures), BANDS, ROWS).astype(np.uint64)
     with np.errstate(over="ignore"):
-        return (bands * _MIX[:ROWS]).sum(axis=2, dtype=np.uint64).T
+        mixed = (bands * _MIX[:ROWS]).sum(axis=2, dtype=np.uint64).T
+    return (mixed >> np.uint64(32)).astype(np.uint32)
+
+
+def low_bits(signatures: np.ndarray) -> np.ndarray:
+    """The low 8 bits of each signature value: what the table keeps and compares."""
+    return signatures.astype(np.uint8)
 
 
 def _agree(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Whether each pair of signatures agrees on at least SIMILARITY of its values."""
-    return (first == second).mean(axis=1) >= SIMILARITY
+    """Whether each pair of signatures (``low_bits``) agrees on at least AGREEING values."""
+    return (first == second).sum(axis=1) >= AGREEING
 
 
 # The pairs -----------------------------------------------------------------------------------
@@ -177,9 +190,10 @@ PAIRS_AT_ONCE = 1 << 16  # candidate pairs whose signatures are compared at once
 def near_pairs(digests: np.ndarray, signatures: np.ndarray) -> np.ndarray:
     """Every pair of distinct texts among these rows (digests, ascending in each pair)."""
     distinct, first, _which = sort_distinct(digests)
-    signed = signatures[first]
+    every_key = band_keys(signatures[first])
+    signed = low_bits(signatures[first])
     found = [np.zeros((0, 2), dtype=np.int64)]
-    for keys in band_keys(signed):
+    for keys in every_key:
         for one, other in _class_pairs(keys):
             agree = _agree(signed[one], signed[other])
             found.append(np.c_[distinct[one[agree]], distinct[other[agree]]])
@@ -190,9 +204,10 @@ def _class_pairs(keys: np.ndarray):
     """(rows, rows) of every pair of rows with equal keys, a batch at a time."""
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
-    head = np.r_[True, ordered[1:] != ordered[:-1]]
+    head = np.ones(len(keys), dtype=bool)
+    head[1:] = ordered[1:] != ordered[:-1]
     starts = np.flatnonzero(head)
-    sizes = np.diff(np.r_[starts, len(keys)])
+    sizes = np.diff(starts, append=len(keys))
     shared = np.repeat(sizes > 1, sizes)  # rows in a class of two or more
     members, classes = order[shared], np.cumsum(head)[shared]
     for step in range(1, int(sizes.max(initial=1))):
@@ -205,9 +220,8 @@ def _class_pairs(keys: np.ndarray):
 def pairs_with_stored(digests: np.ndarray, signatures: np.ndarray, parts: list[dict]) -> np.ndarray:
     """Every pair of a text among these rows with a distinct text of the stored parts."""
     distinct, first, _which = sort_distinct(digests)
-    signed = signatures[first]
-    keys = band_keys(signed)
-    prefixes = (keys >> np.uint64(32)).astype(np.uint32)
+    prefixes = band_keys(signatures[first])
+    signed = low_bits(signatures[first])
     found = [np.zeros((0, 2), dtype=np.int64)]
     for part in parts:
         for band in range(BANDS):
@@ -221,17 +235,10 @@ def pairs_with_stored(digests: np.ndarray, signatures: np.ndarray, parts: list[d
             heads = np.cumsum(counts) - counts
             rows = order[np.arange(counts.sum()) - np.repeat(heads - low, counts)]
             theirs = part["row_signature"][rows]  # only these rows are read from the file
-            same_key = _band_of(theirs, band) == keys[band][mine]
-            agree = same_key & _agree(signed[mine], theirs)
+            agree = _agree(signed[mine], theirs)
             pairs = np.c_[distinct[mine[agree]], part["row_digest"][rows[agree]]]
             found.append(pairs[pairs[:, 0] != pairs[:, 1]])
     return _distinct_pairs(np.vstack(found))
-
-
-def _band_of(signatures: np.ndarray, band: int) -> np.ndarray:
-    columns = signatures[:, band * ROWS : (band + 1) * ROWS].astype(np.uint64)
-    with np.errstate(over="ignore"):
-        return (columns * _MIX[:ROWS]).sum(axis=1, dtype=np.uint64)
 
 
 def _distinct_pairs(pairs: np.ndarray) -> np.ndarray:
@@ -290,17 +297,24 @@ def _loaded(store: PartStore) -> tuple[dict | None, list[dict]]:
         return None, []
 
 
-def _band_index(signatures: np.ndarray) -> dict[str, np.ndarray]:
-    prefixes = (band_keys(signatures) >> np.uint64(32)).astype(np.uint32)
-    order = np.argsort(prefixes, axis=1, kind="stable").astype(np.int32)
-    return {"band_prefix": np.take_along_axis(prefixes, order, axis=1), "band_order": order}
+def _band_index(keys: np.ndarray) -> dict[str, np.ndarray]:
+    """Each band's keys (``band_keys``: bands x rows) ascending, and the rows in that order."""
+    order = np.argsort(keys, axis=1, kind="stable").astype(np.int32)
+    return {"band_prefix": np.take_along_axis(keys, order, axis=1), "band_order": order}
+
+
+def _row_keys(part: dict[str, np.ndarray]) -> np.ndarray:
+    """A part's band keys by row (rows x bands), from its band index."""
+    keys = np.empty_like(part["band_prefix"])
+    np.put_along_axis(keys, part["band_order"].astype(np.int64), part["band_prefix"], axis=1)
+    return keys.T
 
 
 def _part(reports: Reports, rows: list, pairs: np.ndarray) -> dict[str, np.ndarray]:
     """A part's arrays for new reports and their signed rows (doc_id, n, digest, signature)."""
     code = {d: i for i, d in enumerate(reports.doc.tolist())}
     row_report = np.array([code[r[0]] for r in rows], dtype=np.int32)
-    signatures = np.array([r[3] for r in rows], dtype=np.uint32).reshape(len(rows), PERMUTATIONS)
+    signatures = _signatures_of(rows)
     return {
         "report_key": reports.key,
         "report_doc": reports.doc,
@@ -308,16 +322,23 @@ def _part(reports: Reports, rows: list, pairs: np.ndarray) -> dict[str, np.ndarr
         "row_report": row_report,
         "row_n": np.array([r[1] for r in rows], dtype=np.int32),
         "row_digest": np.array([r[2] for r in rows], dtype=np.int64),
-        "row_signature": signatures,
+        "row_signature": low_bits(signatures),
         "pairs": pairs.reshape(-1, 2).astype(np.int64),
-        **_band_index(signatures),
+        **_band_index(band_keys(signatures)),
     }
+
+
+def _signatures_of(rows: list) -> np.ndarray:
+    return np.array([r[3] for r in rows], dtype=np.uint32).reshape(len(rows), PERMUTATIONS)
 
 
 def _merged(parts: list[dict], live: Reports | None = None) -> dict[str, np.ndarray]:
     """Parts as one (only the rows of ``live`` reports, and the pairs between their texts,
     when given), its band index made anew."""
-    plain = [{k: v for k, v in p.items() if not k.startswith("band_")} for p in parts]
+    plain = [
+        {**{k: v for k, v in p.items() if not k.startswith("band_")}, "row_band": _row_keys(p)}
+        for p in parts
+    ]
     merged = concatenated(plain, "row_report")
     if live is not None:
         alive = live_rows(merged["report_key"], live)
@@ -333,7 +354,8 @@ def _merged(parts: list[dict], live: Reports | None = None) -> dict[str, np.ndar
         held = sort_distinct(digests)[0]
         merged["pairs"] = pairs[member(pairs[:, 0], held) & member(pairs[:, 1], held)]
     merged["pairs"] = _distinct_pairs(merged["pairs"])
-    return {**merged, **_band_index(merged["row_signature"])}
+    keys = np.ascontiguousarray(merged.pop("row_band").T)
+    return {**merged, **_band_index(keys)}
 
 
 @dataclass
@@ -404,8 +426,9 @@ def update(generation: Path, searcher: Searcher, inputs=None) -> UpdateResult:
         store.remove_unnamed(manifest)  # what a pass cut short may have left
         return UpdateResult(0, 0, held)
     part = _part(new, rows, np.zeros((0, 2)))
-    found = [near_pairs(part["row_digest"], part["row_signature"])]
-    found.append(pairs_with_stored(part["row_digest"], part["row_signature"], parts))
+    signatures = _signatures_of(rows)
+    found = [near_pairs(part["row_digest"], signatures)]
+    found.append(pairs_with_stored(part["row_digest"], signatures, parts))
     part["pairs"] = _distinct_pairs(np.vstack(found))
     listed = [*(manifest or {}).get("parts", []), {"name": "", "size": len(rows) + len(new)}]
     loaded = [*parts, part]
