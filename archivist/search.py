@@ -401,6 +401,22 @@ class FacetCodes:
             found = self._names[facet] = np.array(values, dtype=str)
         return found
 
+    def parents(self, facet: str) -> np.ndarray:
+        """Each ``county`` or ``place`` value's city, as a code into ``city`` or ``place`` (-1:
+        a city, or a county of no named city)."""
+        key = f"parents of {facet}"
+        found = self._names.get(key)
+        if found is None:  # two threads may both compute it: the same array
+            if facet == "county":
+                index = {city: i for i, city in enumerate(self.cities) if city}
+                values = [index.get(city, -1) if county else -1 for city, county in self.pairs]
+            else:
+                index = {pair: i for i, pair in enumerate(self.place_pairs) if pair[0]}
+                pairs = self.place_pairs
+                values = [index.get((city, ""), -1) if county else -1 for city, county in pairs]
+            found = self._names[key] = np.array(values, dtype=np.int64)
+        return found
+
 
 def _place_codes(tokens: list[str]) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
     """(documents, place codes, distinct places) of every place each document's ``places``
@@ -536,14 +552,18 @@ def facet_lists(
     of its paragraphs have an inferred year); and how many values each facet leaves out."""
     codes, size = counts.codes, query.facet_size
     more: dict[str, int] = {}
-    chosen, more["city"] = _top(counts.city, codes, "city", size, query.city)
-    cities = [FacetValue(codes.cities[i], int(counts.city[i]), False) for i in chosen]
-    chosen, more["county"] = _top(counts.county, codes, "county", size, query.county)
+    chosen_counties, more["county"] = _top(counts.county, codes, "county", size, query.county)
     counties = [
         FacetValue(codes.pairs[i][1], int(counts.county[i]), False, parent=codes.pairs[i][0])
-        for i in chosen
+        for i in chosen_counties
     ]
+    chosen, more["city"] = _top(counts.city, codes, "city", size, query.city)
+    chosen, added = _with_cities(chosen, codes.parents("county")[chosen_counties], counts.city)
+    more["city"] -= added
+    cities = [FacetValue(codes.cities[i], int(counts.city[i]), False) for i in chosen]
     chosen, more["place"] = _top(counts.place, codes, "place", size, query.place)
+    chosen, added = _with_cities(chosen, codes.parents("place")[chosen], counts.place)
+    more["place"] -= added
     places = []
     for i in chosen:
         city, county = codes.place_pairs[i]
@@ -572,6 +592,16 @@ def _top(counts: np.ndarray, codes: FacetCodes, facet: str, size: int | None, se
     rest = ordered[size:]
     kept = rest[np.isin(names[rest], list(selected))].tolist() if selected else []
     return ordered[:size].tolist() + kept, len(rest) - len(kept)
+
+
+def _with_cities(chosen: list[int], cities: np.ndarray, counts: np.ndarray) -> tuple:
+    """The chosen values with the cities of the listed counties added where the cut left them
+    out (a county is shown under its city), all by count; and how many were added."""
+    added = {int(c) for c in cities.tolist() if c >= 0 and counts[c] > 0} - set(chosen)
+    if not added:
+        return chosen, 0
+    merged = np.array([*chosen, *sorted(added)], dtype=np.int64)
+    return merged[np.lexsort((merged, -counts[merged]))].tolist(), len(added)
 
 
 def _mark_selected(values: list[FacetValue], selected: tuple[str, ...]) -> None:

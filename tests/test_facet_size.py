@@ -13,7 +13,10 @@ from archivist.web import create_app
 
 # Report k mentions the first k + 1 counties: the i-th county is in len(COUNTIES) - i reports.
 COUNTIES = ["茶陵县", "攸县", "江华瑶族自治县", "双峰县", "桃源县", "祁东县"]
-STORY_PLACES = [("株洲市", "茶陵县"), ("株洲市", "攸县"), ("永州市", ""), ("娄底市", "双峰县")]
+# Story places: 永州市 3 reports (no county), 娄底市 2 (双峰县), 株洲市 1 (茶陵县): the most
+# frequent county's city is not the most frequent city.
+STORY_PLACES = [("永州市", ""), ("娄底市", "双峰县"), ("永州市", ""), ("株洲市", "茶陵县")]
+STORY_PLACES += [("永州市", ""), ("娄底市", "双峰县")]
 HEADER = "file,title,source,date,city,county,authors,url\n"
 
 
@@ -77,14 +80,18 @@ def test_a_selected_value_past_the_cut_stays_listed_with_its_count(client):
     data = api(client, f"facet_size=2&place={rarest}")
     values = {v["value"]: v for v in data["facets"]["place"]}
     assert values[rarest]["count"] == count and values[rarest]["selected"]
-    assert len(values) == 3 and data["facets_more"]["place"] == len(whole) - 3
+    city = values[rarest]["parent"]  # a county: its city comes with it
+    assert city and values[city]["count"] == dict(whole)[city]
+    assert len(values) == 4 and data["facets_more"]["place"] == len(whole) - 4
 
 
 def test_story_places_are_cut_too(client):
     whole = api(client, "facet_size=max")
     data = api(client, "facet_size=1")
-    assert listed(data, "city") == listed(whole, "city")[:1]
-    assert data["facets_more"]["city"] == len(listed(whole, "city")) - 1
+    assert listed(data, "county") == listed(whole, "county")[:1] == [("双峰县", 2)]
+    # the top city, and the listed county's city (cut by count, kept to hold its county)
+    assert listed(data, "city") == listed(whole, "city")[:2] == [("永州市", 3), ("娄底市", 2)]
+    assert data["facets_more"]["city"] == len(listed(whole, "city")) - 2
     assert data["facets_more"]["county"] == len(listed(whole, "county")) - 1
     assert listed(data, "year") == listed(whole, "year")  # years are never cut
 
@@ -119,3 +126,12 @@ def test_facet_size_alone_is_no_search_and_keeps_the_landing_page(client, value)
     assert 'class="page-home"' in page and 'class="page-search"' not in page
     chips = client.get(f"/api/search?city=株洲市&facet_size={value}").get_json()["chips"]
     assert [chip["remove_url"] for chip in chips] == [f"/?facet_size={value}"]
+
+
+def test_a_listed_mentioned_county_brings_its_city(client):
+    """A county is shown under its city: the cut never leaves a listed county's city out (the
+    story places' case: ``test_story_places_are_cut_too``)."""
+    rarest = listed(api(client, "facet_size=max"), "place")[-1][0]
+    mentioned = api(client, f"facet_size=1&place={rarest}")["facets"]["place"]
+    names = {v["value"] for v in mentioned}
+    assert all(v["parent"] in names for v in mentioned if v["parent"])
