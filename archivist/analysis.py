@@ -40,8 +40,10 @@ from .folding import FOLDING_VERSION, fold, fold_with_offsets
 # 8 blocks keep their page, report records the original's file name and media type, and their
 # newspaper page (版次); 9 layout repair across page breaks and photos (other blocks); 10 cut
 # captions, source credits, tables, Latin case, parallel headings (other blocks); 11 characters
-# and bigrams in numpy tables per segment, not in Whoosh, and facet values as columns only
-ANALYSIS_VERSION = "11"
+# and bigrams in numpy tables per segment, not in Whoosh, and facet values as columns only; 12
+# layout repair's third round: closing quotations, wide spaces, cut captions by jieba's tags,
+# words cut in two down to jieba's frequency 5 (other blocks)
+ANALYSIS_VERSION = "12"
 USERDICT_NAME = "userdict.txt"
 PLACE_WORD_FREQ = 2000
 
