@@ -11,7 +11,6 @@ import re
 from functools import lru_cache
 
 import jieba
-import jieba.posseg
 
 from .folding import fold_char
 
@@ -189,5 +188,7 @@ def starts_with_function_word(text: str) -> bool:
     head = "".join(fold_char(char) for char in text[:WORD_ACROSS_CONTEXT])
     if not head or not ("\u3400" <= head[0] <= "\u9fff"):
         return False
-    first = next(iter(jieba.posseg.dt.cut(head, HMM=True)))  # HMM: names (曾某某) are names
+    from jieba import posseg  # its tables take 50 MB: loaded by ingest's first use, not by serve
+
+    first = next(iter(posseg.dt.cut(head, HMM=True)))  # HMM: names (曾某某) are names
     return first.flag.startswith(FUNCTION_WORD_TAGS)

@@ -31,7 +31,6 @@ import hashlib
 import math
 import re
 from bisect import bisect_right
-from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -531,38 +530,81 @@ def _sign(
 
 
 class Reprints:
-    """The reprint groups of one index generation, for lookups by report or paragraph."""
+    """The reprint groups of one index generation, for lookups by report or paragraph: numpy
+    arrays of the grouped rows (a few bytes a row; thread-safe: read-only)."""
 
     def __init__(self, table: Table) -> None:
-        self.group_of: dict[tuple[str, int], int] = {}
-        self.docs_of: dict[int, set[str]] = defaultdict(set)
-        self.by_doc: dict[str, list[tuple[int, int]]] = defaultdict(list)
         grouped = table.group >= 0
-        grouped_rows = (
-            table.doc[grouped],
-            table.n[grouped].tolist(),
-            table.group[grouped].tolist(),
-        )
-        rows = zip(*grouped_rows, strict=True)
-        for doc_id, n, group in rows:
-            self.group_of[(doc_id, n)] = group
-            self.docs_of[group].add(doc_id)
-            self.by_doc[doc_id].append((n, group))
+        distinct, codes = np.unique(table.doc[grouped], return_inverse=True)  # str objects
+        self.doc_ids = distinct.astype(str)  # sorted
+        codes = codes.astype(np.int64)
+        group = table.group[grouped].astype(np.int64)
+        keys = codes << 32 | table.n[grouped].astype(np.int64)
+        order = np.argsort(keys, kind="stable")
+        self._keys, self._group = keys[order], group[order]  # rows by (report, number)
+        self._doc_starts = np.searchsorted(self._keys >> 32, np.arange(len(self.doc_ids) + 1))
+        members = np.unique(group << 32 | codes)  # each (group, report) once, by group
+        self._members = (members & 0xFFFFFFFF).astype(np.int32)
+        count = int(group.max()) + 1 if len(group) else 0
+        self._group_starts = np.searchsorted(members >> 32, np.arange(count + 1))
+        self._translated: tuple[object, np.ndarray] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(len(self._keys))
+
+    def code(self, doc_id: str) -> int:
+        """The report's number among the grouped reports (-1: none of its paragraphs)."""
+        at = int(np.searchsorted(self.doc_ids, doc_id))
+        return at if at < len(self.doc_ids) and self.doc_ids[at] == doc_id else -1
+
+    def codes_of(self, doc_ids: list[str]) -> np.ndarray:
+        """Each of a sorted list of doc_ids' report code (-1: none); the last list's answer is
+        kept (a version's column of doc_ids is asked again and again)."""
+        kept = self._translated
+        if kept is not None and kept[0] is doc_ids:
+            return kept[1]
+        wanted = np.array(doc_ids, dtype=str)
+        at = np.searchsorted(self.doc_ids, wanted).clip(max=max(len(self.doc_ids) - 1, 0))
+        found = self.doc_ids[at] == wanted if len(self.doc_ids) else np.zeros(len(wanted), bool)
+        codes = np.where(found, at, -1)
+        self._translated = (doc_ids, codes)  # assigned whole: threads see one or the other
+        return codes
+
+    def groups(self, codes: np.ndarray, numbers: np.ndarray) -> np.ndarray:
+        """The group of each (report code, paragraph number) pair, -1 for none."""
+        if not len(self._keys):
+            return np.full(len(codes), -1, dtype=np.int64)
+        keys = codes.astype(np.int64) << 32 | numbers.astype(np.int64)
+        at = np.searchsorted(self._keys, keys).clip(max=len(self._keys) - 1)
+        return np.where((codes >= 0) & (self._keys[at] == keys), self._group[at], -1)
 
     def others(self, doc_id: str, n: int) -> list[str]:
         """The other reports carrying the same text as this paragraph."""
-        group = self.group_of.get((doc_id, n))
-        return sorted(self.docs_of[group] - {doc_id}) if group is not None else []
+        code = self.code(doc_id)
+        group = int(self.groups(np.array([code]), np.array([n]))[0])
+        if group < 0:
+            return []
+        members = self._members[self._group_starts[group] : self._group_starts[group + 1]]
+        return [str(self.doc_ids[c]) for c in members.tolist() if c != code]
 
     def for_document(self, doc_id: str) -> list[tuple[str, int]]:
         """(other report, how many of this report's paragraphs it carries), most first."""
-        paragraphs = Counter(group for _n, group in self.by_doc.get(doc_id, []))
-        shared: Counter = Counter()
-        for group, count in paragraphs.items():  # each group once: a long report has many
-            for other in self.docs_of[group]:
-                if other != doc_id:
-                    shared[other] += count
-        return sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))
+        code = self.code(doc_id)
+        if code < 0:
+            return []
+        rows = self._group[self._doc_starts[code] : self._doc_starts[code + 1]]
+        groups, counts = np.unique(rows, return_counts=True)  # each group once
+        firsts, lasts = self._group_starts[groups], self._group_starts[groups + 1]
+        sizes = lasts - firsts
+        run_starts = np.cumsum(sizes) - sizes
+        at = np.arange(int(sizes.sum())) + np.repeat(firsts - run_starts, sizes)
+        shared = np.bincount(
+            self._members[at], weights=np.repeat(counts, sizes), minlength=len(self.doc_ids)
+        ).astype(np.int64)
+        shared[code] = 0
+        others = np.flatnonzero(shared)
+        others = others[np.lexsort((others, -shared[others]))]  # most first, then by doc_id
+        return [(str(self.doc_ids[c]), int(shared[c])) for c in others.tolist()]
 
 
 _cache: RecentCache[tuple[object, Reprints | None]] = RecentCache(4)
@@ -605,30 +647,22 @@ def _folder(searcher: Searcher) -> Path | None:
 # Search hooks --------------------------------------------------------------------------------
 
 
-def one_of_each(searcher: Searcher, passed: set[int], columns) -> set[int]:
-    """The passed paragraphs with each reprint group cut to one: its earliest passed member
-    (by date, then report, then position); paragraphs in no group all stay."""
+def one_of_each(searcher: Searcher, passed: np.ndarray, columns) -> np.ndarray:
+    """The passed paragraphs (ascending) with each reprint group cut to one: its earliest
+    passed member (by date, then report, then position); paragraphs in no group all stay."""
     found = reprints_for(searcher)
-    if found is None or not found.group_of:
+    if not found or not len(passed):
         return passed
-    from .columns import column  # columns imports search, which imports this module lazily
-
-    numbers, dates, doc_ids = (
-        column(searcher, columns, "n"),
-        column(searcher, columns, "date_last"),
-        columns.doc_id,
-    )
-    chosen: dict[int, int] = {}
-    kept: set[int] = set()
-    for doc in passed:
-        group = found.group_of.get((doc_ids[doc], numbers[doc]))
-        if group is None:
-            kept.add(doc)
-            continue
-        best = chosen.get(group)
-        if best is None or (dates[doc], doc_ids[doc], doc) < (dates[best], doc_ids[best], best):
-            chosen[group] = doc
-    return kept | set(chosen.values())
+    doc_ids, codes = columns.doc_id, columns.codes
+    report_codes = found.codes_of(doc_ids.values)[doc_ids.codes[passed]]
+    group = found.groups(report_codes, columns.n[passed])
+    grouped = group >= 0
+    members = passed[grouped]
+    # earliest first: date (its rank among the dates), report (doc_id order), position
+    order = np.lexsort((members, doc_ids.codes[members], codes.date_last[members], group[grouped]))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = group[grouped][order][1:] != group[grouped][order][:-1]
+    return np.sort(np.concatenate((passed[~grouped], members[order][first])))
 
 
 def also_in(searcher: Searcher, doc_id: str, n: int) -> int:

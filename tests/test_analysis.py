@@ -155,3 +155,13 @@ def test_wordlike_means_a_letter_or_a_number_for_every_code_point():
     ]
     assert differ == []
     assert not analysis.is_wordlike("_，。 ") and analysis.is_wordlike("_a")
+
+
+def test_a_dictionary_without_words_shares_the_base_one_and_words_never_leak_into_it():
+    from archivist.analysis import _base_segmenter, _build_segmenter
+
+    base = _base_segmenter()
+    assert _build_segmenter("") is base and _build_segmenter("# 只有注释\n\n") is base
+    own = _build_segmenter("顽瘴痼疾专项整治 99999\n")
+    assert own is not base and own.FREQ.get("顽瘴痼疾专项整治") == 99999
+    assert "顽瘴痼疾专项整治" not in base.FREQ

@@ -47,3 +47,16 @@ def test_the_documented_imports_are_the_real_ones():
 
 def test_the_search_layer_builds_no_urls():
     assert "citations" not in imports_of(PACKAGE / "search.py")
+
+
+def test_the_server_does_not_load_what_only_ingest_needs():
+    """jieba's part-of-speech tables (50 MB) serve layout repair at ingest: importing the web
+    app, in a fresh interpreter, leaves them unloaded."""
+    import subprocess
+    import sys
+
+    code = "import sys, archivist.web; print('jieba.posseg' in sys.modules)"
+    shown = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, check=True
+    )
+    assert shown.stdout.strip() == "False"

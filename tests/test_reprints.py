@@ -300,3 +300,48 @@ def test_a_table_mostly_of_changed_reports_is_compacted(make_archive, tmp_path):
     ingest(archive, fresh, rebuild=True, jobs=1, progress=quiet_progress)
     groups, pairs = grouping(index)
     assert pairs and (groups, pairs) == grouping(fresh)  # the first pass's pairs kept
+
+
+def test_the_lookups_are_those_of_the_rows_themselves():
+    """Reprints' numpy lookups against dicts built from the same rows, on made-up rows: three
+    groups, a report in two groups and twice in one, rows in no group, rows out of order."""
+    rows = [  # (report, paragraph number, group)
+        ("r2", 4, 0), ("r1", 1, 0), ("r3", 2, 0), ("r1", 7, 1), ("r4", 1, 1), ("r1", 9, 0),
+        ("r5", 3, 2), ("r6", 3, 2), ("r2", 5, -1), ("r7", 1, -1),
+    ]  # fmt: skip
+    table = reprints.Table(
+        doc=np.array([r[0] for r in rows], dtype=object),
+        n=np.array([r[1] for r in rows], dtype=np.int32),
+        digest=np.arange(len(rows), dtype=np.int64),
+        group=np.array([r[2] for r in rows], dtype=np.int32),
+    )
+    found = reprints.Reprints(table)
+    docs_of: dict[int, set[str]] = {}
+    for doc, _n, group in rows:
+        if group >= 0:
+            docs_of.setdefault(group, set()).add(doc)
+    group_of = {(doc, n): group for doc, n, group in rows if group >= 0}
+    for doc, n, _group in [*rows, ("r9", 1, -1), ("r1", 2, -1)]:
+        group = group_of.get((doc, n))
+        expected = sorted(docs_of[group] - {doc}) if group is not None else []
+        assert found.others(doc, n) == expected, (doc, n)
+    for doc in ["r1", "r2", "r3", "r4", "r5", "r7", "r9"]:
+        shared: dict[str, int] = {}
+        for (owner, _n), group in group_of.items():
+            if owner == doc:
+                for other in docs_of[group] - {doc}:
+                    shared[other] = shared.get(other, 0) + 1
+        assert found.for_document(doc) == sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))
+    assert found and not reprints.Reprints(reprints.Table())
+
+
+def test_one_of_each_keeps_the_earliest_by_date(make_archive, tmp_path):
+    catalogue = "file,title,date\na.txt,甲报道,2021-05-03\nb.txt,乙报道,2019-01-02\n"
+    catalogue += "c.txt,丙报道,2020-07-01\nd.txt,丁报道,2018-01-01\n"
+    archive = make_archive(FILES | {"catalog.csv": catalogue})
+    ingest(archive, tmp_path / "index", rebuild=True, jobs=1, progress=quiet_progress)
+    client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index")}).test_client()
+    one = client.get("/api/search?" + urlencode({"q": PHRASE, "reprints": "one"})).get_json()
+    assert [hit["doc_id"] for hit in one["hits"]] == ["b"]  # 2019, before c (2020) and a (2021)
+    titles = client.get("/api/search?" + urlencode({"q": "报道", "reprints": "one"})).get_json()
+    assert titles["total"] == 4  # in no group (too short to count): every one stays
