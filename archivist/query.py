@@ -183,8 +183,9 @@ class SearchQuery:
 
     @property
     def is_blank(self) -> bool:
-        """Nothing asked for: no query, no filter, default sort and page (the landing page)."""
-        return self == SearchQuery(per_page=self.per_page)
+        """Nothing asked for: no query, no filter, default sort and page (the landing page);
+        per_page and facet_size only say how a search would be shown."""
+        return self == SearchQuery(per_page=self.per_page, facet_size=self.facet_size)
 
 
 DATE_BOUNDS = ("date_from", "date_to")

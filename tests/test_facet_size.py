@@ -107,3 +107,15 @@ def test_a_bad_facet_size_is_a_400_naming_it(client, value):
     response = client.get(f"/api/search?q=平安建设&facet_size={value}")
     assert response.status_code == 400
     assert response.get_json()["error"]["param"] == "facet_size"
+
+
+@pytest.mark.parametrize("value", ["2", "max"])
+def test_facet_size_alone_is_no_search_and_keeps_the_landing_page(client, value):
+    """Like per_page, facet_size only says how a search is shown: with no query or filter the
+    landing page answers (removing the last chip of ``/?city=…&facet_size=2`` leads there)."""
+    landing = client.get("/").get_data(as_text=True)
+    assert 'class="page-home"' in landing
+    page = client.get(f"/?facet_size={value}").get_data(as_text=True)
+    assert 'class="page-home"' in page and 'class="page-search"' not in page
+    chips = client.get(f"/api/search?city=株洲市&facet_size={value}").get_json()["chips"]
+    assert [chip["remove_url"] for chip in chips] == [f"/?facet_size={value}"]

@@ -313,6 +313,23 @@ def test_keyboard_only_walk_from_the_box_to_a_result_and_a_filter(page: Page):
     expect(facet(page, "株洲市")).to_be_focused()
 
 
+@pytest.mark.parametrize("section", ["story-places", "mentioned-places"])
+def test_listing_every_place_by_keyboard_keeps_the_focus_on_that_facet(page: Page, section):
+    """A facet's "全部列出" reloads the page with every value; the focus goes to that facet (its
+    heading), not to the top of the page, and the link is gone."""
+    page.goto(f"/?q={quote(QUERY)}&facet_size=1")
+    more = page.locator(f"#{section} .more-values a")
+    more.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile("facet_size=max"))
+    expect(page.locator(f"#{section} h2")).to_be_focused()
+    expect(page.locator(".more-values")).to_have_count(0)
+    page.keyboard.press("Tab")  # the next stop is that facet's first value
+    assert active(page)["focus"] == page.locator(f"#{section} a.fv").first.get_attribute(
+        "data-focus"
+    )
+
+
 def test_year_counts_are_visible_text(page: Page):
     page.goto(f"/?q={quote(QUERY)}")
     counts = page.locator(".histogram .bar .n")
