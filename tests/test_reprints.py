@@ -282,6 +282,26 @@ def test_bad_option_is_a_400(client):
     assert response.get_json()["error"]["param"] == "reprints"
 
 
+def test_a_table_mostly_of_changed_reports_is_compacted(make_archive, tmp_path):
+    texts = [text + "。" for text in near_copies(12)]  # texts[10]: a near copy of texts[3]
+    files = {"b.txt": report("乙", *texts[3:6]), "c.txt": report("丙", texts[10])}
+    archive = make_archive({"a.txt": report("甲", *texts[:3]), **files})
+    index = tmp_path / "index"
+    ingest(archive, index, rebuild=True, jobs=1, progress=quiet_progress)
+    folder = IndexStore(index).generation_dir()
+    for k in range(4):  # each version of a.txt leaves the last one's rows behind
+        (archive / "a.txt").write_text(report("甲", texts[6 + k], *texts[:2]), encoding="utf-8")
+        ingest(archive, index, jobs=1, progress=quiet_progress)
+    store = reprints.store_of(folder)
+    parts = [store.load(p["name"]) for p in store.manifest()["parts"]]
+    stored = sum(len(p["row_n"]) for p in parts)
+    assert stored < 2 * len(current_table(index).doc)  # the dead rows were dropped
+    fresh = tmp_path / "fresh"
+    ingest(archive, fresh, rebuild=True, jobs=1, progress=quiet_progress)
+    groups, pairs = grouping(index)
+    assert pairs and (groups, pairs) == grouping(fresh)  # the first pass's pairs kept
+
+
 def test_the_lookups_are_those_of_the_rows_themselves():
     """Reprints' numpy lookups against dicts built from the same rows, on made-up rows: three
     groups, a report in two groups and twice in one, rows in no group, rows out of order."""
