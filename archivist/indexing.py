@@ -701,7 +701,7 @@ def _ingest_locked(store, archive_dir, rebuild, jobs, progress, allow_removals) 
             build.full(archive.files, kept, old)
             result.removed = len(removed)  # not carried into the new generation
         else:
-            build.update(archive.files, kept, removed, old)
+            build.update(archive.files, kept, removed, old, indexed)
     _update_tables(store, build.inputs)
     _update_reprints(store, build.inputs)
     _count(store, result)
@@ -968,12 +968,14 @@ class Build:
                 add_document(writer, document, self.inputs)
         self.result.kept = len(kept)
 
-    def update(self, files, kept: list[str], removed: list[str], old: Searcher | None) -> None:
+    def update(
+        self, files, kept: list[str], removed: list[str], old: Searcher | None, indexed: dict
+    ) -> None:
         """One Whoosh commit to the live generation: changed reports replaced, deleted ones
-        removed; the reports of unreadable folders stay as they are."""
+        removed; the reports of unreadable folders stay as they are. ``indexed``: the content
+        hash of every report the index holds (``indexed_hashes``)."""
         result, store = self.result, self.store
         result.kept = len(kept)
-        indexed = indexed_hashes(old) if old is not None else {}
         todo = []
         for file in files:
             digest = hash_file(file, self.catalogue, self.settings)  # None: unreadable
