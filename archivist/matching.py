@@ -212,6 +212,14 @@ def as_set(docnums) -> np.ndarray:
     return array
 
 
+def run_positions(firsts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The positions of several runs laid end to end: ``firsts[i]``, ``firsts[i] + 1``, …, for
+    ``sizes[i]`` positions each (to gather variable-length runs of an array in one step)."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    heads = np.cumsum(sizes) - sizes  # where each run starts in the result
+    return np.arange(int(sizes.sum())) + np.repeat(np.asarray(firsts) - heads, sizes)
+
+
 def intersect(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:
     if not len(a) or not len(b):
         return EMPTY

@@ -42,6 +42,7 @@ from whoosh.searching import Searcher
 
 from .caching import RecentCache
 from .folding import fold
+from .matching import run_positions
 from .records import (
     PartStore,
     Reports,
@@ -127,7 +128,7 @@ def _batch_signatures(texts: list[str]) -> np.ndarray:
     counts = lengths - SHINGLE + 1  # shingles per text
     firsts = np.cumsum(lengths) - lengths  # where each text starts in ``codes``
     heads = np.cumsum(counts) - counts  # where each text's shingles start in the list
-    positions = np.arange(counts.sum()) + np.repeat(firsts - heads, counts)
+    positions = run_positions(firsts, counts)
     hashes = np.zeros(len(positions), dtype=np.uint32)
     base = np.uint32(_BASE)
     for k in range(SHINGLE):
@@ -596,8 +597,7 @@ class Reprints:
         groups, counts = np.unique(rows, return_counts=True)  # each group once
         firsts, lasts = self._group_starts[groups], self._group_starts[groups + 1]
         sizes = lasts - firsts
-        run_starts = np.cumsum(sizes) - sizes
-        at = np.arange(int(sizes.sum())) + np.repeat(firsts - run_starts, sizes)
+        at = run_positions(firsts, sizes)
         shared = np.bincount(
             self._members[at], weights=np.repeat(counts, sizes), minlength=len(self.doc_ids)
         ).astype(np.int64)

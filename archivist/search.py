@@ -41,7 +41,16 @@ from .caching import RecentCache
 from .columnvalues import column_values, leaves, stored_numbers
 from .folding import fold, fold_with_offsets, folded_fingerprint
 from .highlight import Span, folded_spans, mark, snippet
-from .matching import EMPTY, MatchIndex, as_set, difference, intersect, match_index, union
+from .matching import (
+    EMPTY,
+    MatchIndex,
+    as_set,
+    difference,
+    intersect,
+    match_index,
+    run_positions,
+    union,
+)
 from .query import SearchQuery
 from .querylang import ParsedQuery, QuerySyntaxError, QueryTerm, parse
 from .reportblocks import ReportBlocks, report_blocks
@@ -430,8 +439,7 @@ def _place_codes(tokens: list[str]) -> tuple[np.ndarray, np.ndarray, list[tuple[
     firsts = np.cumsum(sizes) - sizes  # where each distinct value's places start in flat
     per_doc = sizes[value_codes]
     docs = np.repeat(np.arange(len(value_codes), dtype=np.int32), per_doc)
-    run_starts = np.cumsum(per_doc) - per_doc
-    positions = np.arange(int(per_doc.sum())) + np.repeat(firsts[value_codes] - run_starts, per_doc)
+    positions = run_positions(firsts[value_codes], per_doc)
     return docs, flat[positions], distinct
 
 
@@ -534,13 +542,8 @@ def _mentioning(docs: np.ndarray, codes: FacetCodes, places: set[str]) -> np.nda
 def _place_tally(docs: np.ndarray, codes: FacetCodes) -> np.ndarray:
     """How many of the documents (ascending, distinct) mention each place: their runs of
     ``place_pair`` gathered, so the cost follows the documents, not the archive."""
-    firsts, lasts = codes.place_starts[docs], codes.place_starts[docs + 1]
-    sizes = lasts - firsts
-    total = int(sizes.sum())
-    if not total:
-        return np.zeros(len(codes.place_pairs), dtype=np.int64)
-    run_starts = np.cumsum(sizes) - sizes  # where each document's run begins in the gathered
-    positions = np.arange(total) + np.repeat(firsts - run_starts, sizes)
+    firsts = codes.place_starts[docs]
+    positions = run_positions(firsts, codes.place_starts[docs + 1] - firsts)
     return np.bincount(codes.place_pair[positions], minlength=len(codes.place_pairs))
 
 
@@ -570,9 +573,10 @@ def facet_lists(
         count = int(counts.place[i])
         places.append(FacetValue(county or city, count, False, parent=city if county else ""))
     years = [
-        FacetValue(codes.years[i], int(n), False, inferred=int(counts.year_inferred[i]))
+        FacetValue(
+            codes.years[i], int(counts.year[i]), False, inferred=int(counts.year_inferred[i])
+        )
         for i in np.flatnonzero((counts.year > 0) & (codes.names("year") != ""))
-        if (n := counts.year[i])
     ]
     lists = {"city": cities, "county": counties, "place": places, "year": years}
     for name, values in lists.items():
