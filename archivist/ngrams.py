@@ -212,12 +212,14 @@ def _compact(numbers: np.ndarray) -> np.ndarray:
 
 class TableInputs:
     """The folded texts and word ids of paragraphs, by (doc_id, paragraph number): what an
-    ingest analysed, kept until its segments' tables are built."""
+    ingest analysed, kept until its segments' tables are built; and for the reprint pass,
+    each paragraph's kind and each report's rows as the reading processes signed them."""
 
     def __init__(self) -> None:
         self.vocabulary: dict[str, int] = {}
         self.rows: dict[tuple[str, int], tuple[str, np.ndarray]] = {}
         self.kinds: dict[tuple[str, int], str] = {}  # each paragraph's kind (the reprint pass)
+        self.signed: dict[str, object] = {}  # each report's reprint rows (``reprints.Rows``)
 
     def ids(self, words: list[str]) -> np.ndarray:
         vocabulary = self.vocabulary

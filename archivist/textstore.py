@@ -104,12 +104,12 @@ class TextWriter:
         self.new = live[~member(live.key, np.sort(known))]
         self.todo = set(self.new.doc.tolist())
         self.rows: list[tuple[str, int]] = []
-        self.texts: list[bytes] = []
+        self.texts: list[str] = []
 
     def add(self, doc_id: str, n: int, folded: str) -> None:
         """One paragraph of a report in ``todo``."""
         self.rows.append((doc_id, n))
-        self.texts.append(folded.encode(ENCODING))
+        self.texts.append(folded)
 
     def finish(self) -> None:
         """Append the new texts to the blob (or a compacted copy), write their part, then the
@@ -123,11 +123,11 @@ class TextWriter:
             manifest = self._compacted()
         blob = store.folder / manifest["blob"]
         size = manifest["size"]
-        lengths = np.array([len(t) for t in self.texts], dtype=np.int64)
+        lengths = np.fromiter(map(len, self.texts), np.int64, len(self.texts)) * len(NUL)
         with open(blob, "r+b") as out:
             out.seek(size)
             out.truncate()  # what a pass that did not finish may have left
-            out.write(b"".join(self.texts))
+            out.write("".join(self.texts).encode(ENCODING))  # len(NUL) bytes a character
             out.flush()
             os.fsync(out.fileno())
         code = {d: i for i, d in enumerate(self.new.doc.tolist())}
