@@ -257,29 +257,32 @@ def _signed(paragraphs: Iterable[tuple[str, int, str, str]]) -> tuple[list[str],
 PAIRS_AT_ONCE = 1 << 16  # candidate pairs whose signatures are compared at once
 
 
-def near_pairs(rows: Rows) -> np.ndarray:
-    """Every pair of distinct texts among these rows (digests, ascending in each pair)."""
-    distinct, first, _which = sort_distinct(rows.digest)
-    every_key = rows.keys[first].T
-    signed = rows.low[first]
+def near_pairs(rows: Rows, band_order: np.ndarray | None = None) -> np.ndarray:
+    """Every pair of distinct texts among these rows (digests, ascending in each pair);
+    ``band_order``: the rows in the order of each band's keys, when already sorted."""
+    first = np.zeros(len(rows), dtype=bool)  # the first row of each text
+    first[sort_distinct(rows.digest)[1]] = True
     found = [np.zeros((0, 2), dtype=np.int64)]
-    for keys in every_key:
-        for one, other in _class_pairs(keys):
-            agree = _agree(signed[one], signed[other])
-            found.append(np.stack((distinct[one[agree]], distinct[other[agree]]), axis=1))
+    for band in range(BANDS):
+        keys = rows.keys[:, band]
+        order = np.argsort(keys) if band_order is None else band_order[band]
+        order = order[first[order]]
+        for one, other in _class_pairs(keys[order]):
+            one, other = order[one], order[other]
+            agree = _agree(rows.low[one], rows.low[other])
+            found.append(np.stack((rows.digest[one[agree]], rows.digest[other[agree]]), axis=1))
     return _distinct_pairs(np.vstack(found))
 
 
-def _class_pairs(keys: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(rows, rows) of every pair of rows with equal keys, about ``PAIRS_AT_ONCE`` at a time."""
-    order = np.argsort(keys, kind="stable")
-    ordered = keys[order]
-    head = np.ones(len(keys), dtype=bool)
+def _class_pairs(ordered: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(places, places) of every pair of equal values of an ascending array, about
+    ``PAIRS_AT_ONCE`` pairs at a time."""
+    head = np.ones(len(ordered), dtype=bool)
     head[1:] = ordered[1:] != ordered[:-1]
     starts = np.flatnonzero(head)
-    sizes = np.diff(starts, append=len(keys))
-    # each place in the order is paired with the later places of its class
-    later = np.repeat(starts + sizes, sizes) - np.arange(len(keys)) - 1
+    sizes = np.diff(starts, append=len(ordered))
+    # each place is paired with the later places of its run of equal values
+    later = np.repeat(starts + sizes, sizes) - np.arange(len(ordered)) - 1
     places = np.flatnonzero(later)
     counts = later[places]
     ends = np.cumsum(counts)
@@ -288,12 +291,14 @@ def _class_pairs(keys: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         most = ends[first] - counts[first] + PAIRS_AT_ONCE
         stop = max(first + 1, int(np.searchsorted(ends, most, side="right")))
         chosen, many = places[first:stop], counts[first:stop]
-        yield order[np.repeat(chosen, many)], order[run_positions(chosen + 1, many)]
+        yield np.repeat(chosen, many), run_positions(chosen + 1, many)
         first = stop
 
 
 def pairs_with_stored(rows: Rows, parts: list[dict]) -> np.ndarray:
     """Every pair of a text among these rows with a distinct text of the stored parts."""
+    if not parts:
+        return np.zeros((0, 2), dtype=np.int64)
     distinct, first, _which = sort_distinct(rows.digest)
     prefixes = rows.keys[first].T
     signed = rows.low[first]
@@ -373,8 +378,9 @@ def _loaded(store: PartStore) -> tuple[dict | None, list[dict]]:
 
 
 def _band_index(keys: np.ndarray) -> dict[str, np.ndarray]:
-    """Each band's keys (``band_keys``: bands x rows) ascending, and the rows in that order."""
-    order = np.argsort(keys, axis=1, kind="stable").astype(np.int32)
+    """Each band's keys (``band_keys``: bands x rows) ascending, and the rows in that order
+    (rows of equal keys in any order: such a run is always read whole)."""
+    order = np.argsort(keys, axis=1).astype(np.int32)  # not stable: three times faster
     return {"band_prefix": np.take_along_axis(keys, order, axis=1), "band_order": order}
 
 
@@ -497,7 +503,7 @@ def update(generation: Path, searcher: Searcher, inputs=None) -> UpdateResult:
         store.remove_unnamed(manifest)  # what a pass cut short may have left
         return UpdateResult(0, 0, held)
     part = _part(new, docs, rows, np.zeros((0, 2)))
-    found = [near_pairs(rows), pairs_with_stored(rows, parts)]
+    found = [near_pairs(rows, part["band_order"]), pairs_with_stored(rows, parts)]
     part["pairs"] = _distinct_pairs(np.vstack(found))
     listed = [*(manifest or {}).get("parts", []), {"name": "", "size": len(rows) + len(new)}]
     loaded = [*parts, part]
@@ -561,20 +567,22 @@ def _blocks(searcher: Searcher, doc_ids: set[str]) -> Iterator[dict]:
             yield fields
 
 
-def _paragraphs(
-    searcher: Searcher, doc_ids: set[str], inputs
-) -> Iterator[tuple[str, int, str, str]]:
+def _paragraphs(searcher: Searcher, doc_ids: set[str], inputs) -> list[tuple[str, int, str, str]]:
     """(doc_id, n, folded text, kind) of every paragraph of the reports: from what the ingest
     analysed for those it wrote (``inputs``), else read from the index."""
-    written = set()
+    found = []
     if inputs is not None and doc_ids:
         kinds = inputs.kinds
-        for (doc_id, n), (folded, _words) in inputs.rows.items():
-            if doc_id in doc_ids:
-                written.add(doc_id)
-                yield doc_id, n, folded, kinds.get((doc_id, n), "")
+        found = [
+            (doc_id, n, folded, kinds.get((doc_id, n), ""))
+            for (doc_id, n), (folded, _words) in inputs.rows.items()
+            if doc_id in doc_ids
+        ]
+    written = {doc_id for doc_id, _n, _folded, _kind in found}
     for fields in _blocks(searcher, doc_ids - written):
-        yield fields["doc_id"], fields["n"], fold(fields.get("text", "")), fields.get("kind", "")
+        text = fold(fields.get("text", ""))
+        found.append((fields["doc_id"], fields["n"], text, fields.get("kind", "")))
+    return found
 
 
 def _sign(
@@ -586,13 +594,10 @@ def _sign(
     signed = inputs.signed if inputs is not None else {}
     ready = {doc_id: signed[doc_id] for doc_id in doc_ids if doc_id in signed}
     unsigned = doc_ids - ready.keys()
-    todo = []
-    for doc_id, n, folded, kind in _paragraphs(searcher, unsigned | texts.todo, inputs):
-        if doc_id in texts.todo:
-            texts.add(doc_id, n, folded)
-        if doc_id in unsigned:
-            todo.append((doc_id, n, folded, kind))
-    docs, rows = _signed(todo)
+    paragraphs = _paragraphs(searcher, unsigned | texts.todo, inputs)
+    todo = texts.todo
+    texts.extend((doc_id, n, folded) for doc_id, n, folded, _kind in paragraphs if doc_id in todo)
+    docs, rows = _signed(p for p in paragraphs if p[0] in unsigned) if unsigned else ([], Rows())
     ready_docs = [doc_id for doc_id, found in ready.items() for _ in range(len(found))]
     return ready_docs + docs, Rows.joined([*ready.values(), rows]), len(rows)
 

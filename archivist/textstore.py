@@ -88,7 +88,7 @@ def load_texts(generation: Path) -> TextTable | None:
 
 class TextWriter:
     """Brings a generation's text table up to date: ``todo`` names the reports whose texts
-    must be written, ``add`` takes their paragraphs, ``finish`` writes."""
+    must be written, ``extend`` takes their paragraphs, ``finish`` writes."""
 
     def __init__(self, generation: Path, live: Reports) -> None:
         self.store, self.live = store_of(generation), live
@@ -103,13 +103,11 @@ class TextWriter:
         known = np.concatenate(stored) if stored else np.zeros(0, dtype=np.int64)
         self.new = live[~member(live.key, np.sort(known))]
         self.todo = set(self.new.doc.tolist())
-        self.rows: list[tuple[str, int]] = []
-        self.texts: list[str] = []
+        self.paragraphs: list[tuple[str, int, str]] = []
 
-    def add(self, doc_id: str, n: int, folded: str) -> None:
-        """One paragraph of a report in ``todo``."""
-        self.rows.append((doc_id, n))
-        self.texts.append(folded)
+    def extend(self, paragraphs: Iterable[tuple[str, int, str]]) -> None:
+        """Paragraphs (report, number, folded text) of reports in ``todo``."""
+        self.paragraphs.extend(paragraphs)
 
     def finish(self) -> None:
         """Append the new texts to the blob (or a compacted copy), write their part, then the
@@ -123,11 +121,13 @@ class TextWriter:
             manifest = self._compacted()
         blob = store.folder / manifest["blob"]
         size = manifest["size"]
-        lengths = np.fromiter(map(len, self.texts), np.int64, len(self.texts)) * len(NUL)
+        rows = self.paragraphs
+        texts = [text for _doc, _n, text in rows]
+        lengths = np.fromiter(map(len, texts), np.int64, len(texts)) * len(NUL)
         with open(blob, "r+b") as out:
             out.seek(size)
             out.truncate()  # what a pass that did not finish may have left
-            out.write("".join(self.texts).encode(ENCODING))  # len(NUL) bytes a character
+            out.write("".join(texts).encode(ENCODING))  # len(NUL) bytes a character
             out.flush()
             os.fsync(out.fileno())
         code = {d: i for i, d in enumerate(self.new.doc.tolist())}
@@ -135,13 +135,13 @@ class TextWriter:
             "report_key": self.new.key,
             "report_doc": self.new.doc,
             "report_chars": np.zeros(len(self.new), dtype=np.int64),
-            "row_report": np.array([code[d] for d, _n in self.rows], dtype=np.int32),
-            "row_n": np.array([n for _d, n in self.rows], dtype=np.int32),
+            "row_report": np.array([code[d] for d, _n, _text in rows], dtype=np.int32),
+            "row_n": np.array([n for _d, n, _text in rows], dtype=np.int32),
             "row_start": size + np.cumsum(lengths) - lengths,
             "row_length": lengths,
         }
         np.add.at(part["report_chars"], part["row_report"], lengths)
-        parts = [*manifest["parts"], {"name": "", "size": len(self.rows) + len(self.new)}]
+        parts = [*manifest["parts"], {"name": "", "size": len(rows) + len(self.new)}]
         loaded = [*self.parts, part]
         merging = newest_to_merge(parts)
         if merging:

@@ -130,6 +130,8 @@ def test_pairs_found_in_steps_are_those_of_all_texts_at_once():
     assert whole == brute_force_pairs(texts) and len(whole) > 20
     docs = [f"r{i % 9}" for i in range(len(texts))]
     first = reprints.Reports.of([(f"r{i}", "h") for i in range(9)])
+    every = reprints._part(first, docs, rows, np.zeros((0, 2)))  # its band index sorted
+    assert {tuple(p) for p in reprints.near_pairs(rows, every["band_order"]).tolist()} == whole
     earlier, later = rows.take(slice(0, 90)), rows.take(slice(90, None))
     part = reprints._part(first, docs[:90], earlier, reprints.near_pairs(earlier))
     stored = reprints.pairs_with_stored(later, [part])
