@@ -34,6 +34,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -391,10 +392,10 @@ def _row_keys(part: dict[str, np.ndarray]) -> np.ndarray:
     return keys.T
 
 
-def _part(reports: Reports, docs: list[str], rows: Rows, pairs: np.ndarray) -> dict:
-    """A part's arrays for new reports and their signed rows (``docs``: each row's report)."""
-    code = {d: i for i, d in enumerate(reports.doc.tolist())}
-    row_report = np.fromiter(map(code.__getitem__, docs), dtype=np.int32, count=len(docs))
+def _part(reports: Reports, row_report: np.ndarray, rows: Rows, pairs: np.ndarray) -> dict:
+    """A part's arrays for new reports and their signed rows (``row_report``: each row's
+    report, as its place in ``reports``)."""
+    row_report = np.asarray(row_report, dtype=np.int32)
     return {
         "report_key": reports.key,
         "report_doc": reports.doc,
@@ -496,13 +497,13 @@ def update(generation: Path, searcher: Searcher, inputs=None) -> UpdateResult:
     stored = [p["report_key"] for p in parts]
     known = np.sort(np.concatenate(stored)) if stored else np.zeros(0, dtype=np.int64)
     new = live[~member(live.key, known)]
-    docs, rows, signed_here = _sign(searcher, set(new.doc.tolist()), texts, inputs)
+    row_report, rows, signed_here = _sign(searcher, new, texts, inputs)
     texts.finish()
     held = sum(len(p["row_n"]) for p in parts)
     if manifest is not None and not len(new):
         store.remove_unnamed(manifest)  # what a pass cut short may have left
         return UpdateResult(0, 0, held)
-    part = _part(new, docs, rows, np.zeros((0, 2)))
+    part = _part(new, row_report, rows, np.zeros((0, 2)))
     found = [near_pairs(rows, part["band_order"]), pairs_with_stored(rows, parts)]
     part["pairs"] = _distinct_pairs(np.vstack(found))
     listed = [*(manifest or {}).get("parts", []), {"name": "", "size": len(rows) + len(new)}]
@@ -567,39 +568,50 @@ def _blocks(searcher: Searcher, doc_ids: set[str]) -> Iterator[dict]:
             yield fields
 
 
-def _paragraphs(searcher: Searcher, doc_ids: set[str], inputs) -> list[tuple[str, int, str, str]]:
-    """(doc_id, n, folded text, kind) of every paragraph of the reports: from what the ingest
-    analysed for those it wrote (``inputs``), else read from the index."""
-    found = []
-    if inputs is not None and doc_ids:
-        kinds = inputs.kinds
-        found = [
-            (doc_id, n, folded, kinds.get((doc_id, n), ""))
-            for (doc_id, n), (folded, _words) in inputs.rows.items()
-            if doc_id in doc_ids
-        ]
-    written = {doc_id for doc_id, _n, _folded, _kind in found}
-    for fields in _blocks(searcher, doc_ids - written):
-        text = fold(fields.get("text", ""))
-        found.append((fields["doc_id"], fields["n"], text, fields.get("kind", "")))
-    return found
+def _reports(
+    searcher: Searcher, doc_ids: set[str], inputs
+) -> Iterator[tuple[str, list[int], list[str], list[str]]]:
+    """(doc_id, paragraph numbers, folded texts, kinds) of each report of ``doc_ids``: from
+    what the ingest analysed for those it wrote (``inputs``), else read from the index."""
+    held = inputs.reports if inputs is not None else {}
+    for doc_id, paragraphs in held.items():
+        if doc_id in doc_ids:
+            yield doc_id, *paragraphs
+    read: dict[str, tuple[list[int], list[str], list[str]]] = {}
+    for fields in _blocks(searcher, doc_ids - held.keys()):
+        numbers, texts, kinds = read.setdefault(fields["doc_id"], ([], [], []))
+        numbers.append(fields["n"])
+        texts.append(fold(fields.get("text", "")))
+        kinds.append(fields.get("kind", ""))
+    for doc_id, paragraphs in read.items():
+        yield doc_id, *paragraphs
 
 
 def _sign(
-    searcher: Searcher, doc_ids: set[str], texts: TextWriter, inputs=None
-) -> tuple[list[str], Rows, int]:
-    """The rows of the reports ``doc_ids``, each row's report, and how many rows were signed
-    here: the rows as the ingest's reading processes signed them (``inputs.signed``), else
-    signed here; the folded texts of the reports in ``texts.todo`` go to ``texts`` on the way."""
+    searcher: Searcher, new: Reports, texts: TextWriter, inputs=None
+) -> tuple[np.ndarray, Rows, int]:
+    """The rows of the reports ``new``, each row's report (its place in ``new``), and how many
+    rows were signed here: the rows as the ingest's reading processes signed them
+    (``inputs.signed``), else signed here; the folded texts of the reports in ``texts.todo``
+    go to ``texts`` on the way."""
+    code = {doc_id: i for i, doc_id in enumerate(new.doc.tolist())}
     signed = inputs.signed if inputs is not None else {}
-    ready = {doc_id: signed[doc_id] for doc_id in doc_ids if doc_id in signed}
-    unsigned = doc_ids - ready.keys()
-    paragraphs = _paragraphs(searcher, unsigned | texts.todo, inputs)
-    todo = texts.todo
-    texts.extend((doc_id, n, folded) for doc_id, n, folded, _kind in paragraphs if doc_id in todo)
-    docs, rows = _signed(p for p in paragraphs if p[0] in unsigned) if unsigned else ([], Rows())
-    ready_docs = [doc_id for doc_id, found in ready.items() for _ in range(len(found))]
-    return ready_docs + docs, Rows.joined([*ready.values(), rows]), len(rows)
+    ready = [(i, signed[doc_id]) for doc_id, i in code.items() if doc_id in signed]
+    unsigned = code.keys() - signed.keys()
+    pending = []
+    for doc_id, numbers, folded, kinds in _reports(searcher, unsigned | texts.todo, inputs):
+        if doc_id in texts.todo:
+            texts.add(doc_id, numbers, folded)
+        if doc_id in unsigned:
+            pending.extend(zip(repeat(doc_id), numbers, folded, kinds))
+    docs, rows = _signed(pending)
+    row_report = np.concatenate(
+        [
+            np.repeat([i for i, _rows in ready], [len(found) for _i, found in ready]),
+            np.fromiter(map(code.__getitem__, docs), np.int64, len(docs)),
+        ]
+    ).astype(np.int32)
+    return row_report, Rows.joined([*(found for _i, found in ready), rows]), len(rows)
 
 
 # Reading -------------------------------------------------------------------------------------

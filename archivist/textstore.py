@@ -22,6 +22,7 @@ import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +89,7 @@ def load_texts(generation: Path) -> TextTable | None:
 
 class TextWriter:
     """Brings a generation's text table up to date: ``todo`` names the reports whose texts
-    must be written, ``extend`` takes their paragraphs, ``finish`` writes."""
+    must be written, ``add`` takes their paragraphs, ``finish`` writes."""
 
     def __init__(self, generation: Path, live: Reports) -> None:
         self.store, self.live = store_of(generation), live
@@ -103,11 +104,11 @@ class TextWriter:
         known = np.concatenate(stored) if stored else np.zeros(0, dtype=np.int64)
         self.new = live[~member(live.key, np.sort(known))]
         self.todo = set(self.new.doc.tolist())
-        self.paragraphs: list[tuple[str, int, str]] = []
+        self.reports: list[tuple[str, list[int], list[str]]] = []
 
-    def extend(self, paragraphs: Iterable[tuple[str, int, str]]) -> None:
-        """Paragraphs (report, number, folded text) of reports in ``todo``."""
-        self.paragraphs.extend(paragraphs)
+    def add(self, doc_id: str, numbers: list[int], folded: list[str]) -> None:
+        """The paragraphs of a report in ``todo``: their numbers and folded texts."""
+        self.reports.append((doc_id, numbers, folded))
 
     def finish(self) -> None:
         """Append the new texts to the blob (or a compacted copy), write their part, then the
@@ -121,8 +122,8 @@ class TextWriter:
             manifest = self._compacted()
         blob = store.folder / manifest["blob"]
         size = manifest["size"]
-        rows = self.paragraphs
-        texts = [text for _doc, _n, text in rows]
+        reports = self.reports
+        texts = list(chain.from_iterable(folded for _doc, _numbers, folded in reports))
         lengths = np.fromiter(map(len, texts), np.int64, len(texts)) * len(NUL)
         with open(blob, "r+b") as out:
             out.seek(size)
@@ -135,13 +136,20 @@ class TextWriter:
             "report_key": self.new.key,
             "report_doc": self.new.doc,
             "report_chars": np.zeros(len(self.new), dtype=np.int64),
-            "row_report": np.array([code[d] for d, _n, _text in rows], dtype=np.int32),
-            "row_n": np.array([n for _d, n, _text in rows], dtype=np.int32),
+            "row_report": np.repeat(
+                np.array([code[doc] for doc, _numbers, _folded in reports], dtype=np.int32),
+                [len(numbers) for _doc, numbers, _folded in reports],
+            ),
+            "row_n": np.fromiter(
+                chain.from_iterable(numbers for _doc, numbers, _folded in reports),
+                np.int32,
+                len(texts),
+            ),
             "row_start": size + np.cumsum(lengths) - lengths,
             "row_length": lengths,
         }
         np.add.at(part["report_chars"], part["row_report"], lengths)
-        parts = [*manifest["parts"], {"name": "", "size": len(rows) + len(self.new)}]
+        parts = [*manifest["parts"], {"name": "", "size": len(texts) + len(self.new)}]
         loaded = [*self.parts, part]
         merging = newest_to_merge(parts)
         if merging:

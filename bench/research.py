@@ -290,16 +290,16 @@ def _analysed(index, **which) -> TableInputs:
     text and kind (words left out: the pass does not use them), and each report's rows as
     they sign them, of ``which`` blocks; ``signing_ms``: the CPU time of that signing here."""
     inputs = TableInputs()
-    reports: dict[str, list] = {}
     with index.searcher() as searcher:
-        for fields in searcher.documents(rec="block", **which):
-            key = (fields["doc_id"], fields["n"])
-            folded, kind = fold(fields.get("text", "")), fields.get("kind", "")
-            inputs.rows[key], inputs.kinds[key] = (folded, None), kind
-            reports.setdefault(key[0], []).append((key[1], folded, kind))
+        blocks = sorted(
+            (fields["doc_id"], fields["n"], fold(fields.get("text", "")), fields.get("kind", ""))
+            for fields in searcher.documents(rec="block", **which)
+        )
+    for doc_id, n, folded, kind in blocks:
+        inputs.add(doc_id, n, folded, [], kind)
     started = time.process_time()
-    for doc_id, paragraphs in reports.items():
-        inputs.signed[doc_id] = reprints.sign(sorted(paragraphs))
+    for doc_id, (numbers, texts, kinds) in inputs.reports.items():
+        inputs.signed[doc_id] = reprints.sign(zip(numbers, texts, kinds, strict=True))
     inputs.signing_ms = (time.process_time() - started) * 1000
     return inputs
 
