@@ -6,8 +6,9 @@ equal (exact), or when their character 5-gram sets are near-duplicates: MinHash 
 their 5-gram sets are estimated at least 70 % alike (Jaccard) from the signatures' values
 compared by their low 8 bits (b-bit minwise hashing: 45 of 64 values; only those 8 bits are
 stored). The signatures are those ``datasketch``'s ``MinHash`` gives (scheme affine32),
-computed for many paragraphs at once with numpy (``signatures``; the tests check them against
-datasketch).
+computed with numpy (``signatures``; the tests check them against datasketch) by the ingest's
+reading processes, for each report as they read it (``sign``: digests, low bits and band keys,
+all the table keeps), or by the pass for reports they did not read.
 Paragraphs shorter than ``MIN_CHARS`` or of the kinds in ``SKIPPED_KINDS`` (credits,
 datelines…) are left out: they repeat without being reprints. Groups are the connected
 components of these pairs.
@@ -15,8 +16,8 @@ components of these pairs.
 The result lives beside the index in its generation folder's ``reprints/``: parts and a manifest
 (``records.PartStore``) holding every signed paragraph's report, number, digest and signature
 (low bits), a per-band index of its keys, and the pairs found. Each ingest writes one new part
-for the reports new or changed since the last pass (read from what the ingest analysed, else
-from the index) and the pairs of their texts with each other and with every stored text (found
+for the reports new or changed since the last pass (signed by its reading processes, else from
+the texts it analysed or read from the index) and the pairs of their texts with each other and with every stored text (found
 by binary search in the band indexes), then the manifest; parts are merged as they pile up, and
 the table is compacted when most of it is of reports the index no longer holds. The pairs do not
 depend on the order in which texts came (``near_pairs``), so an update finds what a pass over
