@@ -17,13 +17,13 @@ The result lives beside the index in its generation folder's ``reprints/``: part
 (``records.PartStore``) holding every signed paragraph's report, number, digest and signature
 (low bits), a per-band index of its keys, and the pairs found. Each ingest writes one new part
 for the reports new or changed since the last pass (signed by its reading processes, else from
-the texts it analysed or read from the index) and the pairs of their texts with each other and with every stored text (found
-by binary search in the band indexes), then the manifest; parts are merged as they pile up, and
-the table is compacted when most of it is of reports the index no longer holds. The pairs do not
-depend on the order in which texts came (``near_pairs``), so an update finds what a pass over
-the whole index finds. A reader keeps only rows of reports the index holds with the same
-content, and groups them (connected components, ``scipy``) once per table and index version: a
-stale table never shows a wrong reprint. No URLs or markup here.
+the texts it analysed or read from the index) and the pairs of their texts with each other and
+with every stored text (found by binary search in the band indexes), then the manifest; parts
+are merged as they pile up, and the table is compacted when most of it is of reports the index
+no longer holds. The pairs do not depend on the order in which texts came (``near_pairs``), so
+an update finds what a pass over the whole index finds. A reader keeps only rows of reports the
+index holds with the same content, and groups them (connected components, ``scipy``) once per
+table and index version: a stale table never shows a wrong reprint. No URLs or markup here.
 """
 
 from __future__ import annotations
