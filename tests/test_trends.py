@@ -8,7 +8,7 @@ from collections import Counter
 from urllib.parse import urlencode
 
 import pytest
-from oracle import paragraphs
+from oracle import oracle_fold, paragraphs
 
 # Quoted terms, OR and exclusion: the oracle decides each with plain ``in``.
 TERMS = {
@@ -102,6 +102,26 @@ def test_field_terms_and_date_ranges_count_what_search_lists(client, searcher, q
         titles = _titles(searcher)
         expected = [p for p in paragraphs(searcher) if "公安" in p.folded]
         assert listed == sum(1 for p in expected if keeps(p, titles[p.doc_id]))
+
+
+@pytest.mark.parametrize(
+    "filters, keeps",
+    [
+        ({"date_from": "2023-01-04"}, lambda f: f.get("date", "") >= "2023-01-04"),
+        ({"place": "株洲市"}, lambda f: "株洲市" in f.get("places", "").split()),
+    ],
+)
+def test_rates_divide_by_the_paragraphs_the_same_filters_leave(client, searcher, filters, keeps):
+    data = trends(client, ['"公安"'], **filters)
+    kept = [f for f in searcher.documents(rec="block") if keeps(f)]
+    base = Counter(f["year"] for f in kept if f.get("year"))
+    assert 0 < sum(base.values()) < len(paragraphs(searcher))  # the filter leaves some out
+    assert {str(b["year"]): b["paragraphs"] for b in data["base"]["by_year"]} == base
+    found = Counter(f["year"] for f in kept if f.get("year") and "公安" in oracle_fold(f["text"]))
+    for point in data["series"][0]["points"]:
+        year = str(point["year"])
+        assert point["count"] == found[year]
+        assert point["per_10k"] == round(found[year] * 10_000 / base[year], 2)
 
 
 @pytest.mark.parametrize(
