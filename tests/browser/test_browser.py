@@ -350,6 +350,19 @@ def test_listing_every_place_by_keyboard_keeps_the_focus_on_that_facet(page: Pag
     )
 
 
+@pytest.mark.parametrize("facet", ["source", "city", "county"])
+def test_listing_every_value_of_the_report_list_keeps_the_focus_on_that_facet(page: Page, facet):
+    page.goto("/docs?facet_size=1")
+    section = page.locator(f'section[aria-labelledby="facet-{facet}"]')
+    expect(section.locator("a.fv")).to_have_count(1)
+    section.locator(".more-values a").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile("facet_size=max"))
+    expect(page.locator(f"#facet-{facet}")).to_be_focused()
+    expect(page.locator(".more-values")).to_have_count(0)
+    assert section.locator("a.fv").count() > 1
+
+
 def test_year_counts_are_visible_text(page: Page):
     page.goto(f"/?q={quote(QUERY)}")
     counts = page.locator(".histogram .bar .n")
