@@ -6,7 +6,7 @@ import csv
 import io
 import re
 from collections import Counter
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from oracle import oracle_fold, paragraphs
@@ -187,3 +187,26 @@ def test_the_search_page_links_to_its_concordance_and_trends(client):
     assert concordance["paragraphs"] == search["total"]
     trend = client.get("/api" + trends_url).get_json()
     assert trend["series"][0]["total"] == search["total"]
+
+
+def test_links_between_search_concordance_and_trends_keep_every_filter(client):
+    filters = [
+        ("city", "株洲市"),
+        ("place", "株洲市"),
+        ("year_from", "2020"),
+        ("date_to", "2023-12-31"),
+        ("facet_size", "3"),
+    ]
+    own = [("sort", "date_asc"), ("group", "doc"), ("reprints", "one"), ("per_page", "5")]
+    wanted = sorted([("q", '"公安"'), *filters])
+    page = client.get("/api/search?" + urlencode([("q", '"公安"'), *filters, *own])).get_json()
+    research = page["research"]
+    for url in (research["kwic"], research["trends"]):
+        assert sorted(parse_qsl(urlsplit(url).query)) == wanted, url
+    concordance = client.get("/api" + research["kwic"]).get_json()
+    trend = client.get("/api" + research["trends"]).get_json()
+    series = trend["series"][0]
+    onward = [concordance["search_url"], concordance["trends_url"], series["url"]]
+    for url in [*onward, series["kwic_url"]]:
+        assert sorted(parse_qsl(urlsplit(url).query)) == wanted, url
+    assert concordance["paragraphs"] == series["total"] == page["total"] > 0
