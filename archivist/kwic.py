@@ -166,10 +166,7 @@ def find(searcher: Searcher, columns, query: SearchQuery) -> Found:
     if passages is None:
         passages = read_passages(searcher, columns, passed)
     found = passages.occurrences(parsed)
-    lengths = found.end - found.start
-    width = min(int(lengths.max()) if len(found) else 0, MATCH_CHARS)
-    before = passages.window(found.start - 1, found.doc, SORT_CHARS, -1)
-    after = passages.window(found.end, found.doc, SORT_CHARS, 1)
+    before, match, after = passages.around(found, SORT_CHARS, MATCH_CHARS)
     docs = passages.docs[found.doc]
     codes = columns.codes
     return Found(
@@ -179,8 +176,7 @@ def find(searcher: Searcher, columns, query: SearchQuery) -> Found:
         right=_words_counted(after[:, :COLLOCATE_CHARS], _RIGHT_WORDS),
         before=before,
         after=after,
-        match=passages.window(found.start, found.doc, width, 1)
-        * (np.arange(width) < lengths[:, None]),
+        match=match,
         position=[found.start, codes.order[docs], codes.date_last[docs]],
     )
 
@@ -321,16 +317,22 @@ class Passages:
         base = self.offsets[found.doc]
         return Occurrences(self.docs[found.doc], found.start - base, found.end - base)
 
-    def window(self, positions: np.ndarray, passages: np.ndarray, width: int, step: int):
-        """``width`` characters from each position, one ``step`` (+1 or -1) at a time, 0
-        outside its passage (``passages``: the index of each one's) (a row per position)."""
-        if step > 0:
-            room = self.ends[passages] - positions
-        else:
-            room = positions - self.offsets[passages] + 1
-        steps = np.arange(width)
-        at = (positions[:, None] + step * steps).clip(0, max(len(self.chars) - 1, 0))
-        return np.where(steps < room[:, None], self.chars[at], np.uint32(0))
+    def around(self, found: Occurrences, side: int, longest: int):
+        """(the ``side`` characters before each occurrence, nearest first; its characters,
+        up to ``longest`` of them, as wide as the longest one; the ``side`` characters after
+        it), 0 outside its passage and past its end: one gather from the text for all three."""
+        lengths = found.end - found.start
+        reach = int(lengths.max()) if len(found) else 0
+        columns = np.arange(-side, reach + side)
+        first = self.offsets[found.doc] - found.start  # where the passage starts, per row
+        last = self.ends[found.doc] - found.start
+        inside = (columns >= first[:, None]) & (columns < last[:, None])
+        at = (found.start[:, None] + columns).clip(0, max(len(self.chars) - 1, 0))
+        chars = np.where(inside, self.chars[at], np.uint32(0))
+        width = min(reach, longest)
+        match = chars[:, side : side + width] * (np.arange(width) < lengths[:, None])
+        after = np.take_along_axis(chars, (side + lengths)[:, None] + np.arange(side), axis=1)
+        return chars[:, side - 1 :: -1] if side else chars[:, :0], match, after
 
 
 # Sorting -------------------------------------------------------------------------------------

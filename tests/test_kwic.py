@@ -259,11 +259,25 @@ def _occurrences_with_context(passages, parsed) -> dict:
     """Each occurrence, as (document, start, end), with the characters around it."""
     found = passages.occurrences(parsed)
     located = passages.located(found)
-    before = passages.window(found.start - 1, found.doc, SORT_CHARS, -1).tolist()
-    after = passages.window(found.end, found.doc, SORT_CHARS, 1).tolist()
+    before, match, after = (part.tolist() for part in passages.around(found, SORT_CHARS, 4))
     return {
-        (o.docnum, o.start, o.end): (b, a) for o, b, a in zip(located, before, after, strict=True)
+        (o.docnum, o.start, o.end): (b, m, a)
+        for o, b, m, a in zip(located, before, match, after, strict=True)
     }
+
+
+def _context_in(texts: dict[int, str], doc: int, start: int, end: int, width: int) -> tuple:
+    """The oracle: the characters around a span of a text, as ``Passages.around`` gives them."""
+    text = texts[doc]
+
+    def codes(piece: str, size: int) -> list[int]:
+        return [ord(c) for c in piece] + [0] * (size - len(piece))
+
+    return (
+        codes(text[max(0, start - SORT_CHARS) : start][::-1], SORT_CHARS),
+        codes(text[start:end][:4], width),
+        codes(text[end : end + SORT_CHARS], SORT_CHARS),
+    )
 
 
 @pytest.mark.parametrize(
@@ -279,6 +293,12 @@ def test_occurrences_found_through_the_tables_are_those_found_in_the_texts(searc
     expected = _occurrences_with_context(in_texts, query.parsed)
     assert len(expected) > 3
     assert _occurrences_with_context(through_tables, query.parsed) == expected
+    texts = {int(d): oracle_fold(searcher.stored_fields(int(d))["text"]) for d in docs}
+    width = len(next(iter(expected.values()))[1])
+    assert width == min(4, max(end - start for _doc, start, end in expected))
+    for (doc, start, end), context in expected.items():
+        assert texts[doc][start:end] in query.parsed.highlight_strings()
+        assert context == _context_in(texts, doc, start, end, width)
 
 
 def searcher_docs(searcher, query, columns) -> np.ndarray:
