@@ -327,11 +327,14 @@ class Passages:
         first = self.offsets[found.doc] - found.start  # where the passage starts, per row
         last = self.ends[found.doc] - found.start
         inside = (columns >= first[:, None]) & (columns < last[:, None])
-        at = (found.start[:, None] + columns).clip(0, max(len(self.chars) - 1, 0))
-        chars = np.where(inside, self.chars[at], np.uint32(0))
+        at = found.start[:, None] + columns
+        chars = np.where(inside, np.take(self.chars, at, mode="clip"), np.uint32(0))
         width = min(reach, longest)
         match = chars[:, side : side + width] * (np.arange(width) < lengths[:, None])
-        after = np.take_along_axis(chars, (side + lengths)[:, None] + np.arange(side), axis=1)
+        after = np.zeros((len(found), side), dtype=np.uint32)
+        for length in np.unique(lengths).tolist():  # a few lengths: a slice of the rows each
+            rows = lengths == length
+            after[rows] = chars[rows, side + length : 2 * side + length]
         return chars[:, side - 1 :: -1] if side else chars[:, :0], match, after
 
 
