@@ -421,33 +421,11 @@ def _packed(rows: np.ndarray) -> list[np.ndarray]:
 # Collocates ----------------------------------------------------------------------------------
 
 
-class WordChars:
-    """Whether each code point is a word character (not punctuation or space), worked out
-    the first time it is seen and kept in a table over every code point (thread-safe: a
-    flag is set once, to the same value by any thread)."""
-
-    def __init__(self) -> None:
-        self._seen = np.zeros(0x110000, dtype=bool)
-        self._word = np.zeros(0x110000, dtype=bool)
-
-    def of(self, chars: np.ndarray) -> np.ndarray:
-        """A bool per code point of ``chars``: a word character."""
-        new = np.unique(chars[~self._seen[chars]])
-        if len(new):
-            self._word[new] = [not _BREAK.match(chr(c)) for c in new.tolist()]
-            self._seen[new] = True
-        return self._word[chars]
-
-
-_WORD_CHARS = WordChars()
-
-
 def _words_counted(windows: np.ndarray, known: WindowWords) -> Counter:
     """The word ``known.word_of`` cuts from each window (nearest character first; cut at the
     first punctuation or space), counted: the ``TOP_COLLOCATES`` most frequent (ties at the
-    cut included)."""
-    pieces = windows * np.cumprod(_WORD_CHARS.of(windows), axis=1, dtype=np.uint32)
-    return known.counted(np.ascontiguousarray(pieces))
+    cut included). Windows are looked up whole, so the cut is made once per window."""
+    return known.counted(np.ascontiguousarray(windows))
 
 
 class WindowWords:
@@ -543,11 +521,13 @@ def _mixed(rows: np.ndarray) -> np.ndarray:
 
 
 def _last_word(nearest_first: str) -> str:
-    words = cut(nearest_first[::-1]) if nearest_first else []
+    piece = _BREAK.split(nearest_first, maxsplit=1)[0]
+    words = cut(piece[::-1]) if piece else []
     return words[-1] if words else ""
 
 
-def _first_word(piece: str) -> str:
+def _first_word(window: str) -> str:
+    piece = _BREAK.split(window, maxsplit=1)[0]
     words = cut(piece) if piece else []
     return words[0] if words else ""
 
