@@ -173,30 +173,44 @@ def _passing(table: ReportTable, masks: dict[str, np.ndarray | None], skip: str 
 
 def _facet_values(
     table: ReportTable, masks: dict[str, np.ndarray | None], query: DocsQuery, facet: str
-) -> list[dict]:
-    """One facet's values with report counts (ignoring its own selection) and toggle URLs."""
+) -> tuple[list[dict], int]:
+    """One facet's values with report counts (ignoring its own selection) and toggle URLs:
+    years in order, every one; the others by count, at most ``query.facet_size`` of them and
+    the selected ones always; and how many values with a count are left out."""
     values = table.values[facet]
     tally = np.bincount(table.codes[facet][_passing(table, masks, facet)], minlength=len(values))
     counts = Counter({values[i]: int(tally[i]) for i in np.flatnonzero(tally)})
     counts.pop("", None)
-    for value in getattr(query, facet):
+    selected = getattr(query, facet)
+    for value in selected:
         counts.setdefault(value, 0)
     if facet == "year":
-        ordered = sorted(counts.items())
+        ordered, left_out = sorted(counts.items()), 0
     else:
         ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        ordered, left_out = _cut(ordered, query.facet_size, selected)
     parents = table.parents if facet == "county" else {}
-    return [
+    listed = [
         {
             "value": value,
             "count": count,
-            "selected": value in getattr(query, facet),
+            "selected": value in selected,
             "parent": parents.get(value, ""),
             "toggle_url": docs_url(query.toggled(facet, value)),
             "focus": f"{facet}:{value}",  # app.js puts the focus back here after a reload
         }
         for value, count in ordered
     ]
+    return listed, left_out
+
+
+def _cut(ordered: list[tuple[str, int]], size: int | None, selected: tuple[str, ...]) -> tuple:
+    """The first ``size`` values (all for None) and the selected ones past them; how many
+    values with a count this leaves out."""
+    if size is None or len(ordered) <= size:
+        return ordered, 0
+    kept = [(v, n) for v, n in ordered[size:] if v in selected]
+    return ordered[:size] + kept, len(ordered) - size - len(kept)
 
 
 def _chips(query: DocsQuery) -> list[dict]:
@@ -228,6 +242,8 @@ def report_list(searcher: Searcher, query: DocsQuery, pager: Callable) -> dict:
     """
     table = report_table(searcher)
     masks = _filters(table, query)
+    facets = {facet: _facet_values(table, masks, query, facet) for facet in DOC_FACETS}
+    facets_more = {facet: n for facet, (_values, n) in facets.items() if n}
     order = table.order(query.sort)
     passing = order[_passing(table, masks)[order]]
     pages = max(1, -(-len(passing) // query.per_page))
@@ -240,9 +256,13 @@ def report_list(searcher: Searcher, query: DocsQuery, pager: Callable) -> dict:
         "total": len(passing),
         "reports": len(table.metas),
         "documents": [summary(m, docs_url(query)) for m in shown],
-        "facets": {facet: _facet_values(table, masks, query, facet) for facet in DOC_FACETS},
+        "facets": {facet: values for facet, (values, _n) in facets.items()},
+        "facets_more": facets_more,
+        "facets_all_url": docs_url(query, facet_size=None) if facets_more else "",
         "chips": _chips(query),
-        "clear_url": docs_url(DocsQuery(sort=query.sort, per_page=query.per_page)),
+        "clear_url": docs_url(
+            DocsQuery(sort=query.sort, per_page=query.per_page, facet_size=query.facet_size)
+        ),
         "sorts": [
             {
                 "value": sort,

@@ -60,7 +60,9 @@ def line_chart(x_labels: list[str], series: list[Series], y_title: str, title: s
         return TOP + plot_h - plot_h * value / top
 
     parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        # a group, not an image: an image's content is hidden from assistive technology,
+        # and every point is a link to be reached and read
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="group" '
         f'aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="chart-title">{escape(title)}</title>',
         *_grid(top, x_labels, x, y),

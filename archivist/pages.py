@@ -22,7 +22,7 @@ from .citations import Resolution, document_url, permalink_url, quote_doc_id, re
 from .explain import explain
 from .formats import DOCX_MEDIA_TYPE
 from .metadata import FIELDS
-from .query import MAX_PER_PAGE, SORTS, CiteQuery, DocsQuery, SearchQuery
+from .query import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, CiteQuery, DocsQuery, SearchQuery
 from .references import citations, csl_item, zotero_tags
 from .reprints import reprints_for
 from .search import (
@@ -188,20 +188,19 @@ def search_page(searcher: Searcher, query: SearchQuery) -> dict:
             "atom": _with_format("/feed.atom", query, page=1),
         },
         "research": {
-            "kwic": _with_format("/kwic", SearchQuery(q=query.q), **_filters(query))
-            if query.q
-            else "",
-            "trends": _with_format("/trends", SearchQuery(q=query.q), **_filters(query))
-            if query.q
-            else "",
+            "kwic": _with_format("/kwic", research_query(query)) if query.q else "",
+            "trends": _with_format("/trends", research_query(query)) if query.q else "",
         },
     }
 
 
-def _filters(query: SearchQuery) -> dict:
-    """The query's place and year filters (what the research pages carry over)."""
-    names = ("city", "county", "year", "year_from", "year_to")
-    return {name: getattr(query, name) for name in names}
+def research_query(query: SearchQuery) -> SearchQuery:
+    """The part of a search the research pages take over: the query, every filter and
+    ``facet_size``; not its sort, grouping, reprint option or paging, which mean other things
+    there (the concordance's own sort and lines per page) or nothing."""
+    return replace(
+        query, sort="relevance", page=1, per_page=DEFAULT_PER_PAGE, group=False, reprints=""
+    )
 
 
 FEED_EPOCH = "1970-01-01"  # the time of a feed with no dated entry: stable, not "now"

@@ -29,6 +29,13 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def facet_size_params(size: int | None) -> list[tuple[str, str]]:
+    """The ``facet_size`` URL parameter of a size (None: ``max``), left out at the default."""
+    if size == FACET_SIZE:
+        return []
+    return [("facet_size", "max" if size is None else str(size))]
+
+
 def valid_text(value: str) -> str:
     """The string with lone surrogates (undecodable bytes of a command line, say) replaced by
     U+FFFD, as a web request's would be: every string then encodes to UTF-8."""
@@ -99,8 +106,7 @@ class SearchQuery:
             pairs.append(("page", str(self.page)))
         if self.per_page != DEFAULT_PER_PAGE:
             pairs.append(("per_page", str(self.per_page)))
-        if self.facet_size != FACET_SIZE:
-            pairs.append(("facet_size", "max" if self.facet_size is None else str(self.facet_size)))
+        pairs += facet_size_params(self.facet_size)
         return pairs
 
     def query_string(self, **changes: object) -> str:
@@ -436,6 +442,7 @@ class DocsQuery:
     sort: str = "date_desc"
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
+    facet_size: int | None = FACET_SIZE  # newspapers, cities, counties listed (None: all)
 
     def params(self) -> list[tuple[str, str]]:
         """The list's URL parameters, defaults left out."""
@@ -444,6 +451,7 @@ class DocsQuery:
         pairs += [(name, getattr(self, name)) for name in DATE_BOUNDS if getattr(self, name)]
         defaults = {"sort": "date_desc", "page": 1, "per_page": DEFAULT_PER_PAGE}
         pairs += [(k, str(getattr(self, k))) for k, v in defaults.items() if getattr(self, k) != v]
+        pairs += facet_size_params(self.facet_size)
         return pairs
 
     # The same as a search's: this list with some fields changed, as a URL query string; with
@@ -463,6 +471,7 @@ class DocsQuery:
             "sort": self.sort,
             "page": self.page,
             "per_page": self.per_page,
+            "facet_size": "max" if self.facet_size is None else self.facet_size,
         }
 
 
@@ -493,4 +502,5 @@ def parse_docs_args(args: Mapping) -> DocsQuery:
         sort=sort,
         page=_int(args, "page", 1, 1, MAX_PAGE),
         per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
+        facet_size=_facet_size(args),
     )

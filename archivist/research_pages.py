@@ -6,6 +6,7 @@ Rendered as HTML by a template and served as JSON by the same view, like ``pages
 from __future__ import annotations
 
 import heapq
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from whoosh.searching import Searcher
@@ -231,7 +232,7 @@ def kwic_page(searcher: Searcher, query: KwicQuery) -> dict:
         "orders": _options(ORDER_LABELS, query.order, lambda o: kwic_url(query, order=o, page=1)),
         "pagination": page_links(query.page, pages, lambda p: kwic_url(query, page=p)),
         "search_url": search_url(query.search),
-        "trends_url": trends_url(TrendsQuery((query.search.q,), query.search))
+        "trends_url": trends_url(TrendsQuery((query.search.q,), replace(query.search, q="")))
         if query.search.q
         else "",
         "form": {"filters": [{"name": k, "value": v} for k, v in query.params(page=1) if k != "q"]},

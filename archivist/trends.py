@@ -5,8 +5,8 @@ the same filters and field terms as search (``matchsets.passing``), so the count
 exactly the total a search for the term, restricted to that year, lists. Counting is one
 ``numpy.bincount`` over the year (and city) codes of the matches (the facet codes search
 counts with). The denominators are the
-paragraphs of the archive under the same place and year filters, per year and per city (cached
-per index version).
+paragraphs of the archive under the same filters (place, mentioned place, year, date range),
+per year and per city (cached per index version).
 No URLs or markup here: ``research_pages`` and ``chart`` make them.
 """
 
@@ -67,13 +67,18 @@ _base_cache: RecentCache[tuple[FacetColumns, Base]] = RecentCache(BASE_CACHE_SIZ
 
 
 def _filters_only(query: SearchQuery) -> SearchQuery:
-    """The part of a query that decides the denominators: its place and year filters."""
+    """The part of a query that decides the denominators: all its filters (place, mentioned
+    place, year, year and date range), so a rate divides by the paragraphs the same filters
+    leave; not its terms, nor how a search would show them."""
     return SearchQuery(
         city=query.city,
         county=query.county,
+        place=query.place,
         year=query.year,
         year_from=query.year_from,
         year_to=query.year_to,
+        date_from=query.date_from,
+        date_to=query.date_to,
     )
 
 

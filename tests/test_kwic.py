@@ -6,7 +6,7 @@ import csv
 import io
 import re
 from collections import Counter
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import numpy as np
 import pytest
@@ -315,3 +315,26 @@ def _laid_out(searcher, columns, docs):
 def test_a_single_character_is_counted_in_the_texts(client, searcher):
     expected = sum(p.folded.count("警") for p in paragraphs(searcher))
     assert kwic(client, q="警", per_page=1)["total"] == expected > 0
+
+
+def test_links_between_search_concordance_and_trends_keep_every_filter(client):
+    filters = [
+        ("city", "株洲市"),
+        ("place", "株洲市"),
+        ("year_from", "2020"),
+        ("date_to", "2023-12-31"),
+        ("facet_size", "3"),
+    ]
+    own = [("sort", "date_asc"), ("group", "doc"), ("reprints", "one"), ("per_page", "5")]
+    wanted = sorted([("q", '"公安"'), *filters])
+    page = client.get("/api/search?" + urlencode([("q", '"公安"'), *filters, *own])).get_json()
+    research = page["research"]
+    for url in (research["kwic"], research["trends"]):
+        assert sorted(parse_qsl(urlsplit(url).query)) == wanted, url
+    concordance = client.get("/api" + research["kwic"]).get_json()
+    trend = client.get("/api" + research["trends"]).get_json()
+    series = trend["series"][0]
+    onward = [concordance["search_url"], concordance["trends_url"], series["url"]]
+    for url in [*onward, series["kwic_url"]]:
+        assert sorted(parse_qsl(urlsplit(url).query)) == wanted, url
+    assert concordance["paragraphs"] == series["total"] == page["total"] > 0

@@ -130,3 +130,60 @@ def test_a_new_index_version_is_listed_anew(tmp_path):
     assert data["total"] == 3 and data["reports"] == 7
     assert "r00" in [d["doc_id"] for d in data["documents"]]
     assert "共 <strong>7</strong> 篇报道" in client.get("/").get_data(as_text=True)
+
+
+def by_count(made: list[dict], facet: str) -> list[tuple[str, int]]:
+    """The oracle's values of a facet, most reports first, ties in name order."""
+    counts: dict[str, int] = {}
+    for row in made:
+        if row[facet]:
+            counts[row[facet]] = counts.get(row[facet], 0) + 1
+    return sorted(counts.items(), key=lambda vc: (-vc[1], vc[0]))
+
+
+def test_newspapers_and_places_list_their_facet_size_most_frequent(listed):
+    client, made = listed
+    data = client.get("/api/documents?facet_size=2").get_json()
+    for facet in ("source", "city", "county"):
+        shown = [(v["value"], v["count"]) for v in data["facets"][facet]]
+        assert shown == by_count(made, facet)[:2], facet
+    assert data["facets_more"] == {"source": 1, "city": 1, "county": 1}
+    assert len(data["facets"]["year"]) == len({r["year"] for r in made if r["year"]})  # uncut
+    assert data["query"]["facet_size"] == 2
+    assert data["facets_all_url"] == "/docs?facet_size=max"
+    every = client.get("/api/documents?facet_size=max").get_json()
+    assert every["query"]["facet_size"] == "max" and every["facets_more"] == {}
+    assert [(v["value"], v["count"]) for v in every["facets"]["city"]] == by_count(made, "city")
+    default = client.get("/api/documents").get_json()
+    assert default["facets_more"] == {} and default["facets_all_url"] == ""
+
+
+def test_a_selected_value_past_the_cut_stays_listed(listed):
+    client, made = listed
+    last = by_count(made, "city")[-1][0]
+    data = client.get(f"/api/documents?facet_size=1&city={last}").get_json()
+    shown = [v["value"] for v in data["facets"]["city"]]
+    assert shown == [by_count(made, "city")[0][0], last]
+    assert data["facets"]["city"][1]["selected"] and data["facets_more"]["city"] == 1
+
+
+def test_every_link_of_the_list_keeps_the_facet_size(listed):
+    client, _made = listed
+    data = client.get("/api/documents?facet_size=2&city=株洲市&per_page=3").get_json()
+    links = [v["toggle_url"] for values in data["facets"].values() for v in values]
+    links += [c["remove_url"] for c in data["chips"]] + [s["url"] for s in data["sorts"]]
+    links += [data["clear_url"], data["pagination"]["next_url"]]
+    assert all("facet_size=2" in link for link in links), links
+    assert {"name": "facet_size", "value": "2"} in data["forms"]["dates"]
+    html = client.get("/docs?facet_size=2").get_data(as_text=True)
+    assert "另有 1 个城市未列出" in html
+    assert 'href="/docs?facet_size=max" data-focus="more:city">全部列出</a>' in html
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "10001", "1.5"])
+def test_a_bad_facet_size_is_a_400_naming_it(listed, value):
+    client, _made = listed
+    response = client.get(f"/api/documents?facet_size={value}")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["param"] == "facet_size"
+    assert client.get(f"/docs?facet_size={value}").status_code == 400

@@ -8,7 +8,7 @@ from collections import Counter
 from urllib.parse import urlencode
 
 import pytest
-from oracle import paragraphs
+from oracle import oracle_fold, paragraphs
 
 # Quoted terms, OR and exclusion: the oracle decides each with plain ``in``.
 TERMS = {
@@ -105,6 +105,26 @@ def test_field_terms_and_date_ranges_count_what_search_lists(client, searcher, q
 
 
 @pytest.mark.parametrize(
+    "filters, keeps",
+    [
+        ({"date_from": "2023-01-04"}, lambda f: f.get("date", "") >= "2023-01-04"),
+        ({"place": "株洲市"}, lambda f: "株洲市" in f.get("places", "").split()),
+    ],
+)
+def test_rates_divide_by_the_paragraphs_the_same_filters_leave(client, searcher, filters, keeps):
+    data = trends(client, ['"公安"'], **filters)
+    kept = [f for f in searcher.documents(rec="block") if keeps(f)]
+    base = Counter(f["year"] for f in kept if f.get("year"))
+    assert 0 < sum(base.values()) < len(paragraphs(searcher))  # the filter leaves some out
+    assert {str(b["year"]): b["paragraphs"] for b in data["base"]["by_year"]} == base
+    found = Counter(f["year"] for f in kept if f.get("year") and "公安" in oracle_fold(f["text"]))
+    for point in data["series"][0]["points"]:
+        year = str(point["year"])
+        assert point["count"] == found[year]
+        assert point["per_10k"] == round(found[year] * 10_000 / base[year], 2)
+
+
+@pytest.mark.parametrize(
     "query, param",
     [
         ("q=a&q=b&q=c&q=d&q=e&q=f&q=g", "q"),
@@ -125,7 +145,7 @@ def test_the_page_draws_the_chart_on_the_server(client):
     response = client.get("/trends?" + urlencode([("q", '"公安"'), ("q", "<b>派出所</b>")]))
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert '<svg class="chart"' in html and 'role="img"' in html
+    assert '<svg class="chart"' in html and 'role="group"' in html  # its points are links
     assert ">年份</text>" in html and "每万段中的段落数" in html
     assert "<b>派出所</b>" not in html and "&lt;b&gt;派出所&lt;/b&gt;" in html
     assert html.count('<a href="/?q=') >= 2  # the points link to their searches

@@ -43,17 +43,29 @@ def browser_index(browser_archive, tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
-def base_url(browser_index, browser_archive):
-    """The app served by waitress on a free port of 127.0.0.1, in a background thread."""
+def _serve(index: Path, archive: Path):
+    """The app over an index served by waitress on a free port of 127.0.0.1, in a background
+    thread: its address, then closed."""
     from waitress import create_server
 
-    app = create_app({"INDEX_DIR": str(browser_index), "ARCHIVE_DIR": str(browser_archive)})
+    app = create_app({"INDEX_DIR": str(index), "ARCHIVE_DIR": str(archive)})
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
+
+
+@pytest.fixture(scope="session")
+def base_url(browser_index, browser_archive):
+    """The app over the made-up archive."""
+    yield from _serve(browser_index, browser_archive)
+
+
+@pytest.fixture(scope="session")
+def sample_base_url(sample_index, sample_archive):
+    """The app over the shipped sample archive (e-paper pages of several stories)."""
+    yield from _serve(sample_index, sample_archive)
 
 
 @pytest.fixture(scope="session")
@@ -97,11 +109,19 @@ def page(browser, base_url):
 
 
 @pytest.fixture
-def page_for_axe(browser, base_url):
-    """A desktop page where axe-core can be injected (the app's CSP forbids inline scripts)."""
-    context = _open_context(browser, base_url, viewport=DESKTOP, bypass_csp=True)
-    yield context.new_page()
-    context.close()
+def axe_page(browser, base_url):
+    """A page at desktop or phone width where axe-core can be injected (the app's CSP forbids
+    inline scripts), on the made-up archive or another address."""
+    contexts = []
+
+    def open_page(width: str, url: str = base_url):
+        viewport = {"desktop": DESKTOP, "phone": PHONE}[width]
+        contexts.append(_open_context(browser, url, viewport=viewport, bypass_csp=True))
+        return contexts[-1].new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture

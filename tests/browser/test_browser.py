@@ -237,6 +237,8 @@ def test_ticked_hits_make_one_bibliography_without_javascript(page_without_js: P
         "/docs?city=永州市",
         f"/?q={quote('道路交桶')}",
         f"/?q={quote(QUERY)}&date_from=2019-01-01",
+        f"/trends?q={quote(QUERY)}&q={quote('民警')}",
+        f"/kwic?q={quote(QUERY)}&sort=right",
     ],
     ids=[
         "search",
@@ -247,11 +249,29 @@ def test_ticked_hits_make_one_bibliography_without_javascript(page_without_js: P
         "docs",
         "suggestions",
         "advanced",
+        "trends",
+        "kwic",
     ],
 )
-def test_no_serious_accessibility_violations(page_for_axe: Page, axe_source: Path, url: str):
-    page = page_for_axe
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_no_serious_accessibility_violations(axe_page, axe_source: Path, url: str, width: str):
+    page = axe_page(width)
     page.goto(url)
+    assert_no_serious_violations(page, axe_source)
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_hits_of_another_story_of_a_page_are_accessible(
+    axe_page, axe_source: Path, sample_base_url: str, width: str
+):
+    page = axe_page(width, sample_base_url)
+    page.goto(f"/?q={quote('派出所')}&per_page=100")
+    expect(page.locator(".hit-title .story").first).to_be_visible()  # a title, then its story
+    assert_no_serious_violations(page, axe_source)
+
+
+def assert_no_serious_violations(page: Page, axe_source: Path) -> None:
+    """axe-core finds nothing serious or critical on the page as it is."""
     page.add_script_tag(path=str(axe_source))
     violations = page.evaluate(
         "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
@@ -328,6 +348,19 @@ def test_listing_every_place_by_keyboard_keeps_the_focus_on_that_facet(page: Pag
     assert active(page)["focus"] == page.locator(f"#{section} a.fv").first.get_attribute(
         "data-focus"
     )
+
+
+@pytest.mark.parametrize("facet", ["source", "city", "county"])
+def test_listing_every_value_of_the_report_list_keeps_the_focus_on_that_facet(page: Page, facet):
+    page.goto("/docs?facet_size=1")
+    section = page.locator(f'section[aria-labelledby="facet-{facet}"]')
+    expect(section.locator("a.fv")).to_have_count(1)
+    section.locator(".more-values a").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile("facet_size=max"))
+    expect(page.locator(f"#facet-{facet}")).to_be_focused()
+    expect(page.locator(".more-values")).to_have_count(0)
+    assert section.locator("a.fv").count() > 1
 
 
 def test_year_counts_are_visible_text(page: Page):
