@@ -154,7 +154,7 @@ def search_page(searcher: Searcher, query: SearchQuery) -> dict:
         "tips": _tips(searcher, query, results.total),
         "url": search_url(query),
         "total": results.total,
-        "documents": results.documents,
+        "documents": results.documents if query.group else None,  # counted when grouped
         "took_ms": round(results.took_ms, 1),
         "hits": [_hit(hit.to_dict(), query) for hit in results.hits],
         "facets": facets,

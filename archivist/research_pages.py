@@ -50,6 +50,7 @@ def trends_page(searcher: Searcher, query: TrendsQuery) -> dict:
             ],
         },
         "chart": _chart(query, result, series) if series and result.years else "",
+        "filtered": query.is_filtered,
         "took_ms": round(result.took_ms, 1),
         "form": {
             "terms": [*query.terms, *[""] * (6 - len(query.terms))][:6],
@@ -220,6 +221,7 @@ def kwic_page(searcher: Searcher, query: KwicQuery) -> dict:
     chosen = found.occurrences[start : start + query.per_page]
     return {
         "query": query.echo(),
+        "no_text_term": not query.search.parsed.groups,
         "total": total,
         "paragraphs": found.paragraphs,
         "took_ms": round(found.took_ms, 1),
