@@ -237,8 +237,8 @@ def test_ticked_hits_make_one_bibliography_without_javascript(page_without_js: P
         "/docs?city=永州市",
         f"/?q={quote('道路交桶')}",
         f"/?q={quote(QUERY)}&date_from=2019-01-01",
-        f"/trends?q={quote(QUERY)}&q={quote('民警')}",
-        f"/kwic?q={quote(QUERY)}&sort=right",
+        f"/trends?q={quote(QUERY)}&q={quote('民警')}&city=株洲市",
+        f"/kwic?q={quote(QUERY)}&sort=right&year_from=2019",
     ],
     ids=[
         "search",
