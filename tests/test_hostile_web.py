@@ -537,3 +537,17 @@ def test_citations_and_feed_keep_the_text_but_never_the_markup(xss):
 def test_an_error_page_leads_back_to_the_page_asked_for(client, url, back):
     response = client.get(url)
     assert response.status_code == 400 and back in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/", "/kwic", "/trends"])
+def test_bidi_controls_in_a_query_cannot_turn_the_page_text_around(client, path):
+    """An override (U+202E) echoed in the search box and the reading reversed the rest of each
+    line; it is dropped, and the search is the one without it."""
+    q = "\u202e公安 \u2067民警\u2069"
+    html = client.get(path, query_string={"q": q}).get_data(as_text=True)
+    assert not re.search("[\u202a-\u202e\u2066-\u2069]", html)
+    assert 'value="公安 民警"' in html
+    api = {"/": "/api/search", "/kwic": "/api/kwic", "/trends": "/api/trends"}[path]
+    odd, plain = (client.get(api, query_string={"q": s}).get_json() for s in (q, "公安 民警"))
+    assert odd.pop("took_ms") >= 0 and plain.pop("took_ms") >= 0
+    assert odd == plain
