@@ -338,3 +338,32 @@ def test_links_between_search_concordance_and_trends_keep_every_filter(client):
     for url in [*onward, series["kwic_url"]]:
         assert sorted(parse_qsl(urlsplit(url).query)) == wanted, url
     assert concordance["paragraphs"] == series["total"] == page["total"] > 0
+
+
+@pytest.mark.parametrize("q", ['-"公安"', "标题:平安", '""'])
+def test_a_query_without_a_word_in_the_text_says_so_rather_than_not_found(client, q):
+    data = kwic(client, q=q)
+    assert data["no_text_term"] and data["total"] == 0
+    html = client.get("/kwic?" + urlencode({"q": q})).get_data(as_text=True)
+    assert "里没有要在正文中找的词" in html and "没有找到" not in html
+    response = client.get("/kwic.csv?" + urlencode({"q": q}))
+    assert response.status_code == 400 and "排除词和字段条件只筛选段落" in response.get_data(
+        as_text=True
+    )
+    assert not kwic(client, q='"公安" 标题:平安')["no_text_term"]
+
+
+@pytest.mark.parametrize("path", ["/kwic", "/trends"])
+def test_the_filters_in_force_are_shown_and_each_can_be_removed(client, path):
+    asked = [("q", '"公安"'), ("city", "株洲市"), ("year_from", "2020"), ("sort", "left")]
+    asked = asked if path == "/kwic" else asked[:-1]
+    data = client.get("/api" + path + "?" + urlencode(asked)).get_json()
+    assert [chip["label"] for chip in data["chips"]] == ["城市：株洲市", "年份：2020–…"]
+    for chip, gone in zip(data["chips"], ["city", "year_from"], strict=True):
+        url = urlsplit(chip["remove_url"])
+        assert url.path == path
+        assert sorted(parse_qsl(url.query)) == sorted(p for p in asked if p[0] != gone)
+    cleared = urlsplit(data["clear_url"])
+    assert sorted(parse_qsl(cleared.query)) == sorted(p for p in asked if p[0] in ("q", "sort"))
+    html = client.get(path + "?" + urlencode(asked)).get_data(as_text=True)
+    assert "城市：株洲市" in html and "清除全部条件" in html
