@@ -8,7 +8,7 @@ labels and tags, and print.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
 from urllib.parse import urlencode
@@ -154,7 +154,7 @@ def search_page(searcher: Searcher, query: SearchQuery) -> dict:
         "tips": _tips(searcher, query, results.total),
         "url": search_url(query),
         "total": results.total,
-        "documents": results.documents,
+        "documents": results.documents if query.group else None,  # counted when grouped
         "took_ms": round(results.took_ms, 1),
         "hits": [_hit(hit.to_dict(), query) for hit in results.hits],
         "facets": facets,
@@ -163,7 +163,7 @@ def search_page(searcher: Searcher, query: SearchQuery) -> dict:
         "places": _places(facets),
         "mentioned": _places({"city": [], "county": facets.get("place", [])}, nested=True),
         "years": _year_histogram(facets.get("year", []), query),
-        "chips": _chips(query),
+        "chips": filter_chips(query),
         "clear_url": search_url(SearchQuery(q=query.q, sort=query.sort, group=query.group)),
         "pagination": _pagination(results),
         "sorts": _sorts(query),
@@ -383,7 +383,11 @@ def _facets(results: SearchResults) -> dict[str, list[dict]]:
     return out
 
 
-def _chips(query: SearchQuery) -> list[dict]:
+def filter_chips(
+    query: SearchQuery, url_of: Callable[[SearchQuery], str] = search_url
+) -> list[dict]:
+    """The query's filters, each with the URL (``url_of`` the query without it) removing it:
+    the search page's, or a research page's when it passes its own ``url_of``."""
     chips = []
     for name in ("city", "county", "place", "year"):
         for value in getattr(query, name):
@@ -391,7 +395,7 @@ def _chips(query: SearchQuery) -> list[dict]:
                 {
                     "facet": name,
                     "label": f"{FACET_LABELS[name]}：{value}",
-                    "remove_url": search_url(query.toggled(name, value)),
+                    "remove_url": url_of(query.toggled(name, value)),
                     "focus": f"{name}:{value}",
                 }
             )
@@ -402,7 +406,7 @@ def _chips(query: SearchQuery) -> list[dict]:
             {
                 "facet": "year_range",
                 "label": f"年份：{low}–{high}",
-                "remove_url": search_url(query, year_from=None, year_to=None, page=1),
+                "remove_url": url_of(replace(query, year_from=None, year_to=None, page=1)),
             }
         )
     if query.has_date_range:
@@ -410,7 +414,7 @@ def _chips(query: SearchQuery) -> list[dict]:
             {
                 "facet": "date_range",
                 "label": f"日期：{query.date_from or '…'} 至 {query.date_to or '…'}",
-                "remove_url": search_url(query, date_from="", date_to="", page=1),
+                "remove_url": url_of(replace(query, date_from="", date_to="", page=1)),
             }
         )
     return chips

@@ -27,6 +27,9 @@ MAX_HIT = 10**9
 DOC_SORTS = ("date_desc", "date_asc", "title")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Bidi embeddings, overrides and isolates: echoed on a page, one turns the rest of its line
+# around (the search box showed 公安 as 安公); search folds them away, so nothing is lost.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def facet_size_params(size: int | None) -> list[tuple[str, str]]:
@@ -38,8 +41,9 @@ def facet_size_params(size: int | None) -> list[tuple[str, str]]:
 
 def valid_text(value: str) -> str:
     """The string with lone surrogates (undecodable bytes of a command line, say) replaced by
-    U+FFFD, as a web request's would be: every string then encodes to UTF-8."""
-    return _LONE_SURROGATE.sub("\ufffd", value)
+    U+FFFD, as a web request's would be, so every string encodes to UTF-8; and without bidi
+    controls, so echoing it cannot reorder the page's text."""
+    return _BIDI_CONTROLS.sub("", _LONE_SURROGATE.sub("\ufffd", value))
 
 
 class ParamError(ValueError):

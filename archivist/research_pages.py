@@ -15,7 +15,8 @@ from .chart import Series, legend_marker, line_chart
 from .citations import document_url, permalink_url
 from .kwic import TOP_COLLOCATES, Line, concordance, lines
 from .pages import _pager as page_links
-from .pages import search_url, search_urls
+from .pages import filter_chips, search_url, search_urls
+from .query import SearchQuery
 from .research_query import KwicQuery, TrendsQuery
 from .trends import Trends, trends
 
@@ -50,6 +51,11 @@ def trends_page(searcher: Searcher, query: TrendsQuery) -> dict:
             ],
         },
         "chart": _chart(query, result, series) if series and result.years else "",
+        "filtered": query.is_filtered,
+        "chips": filter_chips(query.filters, lambda f: trends_url(replace(query, filters=f))),
+        "clear_url": trends_url(
+            replace(query, filters=SearchQuery(facet_size=query.filters.facet_size))
+        ),
         "took_ms": round(result.took_ms, 1),
         "form": {
             "terms": [*query.terms, *[""] * (6 - len(query.terms))][:6],
@@ -220,6 +226,7 @@ def kwic_page(searcher: Searcher, query: KwicQuery) -> dict:
     chosen = found.occurrences[start : start + query.per_page]
     return {
         "query": query.echo(),
+        "no_text_term": not query.search.parsed.groups,
         "total": total,
         "paragraphs": found.paragraphs,
         "took_ms": round(found.took_ms, 1),
@@ -231,6 +238,10 @@ def kwic_page(searcher: Searcher, query: KwicQuery) -> dict:
         "sorts": _options(SORT_LABELS, query.sort, lambda s: kwic_url(query, sort=s, page=1)),
         "orders": _options(ORDER_LABELS, query.order, lambda o: kwic_url(query, order=o, page=1)),
         "pagination": page_links(query.page, pages, lambda p: kwic_url(query, page=p)),
+        "chips": filter_chips(query.search, lambda s: kwic_url(replace(query, search=s, page=1))),
+        "clear_url": kwic_url(
+            query, search=SearchQuery(q=query.search.q, facet_size=query.search.facet_size), page=1
+        ),
         "search_url": search_url(query.search),
         "trends_url": trends_url(TrendsQuery((query.search.q,), replace(query.search, q="")))
         if query.search.q

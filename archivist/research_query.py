@@ -61,6 +61,12 @@ class TrendsQuery:
             pairs.append(("measure", query.measure))
         return pairs
 
+    @property
+    def is_filtered(self) -> bool:
+        """Whether a filter leaves part of the archive out (place, year, date range)."""
+        f = self.filters
+        return bool(f.city or f.county or f.place or f.has_year_filter or f.has_date_range)
+
     def echo(self) -> dict:
         filters = self.filters.echo()
         for name in ("q", "sort", "page", "per_page", "group"):
@@ -73,9 +79,11 @@ def parse_trends_args(args: Mapping) -> TrendsQuery:
     terms: list[str] = []
     for raw in _many(args, "q"):
         try:
-            parse(raw)
+            parsed = parse(raw)
         except QuerySyntaxError as exc:
             raise ParamError("q", str(exc)) from exc
+        if parsed.is_empty:  # as a search it lists everything: not a term to compare
+            raise ParamError("q", f"{raw[:40]!r} 里没有可检索的文字（只有引号、OR、括号或标点）")
         if raw not in terms:
             terms.append(raw)
     if len(terms) > MAX_TREND_TERMS:

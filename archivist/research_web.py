@@ -81,6 +81,7 @@ def kwic_csv() -> Response:
     """Every line of the concordance (up to KWIC_EXPORT_LIMIT), in the page's order."""
     query = parse_kwic_args(request.args)
     if not query.search.parsed.groups:
-        raise ParamError("q", "导出需要检索词")
+        reason = "检索式里没有要在正文中找的词（排除词和字段条件只筛选段落）"
+        raise ParamError("q", reason if query.search.q.strip() else "导出需要检索词")
     rows = kwic_rows(get_searcher(), query, KWIC_EXPORT_LIMIT)
     return csv_response(KWIC_CSV_COLUMNS, _absolute(rows, "permalink"), "archive-kwic.csv")

@@ -205,8 +205,18 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+ERROR_WAYS_BACK = {
+    "/trends": ("/trends", "返回词频趋势"),
+    "/trends.csv": ("/trends", "返回词频趋势"),
+    "/kwic": ("/kwic", "返回语境"),
+    "/kwic.csv": ("/kwic", "返回语境"),
+    "/docs": ("/docs", "返回报道列表"),
+}
+
+
 def error_response(status: int, message: str, param: str | None = None) -> Response:
-    """The JSON error shape for the API, an error page for the rest."""
+    """The JSON error shape for the API, an error page for the rest (leading back to the
+    page the request was for, or to the search)."""
     if wants_json():
         error: dict[str, Any] = {"status": status, "message": message}
         if param:
@@ -214,7 +224,13 @@ def error_response(status: int, message: str, param: str | None = None) -> Respo
         response = jsonify({"error": error})
     else:
         response = Response(
-            render_template("error.html", status=status, message=message, param=param),
+            render_template(
+                "error.html",
+                status=status,
+                message=message,
+                param=param,
+                back=ERROR_WAYS_BACK.get(request.path, ("/", "返回检索首页")),
+            ),
             mimetype="text/html",
         )
     response.status_code = status

@@ -38,6 +38,9 @@ def test_search_shape(client):
     assert hit["url"].endswith(f"#p{hit['n']}")
     assert hit["permalink"].startswith(f"/p/{hit['doc_id']}/{hit['n']}")
     assert "<mark>道路交通</mark>" in hit["snippet_html"]
+    assert data["documents"] is None  # reports are counted only when grouped (group=doc)
+    grouped = client.get("/api/search?q=道路交通&group=doc&per_page=100").get_json()
+    assert grouped["documents"] == len({hit["doc_id"] for hit in grouped["hits"]}) > 0
 
 
 def test_empty_query_lists_everything(client, searcher):

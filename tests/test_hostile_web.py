@@ -26,6 +26,8 @@ from archivist.web import create_app, safe_cell
 PROJECT = Path(__file__).resolve().parent.parent
 SEED = "000_1393866c2a5a9400"
 PATHS = ("/", "/api/search", "/export.csv", "/feed.atom")
+# the research pages take the same q and filters (their own paging limits differ)
+RESEARCH_PATHS = ("/trends", "/api/trends", "/trends.csv", "/kwic", "/api/kwic", "/kwic.csv")
 
 
 def raw_get(client, path: str, query: bytes):
@@ -97,7 +99,7 @@ BAD_PARAMETERS = [
 
 @pytest.mark.parametrize("query", ODD_QUERIES, ids=lambda q: q[:24].decode("latin-1"))
 def test_any_query_string_is_answered_without_a_server_error(client, query):
-    for path in PATHS:
+    for path in PATHS + RESEARCH_PATHS:
         response = raw_get(client, path, query)
         assert response.status_code in (200, 400), (path, response.status_code)
         if response.status_code == 400:
@@ -520,3 +522,32 @@ def test_citations_and_feed_keep_the_text_but_never_the_markup(xss):
     feed = client.get(f"/feed.atom?q={quote('注入标记')}").get_data(as_text=True)
     check_feed(feed)
     assert "&lt;script&gt;" in feed
+
+
+@pytest.mark.parametrize(
+    "url, back",
+    [
+        ("/trends?q=a&q=b&q=c&q=d&q=e&q=f&q=g", '<a href="/trends">返回词频趋势</a>'),
+        ("/trends.csv", '<a href="/trends">返回词频趋势</a>'),
+        ("/kwic?q=a&width=3", '<a href="/kwic">返回语境</a>'),
+        ("/docs?page=0", '<a href="/docs">返回报道列表</a>'),
+        ("/?page=0", '<a href="/">返回检索首页</a>'),
+    ],
+)
+def test_an_error_page_leads_back_to_the_page_asked_for(client, url, back):
+    response = client.get(url)
+    assert response.status_code == 400 and back in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/", "/kwic", "/trends"])
+def test_bidi_controls_in_a_query_cannot_turn_the_page_text_around(client, path):
+    """An override (U+202E) echoed in the search box and the reading reversed the rest of each
+    line; it is dropped, and the search is the one without it."""
+    q = "\u202e公安 \u2067民警\u2069"
+    html = client.get(path, query_string={"q": q}).get_data(as_text=True)
+    assert not re.search("[\u202a-\u202e\u2066-\u2069]", html)
+    assert 'value="公安 民警"' in html
+    api = {"/": "/api/search", "/kwic": "/api/kwic", "/trends": "/api/trends"}[path]
+    odd, plain = (client.get(api, query_string={"q": s}).get_json() for s in (q, "公安 民警"))
+    assert odd.pop("took_ms") >= 0 and plain.pop("took_ms") >= 0
+    assert odd == plain

@@ -132,6 +132,10 @@ def test_rates_divide_by_the_paragraphs_the_same_filters_leave(client, searcher,
         ("q=公安&year=20x1", "year"),
         ("q=公安&city=不存在市", "city"),
         ("q=" + "长" * 600, "q"),
+        ("q=公安&q=%22%22", "q"),  # nothing to search: as a search it lists every paragraph
+        ("q=OR", "q"),
+        ("q=%E2%80%9C%E2%80%9D", "q"),
+        ("q=()", "q"),
     ],
 )
 def test_bad_parameters_are_a_400_naming_them(client, query, param):
@@ -172,3 +176,26 @@ def test_exports_without_terms_are_a_400(client):
     for path in ("/trends.csv", "/kwic.csv"):
         response = client.get(path)
         assert response.status_code == 400 and "q" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("term", ['-"公安"', "标题:平安"])
+def test_an_exclusion_or_a_field_term_alone_counts_what_search_lists(client, term):
+    series = trends(client, [term])["series"][0]
+    listed = client.get("/api/search?" + urlencode({"q": term})).get_json()["total"]
+    assert series["total"] == listed > 0
+
+
+def test_an_empty_chart_says_whether_the_archive_or_the_filters_have_no_dated_paragraph(
+    client, searcher
+):
+    every = paragraphs(searcher)
+    undated = {p.city for p in every if p.city} - {p.city for p in every if p.year}
+    assert undated, "the sample has a city whose paragraphs are all undated"
+    cases = {
+        "所选条件下的段落都没有标明年份": {"city": sorted(undated)[0]},
+        "所选条件下档案中没有段落": {"year_from": "2100"},
+    }
+    for message, filters in cases.items():
+        html = client.get("/trends?" + urlencode({"q": '"公安"', **filters})).get_data(as_text=True)
+        assert message in html and "档案中的段落都没有标明年份" not in html, filters
+        assert "<caption>各年数字</caption>" not in html  # no table of no years

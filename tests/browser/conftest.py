@@ -109,9 +109,9 @@ def page(browser, base_url):
 
 
 @pytest.fixture
-def axe_page(browser, base_url):
-    """A page at desktop or phone width where axe-core can be injected (the app's CSP forbids
-    inline scripts), on the made-up archive or another address."""
+def page_at(browser, base_url):
+    """A page at desktop or phone width, on the made-up archive or another address, where
+    axe-core can be injected (the app's CSP forbids inline scripts)."""
     contexts = []
 
     def open_page(width: str, url: str = base_url):
