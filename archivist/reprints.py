@@ -34,6 +34,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from dataclasses import fields as fields_of
 from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
@@ -206,17 +207,14 @@ class Rows:
     def joined(cls, pieces: list[Rows]) -> Rows:
         if not pieces:
             return cls()
-        return cls(*(np.concatenate([getattr(p, k) for p in pieces]) for k in _ROW_FIELDS))
+        return cls(*(np.concatenate([getattr(p, f.name) for p in pieces]) for f in fields_of(cls)))
 
     def __len__(self) -> int:
         return len(self.n)
 
     def take(self, which) -> Rows:
         """The rows at ``which`` (indexes, a mask or a slice)."""
-        return Rows(*(getattr(self, k)[which] for k in _ROW_FIELDS))
-
-
-_ROW_FIELDS = ("n", "digest", "low", "keys")
+        return Rows(*(getattr(self, f.name)[which] for f in fields_of(self)))
 
 
 def counted(folded: str, kind: str) -> str | None:

@@ -332,6 +332,16 @@ def test_a_full_build_finds_the_groups_the_pass_finds_signing_every_paragraph(bu
     assert (grouping(built_by_pool), stored_rows(built_by_pool)) == (by_readers, rows)
 
 
+def test_a_report_kept_unread_by_a_full_build_is_signed_by_the_pass(built):
+    archive, index, client = built
+    shared, rows = shared_with(client, "a"), stored_rows(index)
+    (archive / "b.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)  # damaged
+    result = ingest(archive, index, rebuild=True, jobs=1, progress=quiet_progress)
+    assert [s.path for s in result.skipped] == ["b.txt"]  # its indexed version kept
+    assert "b" in shared and shared_with(client, "a") == shared
+    assert stored_rows(index) == rows
+
+
 def test_bad_option_is_a_400(client):
     response = client.get("/api/search?q=公安&reprints=all")
     assert response.status_code == 400
