@@ -217,8 +217,12 @@ def kwic_url(query: KwicQuery, path: str = "/kwic", **changes: object) -> str:
     return _url(path, query.params(**changes))
 
 
-def kwic_page(searcher: Searcher, query: KwicQuery) -> dict:
-    """One page of concordance lines, every occurrence counted, collocates at the top."""
+KWIC_EXPORT_LIMIT = 20_000  # lines of /kwic.csv (config KWIC_EXPORT_LIMIT)
+
+
+def kwic_page(searcher: Searcher, query: KwicQuery, export_limit: int = KWIC_EXPORT_LIMIT) -> dict:
+    """One page of concordance lines, every occurrence counted, collocates at the top;
+    ``export_limit``: the lines the CSV export holds at most."""
     found = concordance(searcher, query.search, query.sort, query.order)
     total = len(found.occurrences)
     pages = max(1, -(-total // query.per_page))
@@ -250,6 +254,8 @@ def kwic_page(searcher: Searcher, query: KwicQuery) -> dict:
         "exports": {
             "csv": kwic_url(query, "/kwic.csv", page=1),
             "json": kwic_url(query, "/api/kwic"),
+            "limit": export_limit,
+            "cut": total > export_limit,
         },
     }
 
