@@ -72,13 +72,19 @@ class _FoldTable(dict):
 
     def __missing__(self, codepoint: int) -> str:
         folded = fold_char(chr(codepoint))
-        if len(folded) != 1 or folded == " ":
+        irregular = len(folded) != 1 or folded == " "
+        if irregular:
             _IRREGULAR.add(chr(codepoint))
+        _KIND[codepoint] = 2 if irregular else 1  # before the entry: see the comment on _KIND
         self[codepoint] = folded
         return folded
 
 
 _IRREGULAR: set[str] = set()  # characters that vanish, become several, or are white space
+# Each code point as the table knows it: 0 not yet folded, 1 folds to one other character,
+# 2 irregular (in _IRREGULAR); set once per character, before its entry in the table, so a
+# character the table holds has its kind.
+_KIND = np.zeros(0x110000, dtype=np.uint8)
 _TABLE = _FoldTable()
 
 
@@ -119,11 +125,33 @@ def original_span(text: str, start: int, end: int) -> tuple[int, int]:
     """The span of ``text`` that the span ``[start, end)`` of its fold came from (only the
     text up to the span is folded when every character there folds to exactly one)."""
     head = text[:end]
-    head.translate(_TABLE)  # notes the characters that do not fold to exactly one
-    if _IRREGULAR.isdisjoint(head):
+    codes = _code_points(head)
+    kinds = _KIND[codes]
+    if not kinds.all():  # characters not folded yet: fold them, which notes their kind
+        head.translate(_TABLE)
+        kinds = _KIND[codes]
+    if not (kinds == 2).any():
         return start, end
     offsets = _offsets(text)
     return int(offsets[start]), int(offsets[end - 1]) + 1
+
+
+def original_spans(texts: list[str], starts: list[int], ends: list[int]) -> list[tuple[int, int]]:
+    """``original_span`` of many spans at once: the texts up to their spans are checked
+    together, and only those with a character that does not fold to exactly one are mapped."""
+    heads = [text[:end] for text, end in zip(texts, ends, strict=True)]
+    joined = "".join(heads)
+    codes = _code_points(joined)
+    kinds = _KIND[codes]
+    if not kinds.all():  # characters not folded yet: fold them, which notes their kind
+        joined.translate(_TABLE)
+        kinds = _KIND[codes]
+    bounds = np.cumsum([len(head) for head in heads])
+    irregular = set(np.searchsorted(bounds, np.flatnonzero(kinds == 2), side="right").tolist())
+    return [
+        original_span(text, start, end) if i in irregular else (start, end)
+        for i, (text, start, end) in enumerate(zip(texts, starts, ends, strict=True))
+    ]
 
 
 def _offsets(text: str) -> np.ndarray:
@@ -131,7 +159,7 @@ def _offsets(text: str) -> np.ndarray:
     stands for as many folded ones as it folds to, a space after a space (characters that
     vanish between them aside) for none."""
     text.translate(_TABLE)  # every character of the text known to the table
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = _code_points(text)
     lengths = np.ones(len(codes), dtype=np.int64)
     spaces = np.zeros(len(codes), dtype=bool)
     for char in _IRREGULAR.intersection(text):
@@ -144,6 +172,10 @@ def _offsets(text: str) -> np.ndarray:
     repeated[kept[1:]] = spaces[kept[1:]] & spaces[kept[:-1]]
     lengths[repeated] = 0
     return np.repeat(np.arange(len(codes)), lengths)
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def folded_fingerprint(folded: str) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import threading
 import time
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,8 +28,9 @@ from whoosh.searching import Searcher
 from . import matchsets
 from .analysis import cut
 from .caching import RecentCache
-from .folding import fold, original_span
-from .matching import match_index
+from .columnvalues import stored_fields
+from .folding import fold, original_spans
+from .matching import MatchIndex, match_index
 from .query import SearchQuery
 from .querylang import ParsedQuery
 from .search import Finder, facet_columns
@@ -162,12 +162,11 @@ def find(searcher: Searcher, columns, query: SearchQuery) -> Found:
     parsed = query.parsed
     matching, _exact = Finder(searcher).query(parsed)
     passed = matchsets.passing(searcher, columns, query, parsed, matching)
-    passages = read_passages(searcher, columns, passed)
+    passages = _table_passages(searcher, columns, passed, parsed)
+    if passages is None:
+        passages = read_passages(searcher, columns, passed)
     found = passages.occurrences(parsed)
-    lengths = found.end - found.start
-    width = min(int(lengths.max()) if len(found) else 0, MATCH_CHARS)
-    before = passages.window(found.start - 1, SORT_CHARS, -1)
-    after = passages.window(found.end, SORT_CHARS, 1)
+    before, match, after = passages.around(found, SORT_CHARS, MATCH_CHARS)
     docs = passages.docs[found.doc]
     codes = columns.codes
     return Found(
@@ -177,9 +176,32 @@ def find(searcher: Searcher, columns, query: SearchQuery) -> Found:
         right=_words_counted(after[:, :COLLOCATE_CHARS], _RIGHT_WORDS),
         before=before,
         after=after,
-        match=passages.window(found.start, width, 1) * (np.arange(width) < lengths[:, None]),
+        match=match,
         position=[found.start, codes.order[docs], codes.date_last[docs]],
     )
+
+
+def _table_passages(searcher: Searcher, columns, docs: np.ndarray, parsed) -> Passages | None:
+    """The passages as spans of the text table's file, their needles found through the
+    n-gram tables (no text read but the characters around each occurrence); None when
+    a needle is a single character (the tables keep no character positions) or the table
+    lacks a paragraph or holds another text for it than the index."""
+    needles = [n for t in parsed.positive_terms() for n in (t.folded, *t.words)]
+    if any(len(needle) < 2 for needle in needles):
+        return None
+    stored = texts_for(searcher, columns)
+    if stored is None or not len(docs):
+        return None
+    start, length = stored.start[docs], stored.length[docs]
+    index = match_index(searcher)
+    if (length < 0).any() or not np.array_equal(length // 4, index.lengths()[docs]):
+        return None
+    chars = stored.code_points()
+    if chars is None:
+        return None
+    order = np.argsort(start, kind="stable")
+    offsets = start[order] // 4
+    return Passages(docs[order], offsets, offsets + length[order] // 4, chars, index)
 
 
 def read_passages(searcher: Searcher, columns, docs: np.ndarray) -> Passages:
@@ -192,14 +214,7 @@ def read_passages(searcher: Searcher, columns, docs: np.ndarray) -> Passages:
         return Passages.of(found, codes)
     missing = docs[~np.isin(docs, found)].tolist()
     reader = searcher.reader()
-    leaves = sorted(reader.leaf_readers(), key=lambda pair: pair[1])
-    bases = [base for _leaf, base in leaves]
-    texts = []
-    for doc in missing:
-        leaf, base = leaves[bisect_right(bases, doc) - 1]
-        perdoc = getattr(leaf, "_perdoc", None)
-        fields = perdoc.stored_fields(doc - base) if perdoc else leaf.stored_fields(doc - base)
-        texts.append(fold(fields.get("text", "")) + "\0")
+    texts = [fold(stored_fields(reader, doc).get("text", "")) + "\0" for doc in missing]
     more = _codes("".join(texts))
     return Passages.of(np.r_[found, np.array(missing, dtype=np.int64)], np.r_[codes, more])
 
@@ -213,13 +228,17 @@ def _codes(text: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Passages:
-    """The folded texts of some paragraphs as one array of code points, each text followed by
-    a 0 (folding drops control characters: no text holds one), so no needle and no context
-    reaches from one paragraph into the next. Occurrences found here are spans of ``chars``."""
+    """The folded texts of some paragraphs as spans of one array of code points: laid end
+    to end, each followed by a 0 (``of``; folding drops control characters: no text holds
+    one), or the text table's file (``_table_passages``), whose needles are then found
+    through the n-gram tables (``index``). Occurrences found here are positions in
+    ``chars``; no needle and no context reaches from one passage into another."""
 
-    docs: np.ndarray  # the paragraphs' document numbers, in the order laid out
-    offsets: np.ndarray  # where each one's text starts in chars
-    chars: np.ndarray  # uint32 code points; 0 after each text
+    docs: np.ndarray  # the paragraphs' document numbers, in the order of their spans
+    offsets: np.ndarray  # where each one's text starts in chars (ascending)
+    ends: np.ndarray  # where it ends
+    chars: np.ndarray  # uint32 code points
+    index: MatchIndex | None = None
 
     @classmethod
     def of(cls, docs: np.ndarray, chars: np.ndarray) -> Passages:
@@ -227,10 +246,12 @@ class Passages:
         by a 0."""
         ends = np.flatnonzero(chars == 0)
         offsets = np.r_[0, ends[:-1] + 1] if len(ends) else ends
-        return cls(docs, offsets.astype(np.int64), chars)
+        return cls(docs, offsets.astype(np.int64), ends.astype(np.int64), chars)
 
     def find(self, needle: str) -> np.ndarray:
         """The start of every occurrence of a string (overlapping ones included)."""
+        if self.index is not None:
+            return self._found_in_index(needle)
         codes = _codes(needle)
         if not len(codes) or len(codes) > len(self.chars):
             return _EMPTY
@@ -238,6 +259,15 @@ class Passages:
         for k in range(1, len(codes)):
             found = found[self.chars[found + k] == codes[k]]
         return found
+
+    def _found_in_index(self, needle: str) -> np.ndarray:
+        """``find`` through the n-gram tables: the occurrences in these passages' paragraphs."""
+        docs, starts = self.index.occurrences(needle)
+        by_doc = np.argsort(self.docs)
+        mine = self.docs[by_doc]
+        at = np.searchsorted(mine, docs).clip(max=max(len(mine) - 1, 0))
+        kept = mine[at] == docs if len(mine) else np.zeros(len(docs), dtype=bool)
+        return self.offsets[by_doc[at[kept]]] + starts[kept]
 
     def passage_of(self, positions: np.ndarray) -> np.ndarray:
         """The index (into ``docs``) of the passage holding each position."""
@@ -287,13 +317,25 @@ class Passages:
         base = self.offsets[found.doc]
         return Occurrences(self.docs[found.doc], found.start - base, found.end - base)
 
-    def window(self, positions: np.ndarray, width: int, step: int) -> np.ndarray:
-        """``width`` characters from each position, one ``step`` (+1 or -1) at a time, 0 from
-        the end of its passage on (a row per position)."""
-        at = positions[:, None] + step * np.arange(width)[None, :]
-        inside = (at >= 0) & (at < len(self.chars))
-        chars = np.where(inside, self.chars[at.clip(0, len(self.chars) - 1)], 0)
-        return chars * np.cumprod(chars != 0, axis=1, dtype=np.uint32)
+    def around(self, found: Occurrences, side: int, longest: int):
+        """(the ``side`` characters before each occurrence, nearest first; its characters,
+        up to ``longest`` of them, as wide as the longest one; the ``side`` characters after
+        it), 0 outside its passage and past its end: one gather from the text for all three."""
+        lengths = found.end - found.start
+        reach = int(lengths.max()) if len(found) else 0
+        columns = np.arange(-side, reach + side)
+        first = self.offsets[found.doc] - found.start  # where the passage starts, per row
+        last = self.ends[found.doc] - found.start
+        inside = (columns >= first[:, None]) & (columns < last[:, None])
+        at = found.start[:, None] + columns
+        chars = np.where(inside, np.take(self.chars, at, mode="clip"), np.uint32(0))
+        width = min(reach, longest)
+        match = chars[:, side : side + width] * (np.arange(width) < lengths[:, None])
+        after = np.zeros((len(found), side), dtype=np.uint32)
+        for length in np.unique(lengths).tolist():  # a few lengths: a slice of the rows each
+            rows = lengths == length
+            after[rows] = chars[rows, side + length : 2 * side + length]
+        return chars[:, side - 1 :: -1] if side else chars[:, :0], match, after
 
 
 # Sorting -------------------------------------------------------------------------------------
@@ -310,52 +352,80 @@ def char_key(char: str) -> str:
     return "1" + lazy_pinyin(char, style=Style.TONE3, neutral_tone_with_five=True)[0] + char
 
 
-def _distinct(chars: np.ndarray) -> np.ndarray:
-    """The distinct code points (not 0) of an array of them, ascending."""
-    seen = np.zeros(0x110000, dtype=bool)
-    seen[chars] = True
-    seen[0] = False
-    return np.flatnonzero(seen)
+class PinyinRanks:
+    """Each character's rank by ``char_key`` among every character this process has sorted
+    so far (from 1; 0 for none): ranks compare in pinyin order. A character not seen before
+    ranks them all again, once (thread-safe: the rank array is replaced whole)."""
+
+    def __init__(self) -> None:
+        self._rank = np.zeros(0x110000, dtype=np.int32)
+        self._known = np.zeros(0, dtype=np.int64)
+        self._lock = threading.Lock()
+
+    def of(self, chars: np.ndarray) -> np.ndarray:
+        """The characters (code points, 0 for none) replaced by their ranks."""
+        rank = self._rank
+        new = chars[(rank[chars] == 0) & (chars != 0)]
+        if len(new):
+            rank = self._learn(new)
+        return rank[chars]
+
+    def _learn(self, new: np.ndarray) -> np.ndarray:
+        with self._lock:
+            known = np.union1d(self._known, new)
+            if len(known) > len(self._known):
+                keys = [char_key(chr(c)) for c in known.tolist()]
+                order = sorted(range(len(keys)), key=keys.__getitem__)
+                rank = np.zeros(0x110000, dtype=np.int32)
+                rank[known[order]] = np.arange(1, len(known) + 1, dtype=np.int32)
+                self._known, self._rank = known, rank
+            return self._rank
 
 
-def _pinyin_ranks(chars: np.ndarray) -> np.ndarray:
-    """The characters (code points, 0 for none) replaced by their rank by ``char_key`` among
-    the distinct ones (from 1; 0 stays 0): ranks compare in pinyin order."""
-    distinct = _distinct(chars)
-    keys = [char_key(chr(c)) for c in distinct.tolist()]
-    rank = np.zeros(0x110000, dtype=np.int32)
-    rank[distinct[sorted(range(len(keys)), key=keys.__getitem__)]] = np.arange(1, len(keys) + 1)
-    return rank[chars]
+_PINYIN = PinyinRanks()
 
 
 def _order(found: Found, sort: str, order: str) -> np.ndarray:
     """Positions of the occurrences in the order ``Found.ordered`` describes."""
-    keys = list(found.position)
-    if sort in ("left", "right"):
-        context = found.before if sort == "left" else found.after
-        if order == "pinyin":
-            context = _pinyin_ranks(context)
-        keys += [found.match[:, k] for k in range(found.match.shape[1] - 1, -1, -1)]
-        keys += [context[:, k] for k in range(context.shape[1] - 1, -1, -1)]
+    if sort not in ("left", "right"):
+        return np.lexsort(found.position)
+    context = found.before if sort == "left" else found.after
+    if order == "pinyin":
+        context = _PINYIN.of(context)
+    by_position = np.empty(len(found.occurrences), dtype=np.int64)
+    by_position[np.lexsort(found.position)] = np.arange(len(by_position))
+    keys = [by_position, *_packed(found.match)[::-1], *_packed(context)[::-1]]
     return np.lexsort(keys)
+
+
+def _packed(rows: np.ndarray) -> list[np.ndarray]:
+    """The rows of small non-negative integers as a few uint64 columns, most significant
+    first, that sort the rows as their columns would, left to right (``np.lexsort`` takes
+    one key per column: packing as many columns as fit into each key saves most of them)."""
+    if not rows.size:
+        return [np.zeros(len(rows), dtype=np.uint64)]
+    bits = max(int(rows.max()).bit_length(), 1)
+    per_key = 64 // bits
+    wide = rows.astype(np.uint64)
+    keys = []
+    for first in range(0, rows.shape[1], per_key):
+        key = np.zeros(len(rows), dtype=np.uint64)
+        for column in range(first, first + per_key):
+            key <<= np.uint64(bits)
+            if column < rows.shape[1]:
+                key |= wide[:, column]
+        keys.append(key)
+    return keys
 
 
 # Collocates ----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1 << 16)
-def _is_word_char(code: int) -> bool:
-    return not _BREAK.match(chr(code))
-
-
 def _words_counted(windows: np.ndarray, known: WindowWords) -> Counter:
     """The word ``known.word_of`` cuts from each window (nearest character first; cut at the
-    first punctuation or space), counted."""
-    distinct = _distinct(windows)
-    word_like = np.zeros(0x110000, dtype=bool)
-    word_like[distinct] = np.fromiter(map(_is_word_char, distinct.tolist()), bool, len(distinct))
-    pieces = windows * np.cumprod(word_like[windows], axis=1, dtype=np.uint32)
-    return known.counted(np.ascontiguousarray(pieces))
+    first punctuation or space), counted: the ``TOP_COLLOCATES`` most frequent (ties at the
+    cut included). Windows are looked up whole, so the cut is made once per window."""
+    return known.counted(np.ascontiguousarray(windows))
 
 
 class WindowWords:
@@ -390,7 +460,8 @@ class WindowWords:
         if not found.all():
             ids[~found] = self._learn(rows[~found], mixed[~found])
         tally = np.bincount(ids, minlength=len(self.words))
-        return Counter({self.words[i]: int(tally[i]) for i in np.flatnonzero(tally[1:]) + 1})
+        tally[0] = 0  # no word
+        return Counter({self.words[i]: int(tally[i]) for i in _most(tally, TOP_COLLOCATES)})
 
     def _learn(self, rows: np.ndarray, mixed: np.ndarray) -> np.ndarray:
         """The words of rows not seen before (cut now, and kept)."""
@@ -431,6 +502,15 @@ class WindowWords:
         return number
 
 
+def _most(tally: np.ndarray, n: int) -> list[int]:
+    """The indexes of the ``n`` largest positive counts, and of every count equal to the
+    smallest of those (ties at the cut are for the caller to break)."""
+    if len(tally) > n:
+        cut_at = np.partition(tally, len(tally) - n)[len(tally) - n]
+        return np.flatnonzero(tally >= max(cut_at, 1)).tolist()
+    return np.flatnonzero(tally).tolist()
+
+
 _ROW_MIX = np.random.default_rng(17).integers(1, 2**63, size=64, dtype=np.uint64) | np.uint64(1)
 
 
@@ -441,11 +521,13 @@ def _mixed(rows: np.ndarray) -> np.ndarray:
 
 
 def _last_word(nearest_first: str) -> str:
-    words = cut(nearest_first[::-1]) if nearest_first else []
+    piece = _BREAK.split(nearest_first, maxsplit=1)[0]
+    words = cut(piece[::-1]) if piece else []
     return words[-1] if words else ""
 
 
-def _first_word(piece: str) -> str:
+def _first_word(window: str) -> str:
+    piece = _BREAK.split(window, maxsplit=1)[0]
     words = cut(piece) if piece else []
     return words[0] if words else ""
 
@@ -461,26 +543,25 @@ def lines(searcher: Searcher, chosen: Occurrences, width: int) -> list[Line]:
     """The chosen occurrences as lines: ``width`` characters of original text each side."""
     index = match_index(searcher)
     stored: dict[int, dict] = {}
-    result = []
-    for o in chosen:
-        fields = stored.get(o.docnum)
-        if fields is None:
-            fields = stored[o.docnum] = index.stored_fields(o.docnum, searcher)
-        text = fields.get("text", "")
-        start, end = original_span(text, o.start, o.end)
-        result.append(
-            Line(
-                doc_id=fields["doc_id"],
-                n=fields["n"],
-                fp=fields.get("fp", ""),
-                title=fields.get("title", ""),
-                date=fields.get("date", ""),
-                year=fields.get("year", ""),
-                city=fields.get("city", ""),
-                county=fields.get("county", ""),
-                left=_SPACE.sub(" ", text[max(0, start - width) : start]),
-                match=_SPACE.sub(" ", text[start:end]),
-                right=_SPACE.sub(" ", text[end : end + width]),
-            )
+    every = [
+        stored.get(doc) or stored.setdefault(doc, index.stored_fields(doc, searcher))
+        for doc in chosen.doc.tolist()
+    ]
+    texts = [fields.get("text", "") for fields in every]
+    spans = original_spans(texts, chosen.start.tolist(), chosen.end.tolist())
+    return [
+        Line(
+            doc_id=fields["doc_id"],
+            n=fields["n"],
+            fp=fields.get("fp", ""),
+            title=fields.get("title", ""),
+            date=fields.get("date", ""),
+            year=fields.get("year", ""),
+            city=fields.get("city", ""),
+            county=fields.get("county", ""),
+            left=_SPACE.sub(" ", text[max(0, start - width) : start]),
+            match=_SPACE.sub(" ", text[start:end]),
+            right=_SPACE.sub(" ", text[end : end + width]),
         )
-    return result
+        for fields, text, (start, end) in zip(every, texts, spans, strict=True)
+    ]

@@ -17,7 +17,7 @@ from whoosh.reading import MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
 from .caching import RecentCache
-from .columnvalues import column_values, live_documents
+from .columnvalues import column_values, live_documents, stored_fields
 from .ngrams import EMPTY, GramTable, load_or_build
 
 VERSIONS_KEPT = 2
@@ -56,7 +56,7 @@ class MatchIndex:
                 except OSError:  # its generation was removed: only open searchers read it
                     self._opener = None
             if self._reader is not None:
-                return self._reader.stored_fields(docnum)
+                return stored_fields(self._reader, docnum)
         return searcher.stored_fields(docnum)
 
     def _gather(self, lookup) -> np.ndarray:
@@ -75,6 +75,23 @@ class MatchIndex:
     def containing(self, folded: str) -> np.ndarray:
         """The paragraphs whose folded text contains the (folded) string."""
         return self._gather(lambda table: table.containing(folded))
+
+    def occurrences(self, folded: str) -> tuple[np.ndarray, np.ndarray]:
+        """(document, start in its folded text) of every occurrence of a string of two or
+        more characters in the live paragraphs, overlapping ones included."""
+        docs, starts = [], []
+        for segment in self.segments:
+            table = segment.table
+            at = table.starts_of(folded)
+            local = np.searchsorted(table.starts, at.astype(table.starts.dtype), side="right") - 1
+            if segment.deleted is not None:
+                kept = ~segment.deleted[local]
+                at, local = at[kept], local[kept]
+            docs.append(local.astype(np.int64) + segment.offset)
+            starts.append(at - table.starts[local].astype(np.int64))
+        if not docs:
+            return EMPTY, EMPTY
+        return np.concatenate(docs), np.concatenate(starts)
 
     def frequencies(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(paragraphs, weight in each) of a ranking term: a jieba word of ``words``, or a

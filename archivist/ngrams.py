@@ -97,9 +97,15 @@ class GramTable:
         """The paragraphs whose folded text contains the (folded) string."""
         if len(folded) <= 1:
             return self.char_paragraphs(folded) if folded else EMPTY
+        return self.paragraphs_at(self.starts_of(folded))
+
+    def starts_of(self, folded: str) -> np.ndarray:
+        """Where every occurrence of a string of two or more characters starts, overlapping
+        ones included: ascending positions in the segment's folded texts end to end (a
+        bigram never spans two paragraphs, so neither does an occurrence)."""
         grams = [folded[i : i + 2] for i in range(len(folded) - 1)]
         runs = [(self.bigram_positions(g), i) for i, g in enumerate(grams)]
-        if any(len(p) == 0 for p, _ in runs):
+        if not runs or any(len(p) == 0 for p, _ in runs):
             return EMPTY
         runs.sort(key=lambda run: len(run[0]))
         (rarest, at), others = runs[0], runs[1:]
@@ -114,7 +120,7 @@ class GramTable:
             starts = starts[hit]
             if not len(starts):
                 return EMPTY
-        return self.paragraphs_at(starts)
+        return starts
 
     def paragraphs_at(self, positions: np.ndarray) -> np.ndarray:
         """The distinct paragraphs holding ascending positions."""

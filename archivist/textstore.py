@@ -232,6 +232,12 @@ class Texts:
                     return None
             return self._mapped
 
+    def code_points(self) -> np.ndarray | None:
+        """The whole file as code points (mapped, not read; None when it is gone or empty):
+        a paragraph's text is ``[start // 4, (start + length) // 4)`` of it."""
+        blob = self._blob()
+        return None if blob is None else np.frombuffer(blob, dtype=np.uint32)
+
     def read(self, docs: Iterable[int]) -> dict[int, str]:
         """The folded texts of the documents the table has (the others are left out)."""
         found, codes = self.codes(np.fromiter(docs, dtype=np.int64))

@@ -10,7 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archivist import folding
-from archivist.folding import fold, fold_char, fold_with_offsets, original_span
+from archivist.folding import (
+    fold,
+    fold_char,
+    fold_with_offsets,
+    original_span,
+    original_spans,
+)
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -92,9 +98,34 @@ def test_original_span_is_where_a_folded_span_came_from(text, data):
 def test_original_span_past_characters_that_fold_to_several():
     folding._TABLE.clear()  # characters never folded before: the fold is learnt on the way
     folding._IRREGULAR.clear()
+    folding._KIND[:] = 0
     text = "㈱ 扫黑"  # ㈱ folds to three characters, the space stays one
     assert original_span(text, 4, 6) == (2, 4)
     assert original_span("扫黑  除恶", 3, 5) == (4, 6)
+    folding._TABLE.clear()
+    folding._IRREGULAR.clear()
+    folding._KIND[:] = 0
+    texts = ["扫黑除恶", "㈱ 扫黑", "扫黑  除恶", "扫黑除恶"]
+    spans = original_spans(texts, [0, 4, 3, 2], [2, 6, 5, 4])
+    assert spans == [(0, 2), (2, 4), (4, 6), (2, 4)]
+
+
+@settings(max_examples=200, deadline=None)  # no timing: speed is for benchmarks
+@given(st.lists(st.tuples(ANY_TEXT, st.data()), max_size=6))
+def test_original_spans_map_many_spans_as_one_would(pieces):
+    texts, starts, ends, expected = [], [], [], []
+    for text, data in pieces:
+        folded = fold(text)
+        if not folded:
+            continue
+        start = data.draw(st.integers(0, len(folded) - 1))
+        end = data.draw(st.integers(start + 1, len(folded)))
+        offsets = fold_with_offsets(text)[1]
+        texts.append(text)
+        starts.append(start)
+        ends.append(end)
+        expected.append((offsets[start], offsets[end - 1] + 1))
+    assert original_spans(texts, starts, ends) == expected
 
 
 @settings(max_examples=300, deadline=None)  # no timing: speed is for benchmarks

@@ -8,11 +8,25 @@ import re
 from collections import Counter
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from oracle import oracle_fold, paragraphs
 from pypinyin import Style, lazy_pinyin
 
+from archivist import matchsets
 from archivist.analysis import cut
+from archivist.kwic import (
+    SORT_CHARS,
+    Found,
+    Occurrences,
+    Passages,
+    _table_passages,
+    char_key,
+)
+from archivist.query import SearchQuery
+from archivist.search import Finder, facet_columns
 
 # Quoted needles that cannot overlap themselves or each other: occurrences are str.count.
 CASES = {
@@ -187,6 +201,120 @@ def test_the_search_page_links_to_its_concordance_and_trends(client):
     assert concordance["paragraphs"] == search["total"]
     trend = client.get("/api" + trends_url).get_json()
     assert trend["series"][0]["total"] == search["total"]
+
+
+# The sort orders against a plain Python sort ------------------------------------------------
+
+_SORT_CHARS = [0x516C, 0x5B89, 0x6C11, 0x8B66, 0x4E00, 0x963F, ord("a"), ord("Z"), ord("1"), 0x3001]
+
+
+@st.composite
+def found_occurrences(draw):
+    """Occurrences with contexts (0 after a context's end), matches and positions."""
+    count = draw(st.integers(0, 30))
+    width = draw(st.integers(1, 5))
+
+    def rows(columns: int) -> np.ndarray:
+        made = []
+        for _ in range(count):
+            chars = draw(st.lists(st.sampled_from(_SORT_CHARS), max_size=columns))
+            made.append(chars + [0] * (columns - len(chars)))
+        return np.array(made, dtype=np.uint32).reshape(count, columns)
+
+    def column(top: int) -> np.ndarray:
+        return np.array(draw(st.lists(st.integers(0, top), min_size=count, max_size=count)))
+
+    start = np.arange(count, dtype=np.int64) * 7  # distinct: positions never tie
+    return Found(
+        occurrences=Occurrences(start, start, start + 2),
+        paragraphs=count,
+        left=Counter(),
+        right=Counter(),
+        before=rows(6),
+        after=rows(6),
+        match=rows(width),
+        position=[start, column(3), column(3)],
+    )
+
+
+@given(found_occurrences(), st.sampled_from(["left", "right"]), st.sampled_from(["pinyin", "char"]))
+@settings(max_examples=200, deadline=None)
+def test_context_sorts_agree_with_sorting_tuples(found, sort, order):
+    context = found.before if sort == "left" else found.after
+    start, rank, date = found.position
+
+    def key(i: int) -> tuple:
+        chars = context[i].tolist()
+        by = [char_key(chr(c)) if c else "" for c in chars] if order == "pinyin" else chars
+        return (by, found.match[i].tolist(), int(date[i]), int(rank[i]), int(start[i]))
+
+    expected = sorted(range(len(found.occurrences)), key=key)
+    assert found.ordered(sort, order).doc.tolist() == [int(start[i]) for i in expected]
+
+
+# The two ways of laying out the passages ---------------------------------------------------
+
+
+def _occurrences_with_context(passages, parsed) -> dict:
+    """Each occurrence, as (document, start, end), with the characters around it."""
+    found = passages.occurrences(parsed)
+    located = passages.located(found)
+    before, match, after = (part.tolist() for part in passages.around(found, SORT_CHARS, 4))
+    return {
+        (o.docnum, o.start, o.end): (b, m, a)
+        for o, b, m, a in zip(located, before, match, after, strict=True)
+    }
+
+
+def _context_in(texts: dict[int, str], doc: int, start: int, end: int, width: int) -> tuple:
+    """The oracle: the characters around a span of a text, as ``Passages.around`` gives them."""
+    text = texts[doc]
+
+    def codes(piece: str, size: int) -> list[int]:
+        return [ord(c) for c in piece] + [0] * (size - len(piece))
+
+    return (
+        codes(text[max(0, start - SORT_CHARS) : start][::-1], SORT_CHARS),
+        codes(text[start:end][:4], width),
+        codes(text[end : end + SORT_CHARS], SORT_CHARS),
+    )
+
+
+@pytest.mark.parametrize(
+    "q", ['"公安"', '"派出所" OR "民警"', "社会治理工作", "基层 民警", '"公安局"']
+)
+def test_occurrences_found_through_the_tables_are_those_found_in_the_texts(searcher, q):
+    query = SearchQuery(q=q)
+    columns = facet_columns(searcher)
+    docs = searcher_docs(searcher, query, columns)
+    through_tables = _table_passages(searcher, columns, docs, query.parsed)
+    assert through_tables is not None
+    in_texts = Passages.of(*_laid_out(searcher, columns, docs))
+    expected = _occurrences_with_context(in_texts, query.parsed)
+    assert len(expected) > 3
+    assert _occurrences_with_context(through_tables, query.parsed) == expected
+    texts = {int(d): oracle_fold(searcher.stored_fields(int(d))["text"]) for d in docs}
+    width = len(next(iter(expected.values()))[1])
+    assert width == min(4, max(end - start for _doc, start, end in expected))
+    for (doc, start, end), context in expected.items():
+        assert texts[doc][start:end] in query.parsed.highlight_strings()
+        assert context == _context_in(texts, doc, start, end, width)
+
+
+def searcher_docs(searcher, query, columns) -> np.ndarray:
+    matching, _exact = Finder(searcher).query(query.parsed)
+    return matchsets.passing(searcher, columns, query, query.parsed, matching)
+
+
+def _laid_out(searcher, columns, docs):
+    """The documents' folded texts from their stored text (not the text table), end to end."""
+    texts = [oracle_fold(searcher.stored_fields(int(d))["text"]) + "\0" for d in docs]
+    return docs, np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+
+
+def test_a_single_character_is_counted_in_the_texts(client, searcher):
+    expected = sum(p.folded.count("警") for p in paragraphs(searcher))
+    assert kwic(client, q="警", per_page=1)["total"] == expected > 0
 
 
 def test_links_between_search_concordance_and_trends_keep_every_filter(client):
