@@ -575,6 +575,12 @@ def _load_in_worker(file: ReportFile) -> Report | ReportError:
         settings = _WORKER["settings"]
         report = load_report(file, catalogue, settings, home=catalogue.home)  # type: ignore[arg-type,union-attr]
         report.analysed = [analysis.analyse(block.text) for block in report.blocks]
+        report.signed = reprints.sign(
+            (n, folded, block.kind)
+            for (n, block), (folded, _words) in zip(
+                iter_blocks(report), report.analysed, strict=True
+            )
+        )
         return report
     except ReportError as exc:
         return ReportError(name, exc.reason)
@@ -932,8 +938,7 @@ class Build:
                     if isinstance(item, ReportError):
                         self._skip(file, item, old, writer)
                         continue
-                    for document in report_documents(item, old):
-                        add_document(writer, document, self.inputs)
+                    self._add(writer, item, old)
                     result.added += 1
                 self._keep(kept, old, writer)
             write_tables(generation, self.inputs)
@@ -950,6 +955,13 @@ class Build:
         if writer_jobs > 1:
             return CheckedMpWriter(ix, procs=writer_jobs, multisegment=True, limitmb=128)
         return ix.writer(limitmb=128)
+
+    def _add(self, writer, report: Report, old: Searcher | None) -> None:
+        """Write a report read anew; keep its analysis and reprint rows for the tables."""
+        for document in report_documents(report, old):
+            add_document(writer, document, self.inputs)
+        if report.signed is not None:
+            self.inputs.signed[report.doc_id] = report.signed
 
     def _skip(self, file: ReportFile, error: ReportError, old: Searcher | None, writer) -> None:
         """Name a report that cannot be read; a full build keeps its indexed version."""
@@ -1011,8 +1023,7 @@ class Build:
                 result.skipped.append(ReportError(item.path, item.reason + kept))
                 continue
             writer.delete_by_term("doc_id", item.doc_id)
-            for document in report_documents(item, old):
-                add_document(writer, document, self.inputs)
+            self._add(writer, item, old)
             if item.doc_id in indexed:
                 result.changed += 1
             else:

@@ -489,9 +489,10 @@ class WindowWords:
                 )
         found = ids[inverse]
         if not exact.all():  # rows whose mix another row has: cut on their own
-            for i in np.flatnonzero(~exact).tolist():
-                piece = rows[i].tobytes().decode("utf-32-le").rstrip("\0")
-                found[i] = self._number(self.word_of(piece))
+            with self._lock:  # words are numbered under the lock
+                for i in np.flatnonzero(~exact).tolist():
+                    piece = rows[i].tobytes().decode("utf-32-le").rstrip("\0")
+                    found[i] = self._number(self.word_of(piece))
         return found
 
     def _number(self, word: str) -> int:

@@ -218,12 +218,16 @@ def _compact(numbers: np.ndarray) -> np.ndarray:
 
 class TableInputs:
     """The folded texts and word ids of paragraphs, by (doc_id, paragraph number): what an
-    ingest analysed, kept until its segments' tables are built."""
+    ingest analysed, kept until its segments' tables are built; and the same texts by report,
+    with their kinds and signed rows, for the reprint pass."""
 
     def __init__(self) -> None:
         self.vocabulary: dict[str, int] = {}
         self.rows: dict[tuple[str, int], tuple[str, np.ndarray]] = {}
-        self.kinds: dict[tuple[str, int], str] = {}  # each paragraph's kind (the reprint pass)
+        # for the reprint pass: each report's paragraph numbers, folded texts and kinds in
+        # order, and its rows as the reading processes signed them (``reprints.Rows``)
+        self.reports: dict[str, tuple[list[int], list[str], list[str]]] = {}
+        self.signed: dict[str, object] = {}
 
     def ids(self, words: list[str]) -> np.ndarray:
         vocabulary = self.vocabulary
@@ -233,7 +237,10 @@ class TableInputs:
 
     def add(self, doc_id: str, n: int, folded: str, words: list[str], kind: str = "") -> None:
         self.rows[(doc_id, n)] = (folded, self.ids(words))
-        self.kinds[(doc_id, n)] = kind
+        numbers, texts, kinds = self.reports.setdefault(doc_id, ([], [], []))
+        numbers.append(n)
+        texts.append(folded)
+        kinds.append(kind)
 
     def row(self, doc_id: str, n: int, text: Callable[[], str]) -> tuple[str, np.ndarray]:
         """A paragraph's folded text and word ids; one not added is analysed from ``text()``."""

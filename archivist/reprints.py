@@ -6,8 +6,9 @@ equal (exact), or when their character 5-gram sets are near-duplicates: MinHash 
 their 5-gram sets are estimated at least 70 % alike (Jaccard) from the signatures' values
 compared by their low 8 bits (b-bit minwise hashing: 45 of 64 values; only those 8 bits are
 stored). The signatures are those ``datasketch``'s ``MinHash`` gives (scheme affine32),
-computed for many paragraphs at once with numpy (``signatures``; the tests check them against
-datasketch).
+computed with numpy (``signatures``; the tests check them against datasketch) by the ingest's
+reading processes, for each report as they read it (``sign``: digests, low bits and band keys,
+all the table keeps), or by the pass for reports they did not read.
 Paragraphs shorter than ``MIN_CHARS`` or of the kinds in ``SKIPPED_KINDS`` (credits,
 datelines…) are left out: they repeat without being reprints. Groups are the connected
 components of these pairs.
@@ -15,14 +16,14 @@ components of these pairs.
 The result lives beside the index in its generation folder's ``reprints/``: parts and a manifest
 (``records.PartStore``) holding every signed paragraph's report, number, digest and signature
 (low bits), a per-band index of its keys, and the pairs found. Each ingest writes one new part
-for the reports new or changed since the last pass (read from what the ingest analysed, else
-from the index) and the pairs of their texts with each other and with every stored text (found
-by binary search in the band indexes), then the manifest; parts are merged as they pile up, and
-the table is compacted when most of it is of reports the index no longer holds. The pairs do not
-depend on the order in which texts came (``near_pairs``), so an update finds what a pass over
-the whole index finds. A reader keeps only rows of reports the index holds with the same
-content, and groups them (connected components, ``scipy``) once per table and index version: a
-stale table never shows a wrong reprint. No URLs or markup here.
+for the reports new or changed since the last pass (signed by its reading processes, else from
+the texts it analysed or read from the index) and the pairs of their texts with each other and
+with every stored text (found by binary search in the band indexes), then the manifest; parts
+are merged as they pile up, and the table is compacted when most of it is of reports the index
+no longer holds. The pairs do not depend on the order in which texts came (``near_pairs``), so
+an update finds what a pass over the whole index finds. A reader keeps only rows of reports the
+index holds with the same content, and groups them (connected components, ``scipy``) once per
+table and index version: a stale table never shows a wrong reprint. No URLs or markup here.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from dataclasses import fields as fields_of
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -177,6 +180,72 @@ def _agree(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return (first == second).sum(axis=1) >= AGREEING
 
 
+# Signed rows ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Rows:
+    """Signed paragraphs, one row each: paragraph number, digest of the text, and what the
+    table keeps of the signature (``low_bits``, and ``band_keys`` by row: rows x ``BANDS``)."""
+
+    n: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    digest: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    low: np.ndarray = field(default_factory=lambda: np.zeros((0, PERMUTATIONS), dtype=np.uint8))
+    keys: np.ndarray = field(default_factory=lambda: np.zeros((0, BANDS), dtype=np.uint32))
+
+    @classmethod
+    def of(cls, n: np.ndarray, digests: np.ndarray, signed: np.ndarray) -> Rows:
+        """The rows of texts signed whole (``signatures``)."""
+        return cls(
+            np.asarray(n, dtype=np.int32),
+            np.asarray(digests, dtype=np.int64),
+            low_bits(signed),
+            np.ascontiguousarray(band_keys(signed).T),
+        )
+
+    @classmethod
+    def joined(cls, pieces: list[Rows]) -> Rows:
+        if not pieces:
+            return cls()
+        return cls(*(np.concatenate([getattr(p, f.name) for p in pieces]) for f in fields_of(cls)))
+
+    def __len__(self) -> int:
+        return len(self.n)
+
+    def take(self, which) -> Rows:
+        """The rows at ``which`` (indexes, a mask or a slice)."""
+        return Rows(*(getattr(self, f.name)[which] for f in fields_of(self)))
+
+
+def counted(folded: str, kind: str) -> str | None:
+    """The normalised text of a paragraph the table counts (None: too short, or of a kind
+    that repeats without being a reprint)."""
+    if kind in SKIPPED_KINDS:
+        return None
+    text = _NOT_TEXT.sub("", folded)
+    return text if len(text) >= MIN_CHARS else None
+
+
+def sign(paragraphs: Iterable[tuple[int, str, str]]) -> Rows:
+    """The rows of a report's paragraphs given as (number, folded text, kind): what the ingest's
+    reading processes compute for each report as they read it."""
+    return _signed(("", n, folded, kind) for n, folded, kind in paragraphs)[1]
+
+
+def _signed(paragraphs: Iterable[tuple[str, int, str, str]]) -> tuple[list[str], Rows]:
+    """(each row's report, the rows) of paragraphs given as (report, number, folded text,
+    kind), signed in one go (batches of ``BATCH_SHINGLES``)."""
+    docs, numbers, texts = [], [], []
+    for doc_id, n, folded, kind in paragraphs:
+        text = counted(folded, kind)
+        if text is not None:
+            docs.append(doc_id)
+            numbers.append(n)
+            texts.append(text)
+    digests = np.fromiter(map(digest, texts), dtype=np.int64, count=len(texts))
+    return docs, Rows.of(np.array(numbers, dtype=np.int32), digests, signatures(texts))
+
+
 # The pairs -----------------------------------------------------------------------------------
 #
 # Two distinct texts (by digest) are a pair when they have the same key in at least one band
@@ -188,41 +257,51 @@ def _agree(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 PAIRS_AT_ONCE = 1 << 16  # candidate pairs whose signatures are compared at once
 
 
-def near_pairs(digests: np.ndarray, signatures: np.ndarray) -> np.ndarray:
-    """Every pair of distinct texts among these rows (digests, ascending in each pair)."""
-    distinct, first, _which = sort_distinct(digests)
-    every_key = band_keys(signatures[first])
-    signed = low_bits(signatures[first])
+def near_pairs(rows: Rows, band_order: np.ndarray | None = None) -> np.ndarray:
+    """Every pair of distinct texts among these rows (digests, ascending in each pair);
+    ``band_order``: the rows in the order of each band's keys, when already sorted."""
+    first = np.zeros(len(rows), dtype=bool)  # the first row of each text
+    first[sort_distinct(rows.digest)[1]] = True
     found = [np.zeros((0, 2), dtype=np.int64)]
-    for keys in every_key:
-        for one, other in _class_pairs(keys):
-            agree = _agree(signed[one], signed[other])
-            found.append(np.c_[distinct[one[agree]], distinct[other[agree]]])
+    for band in range(BANDS):
+        keys = rows.keys[:, band]
+        order = np.argsort(keys) if band_order is None else band_order[band]
+        order = order[first[order]]
+        for one, other in _class_pairs(keys[order]):
+            one, other = order[one], order[other]
+            agree = _agree(rows.low[one], rows.low[other])
+            found.append(np.stack((rows.digest[one[agree]], rows.digest[other[agree]]), axis=1))
     return _distinct_pairs(np.vstack(found))
 
 
-def _class_pairs(keys: np.ndarray):
-    """(rows, rows) of every pair of rows with equal keys, a batch at a time."""
-    order = np.argsort(keys, kind="stable")
-    ordered = keys[order]
-    head = np.ones(len(keys), dtype=bool)
+def _class_pairs(ordered: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(places, places) of every pair of equal values of an ascending array, about
+    ``PAIRS_AT_ONCE`` pairs at a time."""
+    head = np.ones(len(ordered), dtype=bool)
     head[1:] = ordered[1:] != ordered[:-1]
     starts = np.flatnonzero(head)
-    sizes = np.diff(starts, append=len(keys))
-    shared = np.repeat(sizes > 1, sizes)  # rows in a class of two or more
-    members, classes = order[shared], np.cumsum(head)[shared]
-    for step in range(1, int(sizes.max(initial=1))):
-        same = np.flatnonzero(classes[step:] == classes[:-step])
-        for at in range(0, len(same), PAIRS_AT_ONCE):
-            chosen = same[at : at + PAIRS_AT_ONCE]
-            yield members[chosen], members[chosen + step]
+    sizes = np.diff(starts, append=len(ordered))
+    # each place is paired with the later places of its run of equal values
+    later = np.repeat(starts + sizes, sizes) - np.arange(len(ordered)) - 1
+    places = np.flatnonzero(later)
+    counts = later[places]
+    ends = np.cumsum(counts)
+    first = 0
+    while first < len(places):
+        most = ends[first] - counts[first] + PAIRS_AT_ONCE
+        stop = max(first + 1, int(np.searchsorted(ends, most, side="right")))
+        chosen, many = places[first:stop], counts[first:stop]
+        yield np.repeat(chosen, many), run_positions(chosen + 1, many)
+        first = stop
 
 
-def pairs_with_stored(digests: np.ndarray, signatures: np.ndarray, parts: list[dict]) -> np.ndarray:
+def pairs_with_stored(rows: Rows, parts: list[dict]) -> np.ndarray:
     """Every pair of a text among these rows with a distinct text of the stored parts."""
-    distinct, first, _which = sort_distinct(digests)
-    prefixes = band_keys(signatures[first])
-    signed = low_bits(signatures[first])
+    if not parts:
+        return np.zeros((0, 2), dtype=np.int64)
+    distinct, first, _which = sort_distinct(rows.digest)
+    prefixes = rows.keys[first].T
+    signed = rows.low[first]
     found = [np.zeros((0, 2), dtype=np.int64)]
     for part in parts:
         for band in range(BANDS):
@@ -237,7 +316,7 @@ def pairs_with_stored(digests: np.ndarray, signatures: np.ndarray, parts: list[d
             rows = order[np.arange(counts.sum()) - np.repeat(heads - low, counts)]
             theirs = part["row_signature"][rows]  # only these rows are read from the file
             agree = _agree(signed[mine], theirs)
-            pairs = np.c_[distinct[mine[agree]], part["row_digest"][rows[agree]]]
+            pairs = np.stack((distinct[mine[agree]], part["row_digest"][rows[agree]]), axis=1)
             found.append(pairs[pairs[:, 0] != pairs[:, 1]])
     return _distinct_pairs(np.vstack(found))
 
@@ -299,8 +378,9 @@ def _loaded(store: PartStore) -> tuple[dict | None, list[dict]]:
 
 
 def _band_index(keys: np.ndarray) -> dict[str, np.ndarray]:
-    """Each band's keys (``band_keys``: bands x rows) ascending, and the rows in that order."""
-    order = np.argsort(keys, axis=1, kind="stable").astype(np.int32)
+    """Each band's keys (``band_keys``: bands x rows) ascending, and the rows in that order
+    (rows of equal keys in any order: such a run is always read whole)."""
+    order = np.argsort(keys, axis=1).astype(np.int32)  # not stable: three times faster
     return {"band_prefix": np.take_along_axis(keys, order, axis=1), "band_order": order}
 
 
@@ -311,26 +391,21 @@ def _row_keys(part: dict[str, np.ndarray]) -> np.ndarray:
     return keys.T
 
 
-def _part(reports: Reports, rows: list, pairs: np.ndarray) -> dict[str, np.ndarray]:
-    """A part's arrays for new reports and their signed rows (doc_id, n, digest, signature)."""
-    code = {d: i for i, d in enumerate(reports.doc.tolist())}
-    row_report = np.array([code[r[0]] for r in rows], dtype=np.int32)
-    signatures = _signatures_of(rows)
+def _part(reports: Reports, row_report: np.ndarray, rows: Rows, pairs: np.ndarray) -> dict:
+    """A part's arrays for new reports and their signed rows (``row_report``: each row's
+    report, as its place in ``reports``)."""
+    row_report = np.asarray(row_report, dtype=np.int32)
     return {
         "report_key": reports.key,
         "report_doc": reports.doc,
         "report_rows": np.bincount(row_report, minlength=len(reports)).astype(np.int64),
         "row_report": row_report,
-        "row_n": np.array([r[1] for r in rows], dtype=np.int32),
-        "row_digest": np.array([r[2] for r in rows], dtype=np.int64),
-        "row_signature": low_bits(signatures),
+        "row_n": rows.n.astype(np.int32),
+        "row_digest": rows.digest.astype(np.int64),
+        "row_signature": rows.low,
         "pairs": pairs.reshape(-1, 2).astype(np.int64),
-        **_band_index(band_keys(signatures)),
+        **_band_index(np.ascontiguousarray(rows.keys.T)),
     }
-
-
-def _signatures_of(rows: list) -> np.ndarray:
-    return np.array([r[3] for r in rows], dtype=np.uint32).reshape(len(rows), PERMUTATIONS)
 
 
 def _merged(parts: list[dict], live: Reports | None = None) -> dict[str, np.ndarray]:
@@ -402,9 +477,10 @@ def load_table(generation: Path, live: Reports) -> Table | None:
 class UpdateResult:
     """What a reprint pass did."""
 
-    signed: int = 0  # paragraphs read and signed
+    signed: int = 0  # rows added (paragraphs signed, here or by the ingest's reading processes)
     reports: int = 0  # reports (re)read
     rows: int = 0  # rows stored (those of reports no longer indexed included)
+    signed_here: int = 0  # of the rows added, those signed by the pass itself
 
 
 def update(generation: Path, searcher: Searcher, inputs=None) -> UpdateResult:
@@ -420,16 +496,14 @@ def update(generation: Path, searcher: Searcher, inputs=None) -> UpdateResult:
     stored = [p["report_key"] for p in parts]
     known = np.sort(np.concatenate(stored)) if stored else np.zeros(0, dtype=np.int64)
     new = live[~member(live.key, known)]
-    rows = _sign(searcher, set(new.doc.tolist()), texts, inputs)
+    row_report, rows, signed_here = _sign(searcher, new, texts, inputs)
     texts.finish()
     held = sum(len(p["row_n"]) for p in parts)
     if manifest is not None and not len(new):
         store.remove_unnamed(manifest)  # what a pass cut short may have left
         return UpdateResult(0, 0, held)
-    part = _part(new, rows, np.zeros((0, 2)))
-    signatures = _signatures_of(rows)
-    found = [near_pairs(part["row_digest"], signatures)]
-    found.append(pairs_with_stored(part["row_digest"], signatures, parts))
+    part = _part(new, row_report, rows, np.zeros((0, 2)))
+    found = [near_pairs(rows, part["band_order"]), pairs_with_stored(rows, parts)]
     part["pairs"] = _distinct_pairs(np.vstack(found))
     listed = [*(manifest or {}).get("parts", []), {"name": "", "size": len(rows) + len(new)}]
     loaded = [*parts, part]
@@ -444,7 +518,7 @@ def update(generation: Path, searcher: Searcher, inputs=None) -> UpdateResult:
     last = loaded[-1]
     listed[-1] = {"name": store.write(last), "size": len(last["row_n"]) + len(last["report_key"])}
     store.publish({"parts": listed})
-    return UpdateResult(len(rows), len(new), sum(len(p["row_n"]) for p in loaded))
+    return UpdateResult(len(rows), len(new), sum(len(p["row_n"]) for p in loaded), signed_here)
 
 
 def _mostly_dead(parts: list[dict], live: Reports) -> bool:
@@ -493,38 +567,50 @@ def _blocks(searcher: Searcher, doc_ids: set[str]) -> Iterator[dict]:
             yield fields
 
 
-def _paragraphs(
+def _reports(
     searcher: Searcher, doc_ids: set[str], inputs
-) -> Iterator[tuple[str, int, str, str]]:
-    """(doc_id, n, folded text, kind) of every paragraph of the reports: from what the ingest
-    analysed for those it wrote (``inputs``), else read from the index."""
-    written = set()
-    if inputs is not None and doc_ids:
-        kinds = inputs.kinds
-        for (doc_id, n), (folded, _words) in inputs.rows.items():
-            if doc_id in doc_ids:
-                written.add(doc_id)
-                yield doc_id, n, folded, kinds.get((doc_id, n), "")
-    for fields in _blocks(searcher, doc_ids - written):
-        yield fields["doc_id"], fields["n"], fold(fields.get("text", "")), fields.get("kind", "")
+) -> Iterator[tuple[str, list[int], list[str], list[str]]]:
+    """(doc_id, paragraph numbers, folded texts, kinds) of each report of ``doc_ids``: from
+    what the ingest analysed for those it wrote (``inputs``), else read from the index."""
+    held = inputs.reports if inputs is not None else {}
+    for doc_id, paragraphs in held.items():
+        if doc_id in doc_ids:
+            yield doc_id, *paragraphs
+    read: dict[str, tuple[list[int], list[str], list[str]]] = {}
+    for fields in _blocks(searcher, doc_ids - held.keys()):
+        numbers, texts, kinds = read.setdefault(fields["doc_id"], ([], [], []))
+        numbers.append(fields["n"])
+        texts.append(fold(fields.get("text", "")))
+        kinds.append(fields.get("kind", ""))
+    for doc_id, paragraphs in read.items():
+        yield doc_id, *paragraphs
 
 
 def _sign(
-    searcher: Searcher, doc_ids: set[str], texts: TextWriter, inputs=None
-) -> list[tuple[str, int, int, np.ndarray]]:
-    """The rows of the reports ``doc_ids``; the folded texts of those in ``texts.todo`` are
-    handed to ``texts`` on the way."""
-    kept = []
-    for doc_id, n, folded, kind in _paragraphs(searcher, doc_ids | texts.todo, inputs):
+    searcher: Searcher, new: Reports, texts: TextWriter, inputs=None
+) -> tuple[np.ndarray, Rows, int]:
+    """The rows of the reports ``new``, each row's report (its place in ``new``), and how many
+    rows were signed here: the rows as the ingest's reading processes signed them
+    (``inputs.signed``), else signed here; the folded texts of the reports in ``texts.todo``
+    go to ``texts`` on the way."""
+    code = {doc_id: i for i, doc_id in enumerate(new.doc.tolist())}
+    signed = inputs.signed if inputs is not None else {}
+    ready = [(i, signed[doc_id]) for doc_id, i in code.items() if doc_id in signed]
+    unsigned = code.keys() - signed.keys()
+    pending = []
+    for doc_id, numbers, folded, kinds in _reports(searcher, unsigned | texts.todo, inputs):
         if doc_id in texts.todo:
-            texts.add(doc_id, n, folded)
-        if doc_id not in doc_ids or kind in SKIPPED_KINDS:
-            continue
-        text = _NOT_TEXT.sub("", folded)
-        if len(text) >= MIN_CHARS:
-            kept.append((doc_id, n, text))
-    signed = signatures([text for _doc, _n, text in kept])
-    return [(doc, n, digest(text), signed[i]) for i, (doc, n, text) in enumerate(kept)]
+            texts.add(doc_id, numbers, folded)
+        if doc_id in unsigned:
+            pending.extend(zip(repeat(doc_id), numbers, folded, kinds))
+    docs, rows = _signed(pending)
+    row_report = np.concatenate(
+        [
+            np.repeat([i for i, _rows in ready], [len(found) for _i, found in ready]),
+            np.fromiter(map(code.__getitem__, docs), np.int64, len(docs)),
+        ]
+    ).astype(np.int32)
+    return row_report, Rows.joined([*(found for _i, found in ready), rows]), len(rows)
 
 
 # Reading -------------------------------------------------------------------------------------

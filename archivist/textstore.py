@@ -22,6 +22,7 @@ import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -103,13 +104,11 @@ class TextWriter:
         known = np.concatenate(stored) if stored else np.zeros(0, dtype=np.int64)
         self.new = live[~member(live.key, np.sort(known))]
         self.todo = set(self.new.doc.tolist())
-        self.rows: list[tuple[str, int]] = []
-        self.texts: list[bytes] = []
+        self.reports: list[tuple[str, list[int], list[str]]] = []
 
-    def add(self, doc_id: str, n: int, folded: str) -> None:
-        """One paragraph of a report in ``todo``."""
-        self.rows.append((doc_id, n))
-        self.texts.append(folded.encode(ENCODING))
+    def add(self, doc_id: str, numbers: list[int], folded: list[str]) -> None:
+        """The paragraphs of a report in ``todo``: their numbers and folded texts."""
+        self.reports.append((doc_id, numbers, folded))
 
     def finish(self) -> None:
         """Append the new texts to the blob (or a compacted copy), write their part, then the
@@ -123,11 +122,13 @@ class TextWriter:
             manifest = self._compacted()
         blob = store.folder / manifest["blob"]
         size = manifest["size"]
-        lengths = np.array([len(t) for t in self.texts], dtype=np.int64)
+        reports = self.reports
+        texts = list(chain.from_iterable(folded for _doc, _numbers, folded in reports))
+        lengths = np.fromiter(map(len, texts), np.int64, len(texts)) * len(NUL)
         with open(blob, "r+b") as out:
             out.seek(size)
             out.truncate()  # what a pass that did not finish may have left
-            out.write(b"".join(self.texts))
+            out.write("".join(texts).encode(ENCODING))  # len(NUL) bytes a character
             out.flush()
             os.fsync(out.fileno())
         code = {d: i for i, d in enumerate(self.new.doc.tolist())}
@@ -135,13 +136,20 @@ class TextWriter:
             "report_key": self.new.key,
             "report_doc": self.new.doc,
             "report_chars": np.zeros(len(self.new), dtype=np.int64),
-            "row_report": np.array([code[d] for d, _n in self.rows], dtype=np.int32),
-            "row_n": np.array([n for _d, n in self.rows], dtype=np.int32),
+            "row_report": np.repeat(
+                np.array([code[doc] for doc, _numbers, _folded in reports], dtype=np.int32),
+                [len(numbers) for _doc, numbers, _folded in reports],
+            ),
+            "row_n": np.fromiter(
+                chain.from_iterable(numbers for _doc, numbers, _folded in reports),
+                np.int32,
+                len(texts),
+            ),
             "row_start": size + np.cumsum(lengths) - lengths,
             "row_length": lengths,
         }
         np.add.at(part["report_chars"], part["row_report"], lengths)
-        parts = [*manifest["parts"], {"name": "", "size": len(self.rows) + len(self.new)}]
+        parts = [*manifest["parts"], {"name": "", "size": len(texts) + len(self.new)}]
         loaded = [*self.parts, part]
         merging = newest_to_merge(parts)
         if merging:

@@ -129,3 +129,29 @@ def test_a_shared_value_is_built_once_while_the_other_threads_wait():
     errors = run_threads(lambda i: values.append(cache.get("version", build)), 8)
     assert not errors and len(values) == 8
     assert len(built) == 1 and len({id(value) for value in values}) == 1
+
+
+def test_concordances_sorted_by_many_threads_at_once_agree(app, busy_switching):
+    """The concordance's per-process state (pinyin ranks, collocate windows, what each query
+    found) is learnt while threads sort and count at once: each answer is the serial one."""
+    from archivist import kwic
+
+    client = app.test_client()
+    queries = [
+        f"/api/kwic?q={q}&sort={sort}&order={order}&per_page=50"
+        for q in ("公安", "派出所", "民警")
+        for sort, order in (("left", "pinyin"), ("right", "pinyin"), ("right", "char"))
+    ]
+    expected = {url: client.get(url).get_json() for url in queries}
+    kwic._PINYIN = kwic.PinyinRanks()  # nothing learnt yet: threads learn it together
+    kwic._LEFT_WORDS = kwic.WindowWords(kwic._last_word)
+    kwic._RIGHT_WORDS = kwic.WindowWords(kwic._first_word)
+    kwic.forget_found()
+
+    def work(i: int) -> None:
+        url = queries[i % len(queries)]
+        answer = app.test_client().get(url).get_json()
+        for key in ("total", "lines", "collocates"):
+            assert answer[key] == expected[url][key], (url, key)
+
+    assert run_threads(work) == []

@@ -124,16 +124,19 @@ def brute_force_pairs(texts: list[str]) -> set[tuple[int, int]]:
 
 def test_pairs_found_in_steps_are_those_of_all_texts_at_once():
     texts = near_copies(150)
-    signed = reprints.signatures(texts)
     digests = np.array([reprints.digest(t) for t in texts], dtype=np.int64)
-    whole = {tuple(p) for p in reprints.near_pairs(digests, signed).tolist()}
+    rows = reprints.Rows.of(np.arange(len(texts)), digests, reprints.signatures(texts))
+    whole = {tuple(p) for p in reprints.near_pairs(rows).tolist()}
     assert whole == brute_force_pairs(texts) and len(whole) > 20
-    rows = [(f"r{i % 9}", i, int(digests[i]), signed[i]) for i in range(len(texts))]
+    docs = np.arange(len(texts)) % 9  # each row's report
     first = reprints.Reports.of([(f"r{i}", "h") for i in range(9)])
-    part = reprints._part(first, rows[:90], reprints.near_pairs(digests[:90], signed[:90]))
-    later = reprints.near_pairs(digests[90:], signed[90:])
-    stored = reprints.pairs_with_stored(digests[90:], signed[90:], [part])
-    found = {tuple(p) for p in np.vstack([part["pairs"], later, stored]).tolist()}
+    every = reprints._part(first, docs, rows, np.zeros((0, 2)))  # its band index sorted
+    assert {tuple(p) for p in reprints.near_pairs(rows, every["band_order"]).tolist()} == whole
+    earlier, later = rows.take(slice(0, 90)), rows.take(slice(90, None))
+    part = reprints._part(first, docs[:90], earlier, reprints.near_pairs(earlier))
+    stored = reprints.pairs_with_stored(later, [part])
+    found = np.vstack([part["pairs"], reprints.near_pairs(later), stored])
+    found = {tuple(p) for p in found.tolist()}
     assert found == whole
 
 
@@ -274,6 +277,69 @@ def test_incremental_ingests_find_what_a_whole_pass_finds(make_archive, tmp_path
     groups, pairs = grouping(index)
     assert len(groups) > 5 and len(pairs) > 10
     assert (groups, pairs) == grouping(fresh)
+
+
+def stored_rows(index) -> dict[tuple[str, int], tuple[int, list[int], list[int]]]:
+    """(digest, signature values' low bits, band keys) of every row of an index's reprint
+    table, by (report, paragraph number)."""
+    store = reprints.store_of(IndexStore(index).generation_dir())
+    found = {}
+    for entry in store.manifest()["parts"]:
+        part = store.load(entry["name"])
+        docs = part["report_doc"][part["row_report"]].tolist()
+        keys, low = reprints._row_keys(part).tolist(), part["row_signature"].tolist()
+        for i, (doc, n) in enumerate(zip(docs, part["row_n"].tolist(), strict=True)):
+            found[(doc, n)] = (int(part["row_digest"][i]), low[i], keys[i])
+    return found
+
+
+def bare(text: str) -> str:
+    """A paragraph's text as the reprint table compares it, by the oracle's folding."""
+    return "".join(c for c in oracle_fold(text) if c.isalnum())
+
+
+@pytest.fixture
+def built_by_pool(make_archive, tmp_path):
+    """An archive with copies and near copies of paragraphs, built by two reading processes."""
+    texts = [text + "。" for text in near_copies(24)]
+    files = {f"r{i}.txt": report(f"报道{i}", *texts[i * 4 : i * 4 + 4]) for i in range(6)}
+    archive = make_archive({**FILES, **files})
+    index = tmp_path / "index"
+    ingest(archive, index, rebuild=True, jobs=2, progress=quiet_progress)
+    return index
+
+
+def test_the_reading_processes_sign_every_paragraph_as_minhash_does(built_by_pool):
+    with IndexStore(built_by_pool).open().searcher() as searcher:
+        blocks = list(searcher.documents(rec="block"))
+    texts = {(f["doc_id"], f["n"]): bare(f["text"]) for f in blocks}
+    counted = sorted(key for key, text in texts.items() if len(text) >= reprints.MIN_CHARS)
+    signed = reprints.signatures([texts[key] for key in counted])  # checked against datasketch
+    expected = {
+        key: (reprints.digest(texts[key]), (values % 256).tolist(), keys.tolist())
+        for key, values, keys in zip(counted, signed, reprints.band_keys(signed).T, strict=True)
+    }
+    assert len(expected) > 20 and stored_rows(built_by_pool) == expected
+
+
+def test_a_full_build_finds_the_groups_the_pass_finds_signing_every_paragraph(built_by_pool):
+    by_readers, rows = grouping(built_by_pool), stored_rows(built_by_pool)
+    store = IndexStore(built_by_pool)
+    shutil.rmtree(store.generation_dir() / reprints.FOLDER)
+    result = reprints.update_generation(store.generation_dir(), store.open())  # reads the index
+    assert result.signed_here == result.signed == len(rows)
+    assert len(by_readers[0]) > 3 and len(by_readers[1]) > 3
+    assert (grouping(built_by_pool), stored_rows(built_by_pool)) == (by_readers, rows)
+
+
+def test_a_report_kept_unread_by_a_full_build_is_signed_by_the_pass(built):
+    archive, index, client = built
+    shared, rows = shared_with(client, "a"), stored_rows(index)
+    (archive / "b.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)  # damaged
+    result = ingest(archive, index, rebuild=True, jobs=1, progress=quiet_progress)
+    assert [s.path for s in result.skipped] == ["b.txt"]  # its indexed version kept
+    assert "b" in shared and shared_with(client, "a") == shared
+    assert stored_rows(index) == rows
 
 
 def test_bad_option_is_a_400(client):
