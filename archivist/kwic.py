@@ -33,7 +33,7 @@ from .folding import fold, original_spans
 from .matching import MatchIndex, match_index
 from .query import SearchQuery
 from .querylang import ParsedQuery
-from .search import Finder, facet_columns
+from .search import Finder, described, facet_columns
 from .textstore import texts_for
 
 SORT_CHARS = 12  # left/right sorts compare this many characters next to the match
@@ -554,12 +554,7 @@ def lines(searcher: Searcher, chosen: Occurrences, width: int) -> list[Line]:
         Line(
             doc_id=fields["doc_id"],
             n=fields["n"],
-            fp=fields.get("fp", ""),
-            title=fields.get("title", ""),
-            date=fields.get("date", ""),
-            year=fields.get("year", ""),
-            city=fields.get("city", ""),
-            county=fields.get("county", ""),
+            **described(fields),
             left=_SPACE.sub(" ", text[max(0, start - width) : start]),
             match=_SPACE.sub(" ", text[start:end]),
             right=_SPACE.sub(" ", text[end : end + width]),

@@ -836,6 +836,15 @@ def mentioned_names(tokens: str) -> list[str]:
     return names + sorted(city for city, county in pairs if not county and city not in with_county)
 
 
+DESCRIBING_FIELDS = ("title", "city", "county", "year", "date", "fp")
+
+
+def described(fields: dict) -> dict[str, str]:
+    """What a listed paragraph shows of its stored fields besides its text: its report's
+    title, its place and date (its story's), its fingerprint for the permalink."""
+    return {name: fields.get(name, "") for name in DESCRIBING_FIELDS}
+
+
 def _hit(fields: dict, parsed: ParsedQuery, score, more: int = 0) -> Hit:
     text = fields.get("text", "")
     spans, exact = query_spans(text, parsed)
@@ -846,14 +855,9 @@ def _hit(fields: dict, parsed: ParsedQuery, score, more: int = 0) -> Hit:
         doc_id=doc_id,
         n=n,
         kind=fields.get("kind", ""),
-        title=fields.get("title", ""),
         story=fields.get("story", ""),
-        city=fields.get("city", ""),
-        county=fields.get("county", ""),
-        year=fields.get("year", ""),
-        date=fields.get("date", ""),
+        **described(fields),
         snippet_html=snippet(text, spans),
-        fp=fields.get("fp", ""),
         score=round(score % EXACT_BONUS, 4) if isinstance(score, float) else None,
         exact=exact,
         group_more=more,

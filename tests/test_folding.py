@@ -82,14 +82,19 @@ def test_fold_with_offsets_agrees_with_fold(text):
         assert char in fold_char(text[offsets[i]])
 
 
+def drawn_span(folded: str, data) -> tuple[int, int]:
+    """A span of at least one character of a (non-empty) folded text."""
+    start = data.draw(st.integers(0, len(folded) - 1))
+    return start, data.draw(st.integers(start + 1, len(folded)))
+
+
 @settings(max_examples=300, deadline=None)  # no timing: speed is for benchmarks
 @given(ANY_TEXT, st.data())
 def test_original_span_is_where_a_folded_span_came_from(text, data):
     folded = fold(text)
     if not folded:
         return
-    start = data.draw(st.integers(0, len(folded) - 1))
-    end = data.draw(st.integers(start + 1, len(folded)))
+    start, end = drawn_span(folded, data)
     offsets = fold_with_offsets(text)[1]
     assert original_span(text, start, end) == (offsets[start], offsets[end - 1] + 1)
     assert folded[start:end] in fold(text[offsets[start] : offsets[end - 1] + 1])
@@ -118,8 +123,7 @@ def test_original_spans_map_many_spans_as_one_would(pieces):
         folded = fold(text)
         if not folded:
             continue
-        start = data.draw(st.integers(0, len(folded) - 1))
-        end = data.draw(st.integers(start + 1, len(folded)))
+        start, end = drawn_span(folded, data)
         offsets = fold_with_offsets(text)[1]
         texts.append(text)
         starts.append(start)
