@@ -137,9 +137,10 @@ def cite_link(doc_id: str, n: int, fp: str, state: SearchQuery) -> str:
     return url + (("&" if "?" in url else "?") + qs if qs else "")
 
 
-def search_page(searcher: Searcher, query: SearchQuery) -> dict:
+def search_page(searcher: Searcher, query: SearchQuery, export_limit: int | None = None) -> dict:
     """The search page: query echo and reading, totals, hits, facets with toggle URLs, chips,
-    paging, and corrections when little is found."""
+    paging, and corrections when little is found; ``export_limit``: how many paragraphs the
+    exports hold at most (the page says when they hold fewer than the search finds)."""
     results = search(searcher, query)
     facets = _facets(results)
     corrections = [
@@ -186,6 +187,8 @@ def search_page(searcher: Searcher, query: SearchQuery) -> dict:
             "csv": _with_format("/export.csv", query, page=1),
             "json": _with_format("/export.json", query, page=1),
             "atom": _with_format("/feed.atom", query, page=1),
+            "limit": export_limit,
+            "cut": export_limit is not None and results.total > export_limit,
         },
         "research": {
             "kwic": _with_format("/kwic", research_query(query)) if query.q else "",

@@ -46,6 +46,7 @@ def trends_page(searcher: Searcher, query: TrendsQuery) -> dict:
         "places": _places(query, result),
         "base": {
             "total": result.base.total,
+            "undated": result.base.by_year.get("", 0),
             "by_year": [
                 {"year": int(y), "paragraphs": result.base.by_year.get(y, 0)} for y in result.years
             ],
@@ -148,9 +149,11 @@ CSV_COLUMNS = ("term", "dimension", "value", "count", "paragraphs", "per_10k", "
 
 
 def trends_rows(page: dict) -> list[dict]:
-    """The page's numbers as flat rows (per year, then per city) for the CSV export."""
+    """The page's numbers as flat rows (per year, the unknown year as "", then per city) for
+    the CSV export: each term's rows of either dimension add up to its total."""
     rows = []
     by_year = {b["year"]: b["paragraphs"] for b in page["base"]["by_year"]}
+    undated = page["base"]["undated"]
     for item in page["series"]:
         for point in item["points"]:
             rows.append(
@@ -163,6 +166,12 @@ def trends_rows(page: dict) -> list[dict]:
                     "per_10k": point["per_10k"],
                     "url": point["url"],
                 }
+            )
+        if item["undated"]:  # no search lists the unknown year alone: no URL
+            rate = Trends.rate(item["undated"], undated)
+            rows.append(
+                {"term": item["term"], "dimension": "year", "value": "", "url": ""}
+                | {"count": item["undated"], "paragraphs": undated, "per_10k": rate}
             )
     for place in page["places"]:
         for cell in place["cells"]:
@@ -217,8 +226,12 @@ def kwic_url(query: KwicQuery, path: str = "/kwic", **changes: object) -> str:
     return _url(path, query.params(**changes))
 
 
-def kwic_page(searcher: Searcher, query: KwicQuery) -> dict:
-    """One page of concordance lines, every occurrence counted, collocates at the top."""
+KWIC_EXPORT_LIMIT = 20_000  # lines of /kwic.csv (config KWIC_EXPORT_LIMIT)
+
+
+def kwic_page(searcher: Searcher, query: KwicQuery, export_limit: int = KWIC_EXPORT_LIMIT) -> dict:
+    """One page of concordance lines, every occurrence counted, collocates at the top;
+    ``export_limit``: the lines the CSV export holds at most."""
     found = concordance(searcher, query.search, query.sort, query.order)
     total = len(found.occurrences)
     pages = max(1, -(-total // query.per_page))
@@ -250,6 +263,8 @@ def kwic_page(searcher: Searcher, query: KwicQuery) -> dict:
         "exports": {
             "csv": kwic_url(query, "/kwic.csv", page=1),
             "json": kwic_url(query, "/api/kwic"),
+            "limit": export_limit,
+            "cut": total > export_limit,
         },
     }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from .query import ParamError
 from .research_pages import (
@@ -25,7 +25,6 @@ from .research_query import parse_kwic_args, parse_trends_args
 from .web import get_searcher, safe_cell
 
 bp = Blueprint("research", __name__)
-KWIC_EXPORT_LIMIT = 20_000
 
 
 def csv_response(columns: tuple[str, ...], rows: list[dict], filename: str) -> Response:
@@ -67,21 +66,25 @@ def trends_csv() -> Response:
 
 @bp.get("/kwic")
 def kwic_view() -> str:
-    page = kwic_page(get_searcher(), parse_kwic_args(request.args))
+    query = parse_kwic_args(request.args)
+    page = kwic_page(get_searcher(), query, current_app.config["KWIC_EXPORT_LIMIT"])
     return render_template("kwic.html", page=page)
 
 
 @bp.get("/api/kwic")
 def kwic_api() -> Response:
-    return jsonify(for_json(kwic_page(get_searcher(), parse_kwic_args(request.args))))
+    query = parse_kwic_args(request.args)
+    page = kwic_page(get_searcher(), query, current_app.config["KWIC_EXPORT_LIMIT"])
+    return jsonify(for_json(page))
 
 
 @bp.get("/kwic.csv")
 def kwic_csv() -> Response:
-    """Every line of the concordance (up to KWIC_EXPORT_LIMIT), in the page's order."""
+    """Every line of the concordance (up to the config's KWIC_EXPORT_LIMIT), in the page's
+    order."""
     query = parse_kwic_args(request.args)
     if not query.search.parsed.groups:
         reason = "检索式里没有要在正文中找的词（排除词和字段条件只筛选段落）"
         raise ParamError("q", reason if query.search.q.strip() else "导出需要检索词")
-    rows = kwic_rows(get_searcher(), query, KWIC_EXPORT_LIMIT)
+    rows = kwic_rows(get_searcher(), query, current_app.config["KWIC_EXPORT_LIMIT"])
     return csv_response(KWIC_CSV_COLUMNS, _absolute(rows, "permalink"), "archive-kwic.csv")

@@ -54,10 +54,11 @@ from .query import (
     parse_search_args,
     permalink_version,
 )
-from .search import NotFound
+from .research_pages import KWIC_EXPORT_LIMIT
+from .search import NotFound, count
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-EXPORT_LIMIT = 5000
+EXPORT_LIMIT = 5000  # paragraphs in /export.csv and /export.json (config EXPORT_LIMIT)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = (
     "id",
@@ -135,6 +136,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         PUBLIC_URL=os.environ.get(address.ENV_PUBLIC_URL, ""),  # "": none, links are local
         ALLOWED_HOSTS=(),  # Host names trusted besides loopback ones, without a public address
         LOCAL_URL=LOCAL_URL,  # the address links use when the Host header is not trusted
+        EXPORT_LIMIT=EXPORT_LIMIT,
+        KWIC_EXPORT_LIMIT=KWIC_EXPORT_LIMIT,
     )
     if test_config:
         app.config.update(test_config)
@@ -295,7 +298,8 @@ def search_view():
         return redirect(search_url(query), 303)  # their terms are now in q
     if query.is_blank:
         return render_template("home.html", page=home_page(get_searcher()))
-    return render_template("search.html", page=search_page(get_searcher(), query))
+    page = search_page(get_searcher(), query, current_app.config["EXPORT_LIMIT"])
+    return render_template("search.html", page=page)
 
 
 @bp.get("/docs")
@@ -308,7 +312,7 @@ def documents_view() -> str:
 @bp.get("/api/search")
 def search_api() -> Response:
     query = parse_search_args(request.args)
-    return jsonify(search_page(get_searcher(), query))
+    return jsonify(search_page(get_searcher(), query, current_app.config["EXPORT_LIMIT"]))
 
 
 def safe_cell(value: object) -> str:
@@ -320,7 +324,7 @@ def safe_cell(value: object) -> str:
 @bp.get("/export.csv")
 def export_csv() -> Response:
     query = parse_search_args(request.args)
-    rows = export_rows(get_searcher(), query, EXPORT_LIMIT)
+    rows = export_rows(get_searcher(), query, current_app.config["EXPORT_LIMIT"])
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
@@ -336,14 +340,17 @@ def export_csv() -> Response:
 
 @bp.get("/export.json")
 def export_json() -> Response:
-    """The whole current result list (up to EXPORT_LIMIT rows) with full texts, as JSON."""
+    """The whole current result list (up to the EXPORT_LIMIT first rows) with full texts, as
+    JSON: ``total`` is the search's, ``exported`` how many rows this holds."""
     query = parse_search_args(request.args)
     base = base_url()
+    limit = current_app.config["EXPORT_LIMIT"]
     rows = [
         {key: row.get(key) for key in CSV_COLUMNS} | {"permalink": base + row["permalink"]}
-        for row in export_rows(get_searcher(), query, EXPORT_LIMIT)
+        for row in export_rows(get_searcher(), query, limit)
     ]
-    response = jsonify({"query": query.echo(), "total": len(rows), "rows": rows})
+    total = count(get_searcher(), query) if len(rows) >= limit else len(rows)
+    response = jsonify({"query": query.echo(), "total": total, "exported": len(rows), "rows": rows})
     response.headers["Content-Disposition"] = "attachment; filename=archive-results.json"
     return response
 

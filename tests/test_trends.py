@@ -161,15 +161,24 @@ def test_the_page_without_terms_is_a_form(client):
     assert 'action="/trends"' in html and "<svg" not in html.split("<main", 1)[1]
 
 
-def test_csv_has_a_row_per_year_and_per_city(client):
+def test_csv_has_a_row_per_year_and_per_city(client, searcher):
     response = client.get("/trends.csv?" + urlencode([("q", '"公安"')]))
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     api = trends(client, ['"公安"'])
-    years = [r for r in rows if r["dimension"] == "year"]
+    years = [r for r in rows if r["dimension"] == "year" and r["value"]]
     assert [int(r["count"]) for r in years] == [p["count"] for p in api["series"][0]["points"]]
     cities = [r for r in rows if r["dimension"] == "city"]
     assert {r["value"] for r in cities} == {row["city"] for row in api["places"]}
     assert all(r["url"].startswith("http://") for r in years)
+    # the unknown year is a row too: the year rows add up to the term's total, as the cities do
+    unknown = [r for r in rows if r["dimension"] == "year" and not r["value"]]
+    series = api["series"][0]
+    assert [int(r["count"]) for r in unknown] == [series["undated"]] and series["undated"] > 0
+    undated = sum(1 for p in paragraphs(searcher) if not p.year)
+    assert int(unknown[0]["paragraphs"]) == api["base"]["undated"] == undated > 0
+    for dimension in ("year", "city"):
+        counted = sum(int(r["count"]) for r in rows if r["dimension"] == dimension)
+        assert counted == series["total"], dimension
 
 
 def test_exports_without_terms_are_a_400(client):

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
+from archivist.web import create_app
+
 SEED = "000_1393866c2a5a9400"
 
 
@@ -63,3 +68,24 @@ def test_exports(client):
     assert client.get("/opensearch.xml").status_code == 200
     atom = client.get("/feed.atom?q=道路交通")
     assert atom.status_code == 200 and b"<feed" in atom.data
+
+
+def test_exports_cut_at_their_limit_say_so_and_keep_the_true_total(sample_index):
+    """A limit of 3 paragraphs and 4 concordance lines stands for 5,000 and 20,000."""
+    config = {"TESTING": True, "INDEX_DIR": str(sample_index)}
+    client = create_app(config | {"EXPORT_LIMIT": 3, "KWIC_EXPORT_LIMIT": 4}).test_client()
+    total = client.get("/api/search?q=公安").get_json()["total"]
+    exported = client.get("/export.json?q=公安").get_json()
+    assert exported["total"] == total > exported["exported"] == len(exported["rows"]) == 3
+    assert len(rows(client.get("/export.csv?q=公安"))) == 1 + 3
+    assert f"（前 3 段，共 {total:,} 段）" in client.get("/?q=公安").get_data(as_text=True)
+    occurrences = client.get("/api/kwic?q=公安").get_json()["total"]
+    assert f"前 4 处，共 {occurrences:,} 处" in client.get("/kwic?q=公安").get_data(as_text=True)
+    assert len(rows(client.get("/kwic.csv?q=公安"))) == 1 + 4
+    uncut = create_app(config).test_client()
+    assert uncut.get("/export.json?q=公安").get_json()["exported"] == total
+    assert "全部语境" in uncut.get("/kwic?q=公安").get_data(as_text=True)
+
+
+def rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
