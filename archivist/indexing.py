@@ -590,17 +590,28 @@ def _load_in_worker(file: ReportFile) -> Report | ReportError:
 
 @contextlib.contextmanager
 def _sigint_held() -> Iterator[None]:
-    """SIGINT held back (blocked, not ignored) while processes are forked: no worker takes a
-    Ctrl-C in the moment between its fork and its own handler, and a Ctrl-C pressed meanwhile
-    reaches the ingest as soon as the workers are born instead of being lost."""
+    """SIGINT held back while processes are forked: no worker takes a Ctrl-C in the moment
+    between its fork and its own handler, and a Ctrl-C pressed meanwhile reaches the ingest
+    as soon as the workers are born instead of being lost.
+
+    Blocking it in this thread is not enough: the kernel hands a process's signal to another
+    thread (the reading pool's), and Python then runs the handler in this one at the next
+    step, which may be inside a Python at-fork hook (logging's), where a KeyboardInterrupt is
+    printed and dropped. So the handler meanwhile only notes the Ctrl-C, and the previous one
+    gets it once the block is done."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    noted: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: noted.append(signum))
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.signal(signal.SIGINT, previous)
+        if noted:
+            signal.raise_signal(signal.SIGINT)
 
 
 LOAD_AHEAD_PER_JOB = 16  # reports read ahead of the writer, per reading process

@@ -714,3 +714,37 @@ def test_the_server_store_follows_swaps_keeps_one_generation_and_survives_remova
     del held, found
     gc.collect()
     assert gone() is None, "the store still holds the first generation's index"
+
+
+def test_a_ctrl_c_during_a_fork_hook_is_not_lost():
+    """A Ctrl-C that Python hands to the main thread while it runs an at-fork hook (another
+    thread took the signal) reaches the ingest after the fork instead of being dropped."""
+    import threading
+
+    from archivist.indexing import _sigint_held
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals are the main thread's")
+    hooked = threading.Event()
+
+    def during_fork() -> None:
+        if hooked.is_set():
+            os.kill(os.getpid(), signal.SIGINT)  # taken by the other thread: SIGINT is held here
+            time.sleep(0.2)  # the handler runs in this thread meanwhile
+
+    os.register_at_fork(after_in_parent=during_fork)
+    idle = threading.Thread(target=time.sleep, args=(1.0,), daemon=True)
+    idle.start()  # a thread with SIGINT not blocked, as the reading pool's threads have
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    hooked.set()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with _sigint_held():
+                pid = os.fork()
+                if pid == 0:
+                    os._exit(0)
+                os.waitpid(pid, 0)
+            time.sleep(0.5)  # a Ctrl-C not lost arrives by now
+    finally:
+        hooked.clear()
+        signal.signal(signal.SIGINT, previous)
