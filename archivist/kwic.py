@@ -98,7 +98,7 @@ class Concordance:
 
     occurrences: Occurrences
     paragraphs: int
-    left: Counter = field(default_factory=Counter)
+    left: Counter = field(default_factory=Counter)  # the top collocates (``Found.left``)
     right: Counter = field(default_factory=Counter)
     took_ms: float = 0.0
 
@@ -110,8 +110,8 @@ class Found:
 
     occurrences: Occurrences
     paragraphs: int
-    left: Counter
-    right: Counter
+    left: Counter  # the TOP_COLLOCATES words most often just left (ties at the cut included)
+    right: Counter  # ... just right
     before: np.ndarray  # SORT_CHARS characters left of each, nearest first; 0 past its paragraph
     after: np.ndarray  # ... right of each
     match: np.ndarray  # the match's characters (up to MATCH_CHARS); 0 after its end
