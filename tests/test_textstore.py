@@ -96,3 +96,12 @@ def test_a_stale_table_gives_no_stale_text(built):
     assert set(table) < set(expected)  # the changed report's paragraphs are not served
     assert all(expected[d] == t for d, t in table.items())
     assert kwic_total(client, '"两番"') == 2  # read from the index instead
+
+
+def test_texts_are_written_a_batch_at_a_time_as_one_encoding_of_them_all(tmp_path):
+    texts = ["", "县公安局", "\U00020000\U0002a6a5x", "民警" * 50, "", "a"] * 7  # beyond the BMP
+    path = tmp_path / "blob"
+    with open(path, "wb") as out:
+        lengths = textstore._write_encoded(out, texts, at_once=4)
+    assert path.read_bytes() == "".join(texts).encode("utf-32-le")
+    assert lengths.tolist() == [4 * len(text) for text in texts]
