@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import sys
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -176,7 +177,7 @@ def low_bits(signatures: np.ndarray) -> np.ndarray:
 
 
 _BYTES, _TOP_BYTE = np.uint64(0x0101010101010101), np.uint64(56)
-_SHIFT, _LOW32 = np.uint64(32), np.uint64(0xFFFFFFFF)
+_SHIFT = np.uint64(32)
 
 
 def _agree(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -450,12 +451,15 @@ def _band_index(keys: np.ndarray) -> dict[str, np.ndarray]:
     """Each band's keys (``band_keys``: bands x rows) ascending, and the rows in that order
     (rows of equal keys by row): one sort of each key and its row packed in 64 bits, which
     numpy sorts several times faster than it argsorts the keys."""
-    packed = keys.astype(np.uint64) << _SHIFT
+    packed = keys.astype(np.uint64)
+    packed <<= _SHIFT
     packed |= np.arange(keys.shape[1], dtype=np.uint64)
     packed.sort(axis=1)
+    halves = packed.view(np.uint32).reshape(*keys.shape, 2)  # (low, high) or (high, low)
+    high = 1 if sys.byteorder == "little" else 0
     return {
-        "band_prefix": (packed >> _SHIFT).astype(np.uint32),
-        "band_order": (packed & _LOW32).astype(np.int32),
+        "band_prefix": np.ascontiguousarray(halves[..., high]),
+        "band_order": np.ascontiguousarray(halves[..., 1 - high]).view(np.int32),
     }
 
 

@@ -131,23 +131,25 @@ class TextWriter:
             out.flush()
             os.fsync(out.fileno())
         code = {d: i for i, d in enumerate(self.new.doc.tolist())}
+        codes = np.fromiter((code[doc] for doc, _n, _f in reports), np.int64, len(reports))
+        counts = np.fromiter((len(n) for _doc, n, _f in reports), np.int64, len(reports))
+        ends = np.cumsum(lengths)
+        bounds = np.concatenate(([0], ends))[np.concatenate(([0], np.cumsum(counts)))]
+        report_chars = np.zeros(len(self.new), dtype=np.int64)  # a report's rows lie together
+        np.add.at(report_chars, codes, np.diff(bounds))
         part = {
             "report_key": self.new.key,
             "report_doc": self.new.doc,
-            "report_chars": np.zeros(len(self.new), dtype=np.int64),
-            "row_report": np.repeat(
-                np.array([code[doc] for doc, _numbers, _folded in reports], dtype=np.int32),
-                [len(numbers) for _doc, numbers, _folded in reports],
-            ),
+            "report_chars": report_chars,
+            "row_report": np.repeat(codes.astype(np.int32), counts),
             "row_n": np.fromiter(
                 chain.from_iterable(numbers for _doc, numbers, _folded in reports),
                 np.int32,
                 len(texts),
             ),
-            "row_start": size + np.cumsum(lengths) - lengths,
+            "row_start": size + ends - lengths,
             "row_length": lengths,
         }
-        np.add.at(part["report_chars"], part["row_report"], lengths)
         parts = [*manifest["parts"], {"name": "", "size": len(texts) + len(self.new)}]
         loaded = [*self.parts, part]
         merging = newest_to_merge(parts)
