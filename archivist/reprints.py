@@ -221,8 +221,9 @@ class Rows:
 
     @classmethod
     def joined(cls, pieces: list[Rows]) -> Rows:
-        if not pieces:
-            return cls()
+        pieces = [piece for piece in pieces if len(piece)]
+        if len(pieces) <= 1:
+            return pieces[0] if pieces else cls()
         return cls(*(np.concatenate([getattr(p, f.name) for p in pieces]) for f in fields_of(cls)))
 
     def to_bytes(self) -> bytes:
@@ -479,8 +480,8 @@ def _part(reports: Reports, row_report: np.ndarray, rows: Rows, pairs: np.ndarra
         "report_doc": reports.doc,
         "report_rows": np.bincount(row_report, minlength=len(reports)).astype(np.int64),
         "row_report": row_report,
-        "row_n": rows.n.astype(np.int32),
-        "row_digest": rows.digest.astype(np.int64),
+        "row_n": np.asarray(rows.n, dtype=np.int32),
+        "row_digest": np.asarray(rows.digest, dtype=np.int64),
         "row_signature": rows.low,
         "pairs": pairs.reshape(-1, 2).astype(np.int64),
         **_band_index(np.ascontiguousarray(rows.keys.T)),
@@ -646,17 +647,13 @@ def _blocks(searcher: Searcher, doc_ids: set[str]) -> Iterator[dict]:
             yield fields
 
 
-def _reports(
-    searcher: Searcher, doc_ids: set[str], inputs
+def _read_reports(
+    searcher: Searcher, doc_ids: set[str]
 ) -> Iterator[tuple[str, list[int], list[str], list[str]]]:
-    """(doc_id, paragraph numbers, folded texts, kinds) of each report of ``doc_ids``: from
-    what the ingest analysed for those it wrote (``inputs``), else read from the index."""
-    held = inputs.reports if inputs is not None else {}
-    for doc_id, paragraphs in held.items():
-        if doc_id in doc_ids:
-            yield doc_id, *paragraphs
+    """(doc_id, paragraph numbers, folded texts, kinds) of each report of ``doc_ids``, read
+    from the index."""
     read: dict[str, tuple[list[int], list[str], list[str]]] = {}
-    for fields in _blocks(searcher, doc_ids - held.keys()):
+    for fields in _blocks(searcher, doc_ids):
         numbers, texts, kinds = read.setdefault(fields["doc_id"], ([], [], []))
         numbers.append(fields["n"])
         texts.append(fold(fields.get("text", "")))
@@ -678,8 +675,16 @@ def _sign(
     records = [found for _i, found in ready]
     per_report = np.fromiter(map(len, records), np.int64, len(records)) // ROW.itemsize
     unsigned = code.keys() - signed.keys()
+    held = inputs.reports if inputs is not None else {}  # what the ingest analysed
+    texts.take(held)
     pending = []
-    for doc_id, numbers, folded, kinds in _reports(searcher, unsigned | texts.todo, inputs):
+    if unsigned:
+        for doc_id, (numbers, folded, kinds) in held.items():
+            if doc_id in unsigned:
+                pending.extend(zip(repeat(doc_id), numbers, folded, kinds))
+    for doc_id, numbers, folded, kinds in _read_reports(
+        searcher, (unsigned | texts.todo) - held.keys()
+    ):
         if doc_id in texts.todo:
             texts.add(doc_id, numbers, folded)
         if doc_id in unsigned:

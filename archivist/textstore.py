@@ -110,6 +110,14 @@ class TextWriter:
         """The paragraphs of a report in ``todo``: their numbers and folded texts."""
         self.reports.append((doc_id, numbers, folded))
 
+    def take(self, reports: dict[str, tuple[list[int], list[str], list[str]]]) -> None:
+        """The paragraphs of those ``reports`` (numbers, folded texts and kinds by doc_id, as
+        ``ngrams.TableInputs`` keeps them) that are in ``todo``, in their order."""
+        todo = self.todo
+        self.reports.extend(
+            (d, n, folded) for d, (n, folded, _kinds) in reports.items() if d in todo
+        )
+
     def finish(self) -> None:
         """Append the new texts to the blob (or a compacted copy), write their part, then the
         manifest."""

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from oracle import oracle_fold
 
-from archivist import reprints
+from archivist import reprints, textstore
 from archivist.indexing import IndexStore, ingest, quiet_progress
+from archivist.ngrams import TableInputs
 from archivist.records import indexed_reports
 from archivist.web import create_app
 
@@ -382,6 +383,36 @@ def test_a_full_build_finds_the_groups_the_pass_finds_signing_every_paragraph(bu
     assert result.signed_here == result.signed == len(rows)
     assert len(by_readers[0]) > 3 and len(by_readers[1]) > 3
     assert (grouping(built_by_pool), stored_rows(built_by_pool)) == (by_readers, rows)
+
+
+def table_texts(index) -> dict[tuple[str, int], str]:
+    """The text table's folded texts by (report, paragraph number)."""
+    folder = IndexStore(index).generation_dir()
+    table = textstore.load_texts(folder)
+    blob = (folder / textstore.FOLDER / table.blob).read_bytes()
+    spans = zip(table.start.tolist(), table.length.tolist(), strict=True)
+    texts = [blob[start : start + length].decode("utf-32-le") for start, length in spans]
+    return dict(zip(zip(table.doc.tolist(), table.n.tolist(), strict=True), texts, strict=True))
+
+
+def test_the_pass_signs_what_an_ingest_analysed_but_did_not_sign(built_by_pool):
+    groups, rows, texts = (
+        grouping(built_by_pool),
+        stored_rows(built_by_pool),
+        table_texts(built_by_pool),
+    )
+    store = IndexStore(built_by_pool)
+    inputs = TableInputs()
+    with store.open().searcher() as searcher:
+        blocks = sorted(searcher.documents(rec="block"), key=lambda f: (f["doc_id"], f["n"]))
+    for f in blocks:
+        inputs.add(f["doc_id"], f["n"], oracle_fold(f["text"]), [], f.get("kind", ""))
+    for name in (reprints.FOLDER, textstore.FOLDER):
+        shutil.rmtree(store.generation_dir() / name)
+    result = reprints.update_generation(store.generation_dir(), store.open(), inputs)
+    assert result.signed_here == result.signed == len(rows) > 20
+    assert (grouping(built_by_pool), stored_rows(built_by_pool)) == (groups, rows)
+    assert table_texts(built_by_pool) == texts and len(texts) == len(blocks)
 
 
 def test_a_report_kept_unread_by_a_full_build_is_signed_by_the_pass(built):
