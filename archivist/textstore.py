@@ -219,8 +219,9 @@ def _write_encoded(out, texts: list[str], at_once: int = TEXTS_AT_ONCE) -> np.nd
     lengths = [np.zeros(0, dtype=np.int64)]
     for first in range(0, len(texts), at_once):
         batch = texts[first : first + at_once]
+        joined = "".join(batch)  # then the lengths, while the batch's strings are in cache
         lengths.append(np.fromiter(map(len, batch), np.int64, len(batch)) * len(NUL))
-        out.write("".join(batch).encode(ENCODING))
+        out.write(joined.encode(ENCODING))
     return np.concatenate(lengths)
 
 
