@@ -41,7 +41,7 @@ def trends_page(searcher: Searcher, query: TrendsQuery) -> dict:
         "query": query.echo(),
         "measure": query.measure,
         "measures": _options(MEASURE_LABELS, query.measure, lambda m: trends_url(query, measure=m)),
-        "years": result.years,
+        "years": [int(y) for y in result.years],  # numbers, as each point's "year"
         "series": series,
         "places": _places(query, result),
         "base": {
