@@ -513,8 +513,10 @@ def document_page(
     q = state.q
     numbers = block_numbers(searcher, doc_id)
     parts = max(1, -(-len(numbers) // DOC_PAGE_BLOCKS))
+    at = int(np.searchsorted(numbers, min(hit, 2**62))) if hit is not None else 0
+    target_missing = hit is not None and not (at < len(numbers) and numbers[at] == hit)
+    part_missing = part if part is not None and part > parts else None  # past the last part
     if part is None:
-        at = int(np.searchsorted(numbers, min(hit, 2**62))) if hit is not None else 0
         part = at // DOC_PAGE_BLOCKS + 1
     part = min(part, parts)
     if parts == 1:
@@ -547,6 +549,8 @@ def document_page(
         "metadata": _provenance(view.meta),
         "q": q,
         "target": hit,
+        "target_missing": target_missing,  # ``hit`` names no paragraph of the report
+        "part_missing": part_missing,
         "hit_count": view.hit_count,
         "hit_blocks": hit_blocks,
         "pages": _document_parts(doc_id, state, part, parts, len(numbers), hit_blocks),
@@ -831,16 +835,25 @@ def documents_page(searcher: Searcher, query: DocsQuery | None = None) -> dict:
 
 
 def document_api(
-    searcher: Searcher, doc_id: str, part: int | None = None, base_url: str = ""
+    searcher: Searcher,
+    doc_id: str,
+    part: int | None = None,
+    base_url: str = "",
+    hit: int | None = None,
 ) -> dict:
-    """A document's metadata with its blocks (a part of them for a long document) and the other
-    reports that carry some of its paragraphs."""
-    data = document_page(searcher, doc_id, part=part, base_url=base_url)
+    """A document's metadata with its blocks (a part of them for a long document: the one
+    holding paragraph ``hit`` unless ``part`` says) and the other reports that carry some of
+    its paragraphs; ``target_missing`` and ``part_missing`` say a ``hit`` or ``part`` asked for
+    is not in the report, as the page does."""
+    data = document_page(searcher, doc_id, hit=hit, part=part, base_url=base_url)
     reprints = [{"doc_id": r["doc_id"], "shared": r["shared"]} for r in data["reprints"]]
     return {
         "doc_id": doc_id,
         "meta": data["meta"],
         "pages": data["pages"],
+        "target": hit,
+        "target_missing": data["target_missing"],
+        "part_missing": data["part_missing"],
         "blocks": data["blocks"],
         "reprints": reprints,
         "reprints_more": data["reprints_more"],

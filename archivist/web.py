@@ -407,7 +407,7 @@ def documents_api() -> Response:
 @bp.get("/api/documents/<path:doc_id>")
 def document_json(doc_id: str) -> Response:
     args = parse_document_args(request.args)
-    return jsonify(document_api(get_searcher(), doc_id, args.part, base_url()))
+    return jsonify(document_api(get_searcher(), doc_id, args.part, base_url(), args.hit))
 
 
 def _paragraph(doc_id: str, n: int) -> dict | Response:

@@ -25,6 +25,23 @@ def test_document_page_anchors_and_hits(client):
     assert "<mark>茶陵</mark>" in html
 
 
+def test_a_hit_past_the_last_paragraph_says_so_and_how_many_there_are(client, searcher):
+    from oracle import paragraphs
+
+    blocks = sum(p.doc_id == SEED for p in paragraphs(searcher))
+    for hit in (blocks + 1, 10**9):
+        response = client.get(f"/doc/{SEED}?q=茶陵&hit={hit}")
+        assert response.status_code == 200  # the report is there: it is shown
+        html = response.get_data(as_text=True)
+        assert f"本报道没有第 {hit} 段</strong>：全文共 {blocks} 段" in html
+        assert 'class="block' in html and "target" not in html.split('id="text"')[1]
+        api = client.get(f"/api/documents/{SEED}?hit={hit}").get_json()
+        assert api["target"] == hit and api["target_missing"] is True
+    html = client.get(f"/doc/{SEED}?q=茶陵&hit={blocks}").get_data(as_text=True)
+    assert "本报道没有第" not in html and 'aria-current="location"' in html
+    assert client.get(f"/api/documents/{SEED}?hit={blocks}").get_json()["target_missing"] is False
+
+
 def test_permalink_page(client):
     html = client.get(f"/p/{SEED}/1").get_data(as_text=True)
     assert '<link rel="canonical" href="http://localhost/p/' in html
