@@ -29,7 +29,7 @@ from .research_query import (
     parse_without_bad,
     typed_terms,
 )
-from .web import error_response, get_searcher, safe_cell, wants_json
+from .web import base_url, error_response, get_searcher, safe_cell, wants_json
 
 bp = Blueprint("research", __name__)
 
@@ -47,7 +47,8 @@ def csv_response(columns: tuple[str, ...], rows: list[dict], filename: str) -> R
 
 
 def _absolute(rows: list[dict], key: str) -> list[dict]:
-    base = request.host_url.rstrip("/")
+    """Rows whose ``key`` is a full URL on the archive's address (never the Host header's)."""
+    base = base_url()
     return [row | {key: base + row[key]} if row.get(key) else row for row in rows]
 
 
