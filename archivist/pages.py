@@ -43,6 +43,7 @@ from .suggest import suggestions
 
 DOC_PAGE_BLOCKS = 500  # a longer document is shown in parts of this many blocks
 REPRINTS_LISTED = 100  # reports sharing a document's paragraphs listed, most shared first
+ALSO_IN_LISTED = 3  # reports named beside one paragraph carried by others
 SORT_LABELS = {"relevance": "相关度", "date_desc": "最新", "date_asc": "最早"}
 HISTOGRAM_FILL_SPAN = 80  # missing years get an empty bar when the years span at most this
 HISTOGRAM_LABELS = 8  # about this many year labels under the histogram
@@ -528,6 +529,8 @@ def document_page(
         hit_blocks = matching_block_numbers(searcher, doc_id, q).tolist()
     found = reprints_for(searcher)
     shared = found.for_document(doc_id) if found else []
+    reprints = _reprints(searcher, shared[:REPRINTS_LISTED])
+    also_in = _AlsoIn(searcher, {r["doc_id"]: r["title"] for r in reprints})
     raw = raw_link(doc_id, view.meta)
     blocks = [
         b.to_dict()
@@ -537,7 +540,7 @@ def document_page(
             "permalink": cite_link(doc_id, b.n, b.fp, state),
             "story_starts": b.story != (view.blocks[i - 1].story if i else view.meta["title"]),
             "story_line": story_line(b.facts),
-            "also_in": len(found.others(doc_id, b.n)) if found else 0,
+            **also_in(found.others(doc_id, b.n) if found else []),
             "page_url": page_link(raw, b.page),
             "page_starts": bool(b.page) and b.page != (view.blocks[i - 1].page if i else None),
         }
@@ -557,7 +560,7 @@ def document_page(
         "hit_nav": _hit_nav(doc_id, state, hit_blocks, hit),
         "blocks": blocks,
         "head": _head_blocks(blocks, view.meta),
-        "reprints": _reprints(searcher, shared[:REPRINTS_LISTED]),
+        "reprints": reprints,
         "reprints_more": max(0, len(shared) - REPRINTS_LISTED),
         "raw_url": raw["url"],
         "raw_label": raw["label"],
@@ -568,6 +571,28 @@ def document_page(
         "canonical": canonical,
         "citation_meta": zotero_tags(csl_item(view.meta, canonical, today or date.today())),
     }
+
+
+class _AlsoIn:
+    """A paragraph's reprints: how many other reports carry it and the first few of them,
+    each with its title and document page (titles looked up once per page)."""
+
+    def __init__(self, searcher: Searcher, titles: dict[str, str]) -> None:
+        self.searcher = searcher
+        self.titles = titles
+
+    def __call__(self, others: list[str]) -> dict:
+        listed = [
+            {"doc_id": other, "title": self._title(other), "url": document_url(other)}
+            for other in others[:ALSO_IN_LISTED]
+        ]
+        return {"also_in": len(others), "also_in_docs": listed}
+
+    def _title(self, doc_id: str) -> str:
+        if doc_id not in self.titles:
+            meta = _meta(self.searcher, doc_id)
+            self.titles[doc_id] = (meta or {}).get("title", "")
+        return self.titles[doc_id]
 
 
 def _reprints(searcher: Searcher, shared: list[tuple[str, int]]) -> list[dict]:
