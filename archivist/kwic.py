@@ -320,22 +320,24 @@ class Passages:
     def around(self, found: Occurrences, side: int, longest: int):
         """(the ``side`` characters before each occurrence, nearest first; its characters,
         up to ``longest`` of them, as wide as the longest one; the ``side`` characters after
-        it), 0 outside its passage and past its end: one gather from the text for all three."""
+        it), 0 outside its passage and past its end: one gather from the text for each."""
         lengths = found.end - found.start
-        reach = int(lengths.max()) if len(found) else 0
-        columns = np.arange(-side, reach + side)
-        first = self.offsets[found.doc] - found.start  # where the passage starts, per row
-        last = self.ends[found.doc] - found.start
-        inside = (columns >= first[:, None]) & (columns < last[:, None])
-        at = found.start[:, None] + columns
-        chars = np.where(inside, np.take(self.chars, at, mode="clip"), np.uint32(0))
-        width = min(reach, longest)
-        match = chars[:, side : side + width] * (np.arange(width) < lengths[:, None])
-        after = np.zeros((len(found), side), dtype=np.uint32)
-        for length in np.unique(lengths).tolist():  # a few lengths: a slice of the rows each
-            rows = lengths == length
-            after[rows] = chars[rows, side + length : 2 * side + length]
-        return chars[:, side - 1 :: -1] if side else chars[:, :0], match, after
+        width = min(int(lengths.max()) if len(found) else 0, longest)
+        step = np.arange(side)
+        before = self._gathered(found.start[:, None] - 1 - step, self.offsets[found.doc], None)
+        match = self._gathered(found.start[:, None] + np.arange(width), None, found.end)
+        after = self._gathered(found.end[:, None] + step, None, self.ends[found.doc])
+        return before, match, after
+
+    def _gathered(self, at: np.ndarray, low: np.ndarray | None, high: np.ndarray | None):
+        """The code points at the positions ``at`` (a row per occurrence), 0 where a position
+        is before its row's ``low`` or at or after its ``high``."""
+        chars = np.take(self.chars, at, mode="clip")
+        if low is not None:
+            chars[at < low[:, None]] = 0
+        if high is not None:
+            chars[at >= high[:, None]] = 0
+        return chars
 
 
 # Sorting -------------------------------------------------------------------------------------
@@ -364,11 +366,11 @@ class PinyinRanks:
 
     def of(self, chars: np.ndarray) -> np.ndarray:
         """The characters (code points, 0 for none) replaced by their ranks."""
-        rank = self._rank
-        new = chars[(rank[chars] == 0) & (chars != 0)]
+        ranks = self._rank[chars]
+        new = chars[(ranks == 0) & (chars != 0)]
         if len(new):
-            rank = self._learn(new)
-        return rank[chars]
+            ranks = self._learn(new)[chars]
+        return ranks
 
     def _learn(self, new: np.ndarray) -> np.ndarray:
         with self._lock:
@@ -392,10 +394,11 @@ def _order(found: Found, sort: str, order: str) -> np.ndarray:
     context = found.before if sort == "left" else found.after
     if order == "pinyin":
         context = _PINYIN.of(context)
-    by_position = np.empty(len(found.occurrences), dtype=np.int64)
-    by_position[np.lexsort(found.position)] = np.arange(len(by_position))
-    keys = [by_position, *_packed(found.match)[::-1], *_packed(context)[::-1]]
-    return np.lexsort(keys)
+    by_position = np.lexsort(found.position)
+    # np.lexsort is stable: rows laid out by position stay so among equal contexts and matches
+    keys = [key[by_position] for key in (*_packed(found.match)[::-1], *_packed(context)[::-1])]
+    varied = [key for key in keys if len(key) and key.min() != key.max()]
+    return by_position[np.lexsort(varied)] if varied else by_position
 
 
 def _packed(rows: np.ndarray) -> list[np.ndarray]:
@@ -452,10 +455,13 @@ class WindowWords:
         """How often each word is the one cut from the rows."""
         keys, kept, word = self.known
         mixed = _mixed(rows)
-        at = np.searchsorted(keys, mixed).clip(max=max(len(keys) - 1, 0))
+        by_mix = np.argsort(mixed)  # sorted needles: searchsorted walks the keys in order
+        at = np.empty(len(rows), dtype=np.intp)
+        at[by_mix] = np.searchsorted(keys, mixed[by_mix])
+        at = at.clip(max=max(len(keys) - 1, 0))
         found = np.zeros(len(rows), dtype=bool)
         if len(keys):
-            found = (keys[at] == mixed) & (kept[at] == rows).all(axis=1)
+            found = (keys[at] == mixed) & _same_rows(kept[at], rows)
         ids = np.where(found, word[at] if len(keys) else 0, -1)
         if not found.all():
             ids[~found] = self._learn(rows[~found], mixed[~found])
@@ -477,7 +483,7 @@ class WindowWords:
                 dtype=np.int64,
                 count=len(first),
             )
-            exact = (rows == rows[first][inverse]).all(axis=1)  # a mix shared by two rows
+            exact = _same_rows(rows, rows[first][inverse])  # a mix shared by two rows
             keys, kept, word = self.known
             if len(keys) + len(first) <= self.MAX_WINDOWS and exact.all():
                 keys = np.r_[keys, distinct]
@@ -517,8 +523,22 @@ _ROW_MIX = np.random.default_rng(17).integers(1, 2**63, size=64, dtype=np.uint64
 
 def _mixed(rows: np.ndarray) -> np.ndarray:
     """A 64-bit mix of each row's values (equal rows, equal mixes; rarely, unequal ones too)."""
+    wide = _as_wide(rows)
     with np.errstate(over="ignore"):
-        return (rows.astype(np.uint64) * _ROW_MIX[: rows.shape[1]]).sum(axis=1, dtype=np.uint64)
+        return (wide * _ROW_MIX[: wide.shape[1]]).sum(axis=1, dtype=np.uint64)
+
+
+def _as_wide(rows: np.ndarray) -> np.ndarray:
+    """Rows of uint32 as uint64 values: two to a value when a row's width is even (a view of
+    the same bytes), else one each."""
+    if rows.shape[1] % 2 == 0 and rows.flags.c_contiguous:
+        return rows.view(np.uint64)
+    return rows.astype(np.uint64)
+
+
+def _same_rows(one: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Whether each row of one equals the same row of the other."""
+    return (_as_wide(one) == _as_wide(other)).all(axis=1)
 
 
 def _last_word(nearest_first: str) -> str:

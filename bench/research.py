@@ -21,7 +21,10 @@ after it):
    (``kwic_cold_*``: every occurrence found and its collocates counted) and as the next pages
    and sorts of it (``kwic_*``: the occurrences kept for the index version are ordered and the
    page's lines read);
-4. the reprint pass: over the whole index as after a full build (both tables written anew,
+4. the same as whole requests through the app (``requests``: the search page against the
+   concordance and trends pages, and ``/api/search`` against ``/api/kwic``; template or JSON
+   included, the searcher the app keeps);
+5. the reprint pass: over the whole index as after a full build (both tables written anew,
    with the texts and the signed rows the ingest's reading processes hand over: the signing
    is timed apart, ``reprint_signing_in_readers_cpu_ms``), over it reading and signing every
    paragraph from the index, and after one report is added (run first: it writes the folded
@@ -48,6 +51,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
@@ -168,6 +172,7 @@ def measure(index: Path, terms: list[str], options: argparse.Namespace) -> dict:
         figures[f"kwic_cold_{sort}_ms"] = timed(with_searcher(lambda s, q=query: _cold(s, q)))
     figures["ratios"] = ratios(figures)
     figures["ratios_cpu"] = ratios(figures, cpu=True)
+    figures["requests"] = measure_requests(index, terms, term)
     if options.profile:
         _profile("trends", with_searcher(lambda s: trends_page(s, trends)))
         _profile("kwic (right)", with_searcher(lambda s: kwic_page(s, kwic_queries["right"])))
@@ -180,6 +185,54 @@ def measure(index: Path, terms: list[str], options: argparse.Namespace) -> dict:
 
 
 KWIC_SORTS = ("doc", "left", "right")
+
+
+def measure_requests(index: Path, terms: list[str], term: str) -> dict:
+    """Whole requests through the app (Flask's test client: parsing, the page's data, the
+    template or the JSON), as a user's browser or script makes them: the search page of the
+    concordance term against its concordance page as a first request (nothing kept from
+    before) and as a next page, the search page of each trend term against the trends page
+    of all six; the same for the JSON API. CPU milliseconds of this process, medians of
+    ``RUNS`` rounds after one, the requests of a round taken in turn."""
+    from archivist.web import create_app
+
+    client = create_app({"INDEX_DIR": str(index)}).test_client()
+    q = quote(term)
+    trend_terms = "&".join(f"q={quote(t)}" for t in terms)
+    urls = {
+        "search page": f"/?q={q}",
+        "kwic page, first request": f"/kwic?q={q}",
+        "kwic page right, first request": f"/kwic?q={q}&sort=right",
+        "kwic page 2": f"/kwic?q={q}&page=2",
+        "api search": f"/api/search?q={q}",
+        "api kwic, first request": f"/api/kwic?q={q}",
+        "trends page": f"/trends?{trend_terms}",
+        "api trends": f"/api/trends?{trend_terms}",
+        **{f"search page {t}": f"/?q={quote(t)}" for t in terms},
+    }
+    cpu: dict[str, list[float]] = {name: [] for name in urls}
+    for round_ in range(RUNS + 1):
+        for name, url in urls.items():
+            if "first request" in name:
+                kwic.forget_found()
+            started = time.process_time()
+            status = client.get(url).status_code
+            if status != 200:
+                raise SystemExit(f"{url}: HTTP {status}")
+            if round_:
+                cpu[name].append((time.process_time() - started) * 1000)
+    ms = {name: round(statistics.median(times), 1) for name, times in cpu.items()}
+    trend_search = statistics.median(ms[f"search page {t}"] for t in terms)
+    ms["search page, median of the trend terms"] = trend_search
+    page, api = ms["search page"], ms["api search"]
+    ratios = {
+        "kwic page, first request / search page": ms["kwic page, first request"] / page,
+        "kwic page right, first request / search page": ms["kwic page right, first request"] / page,
+        "kwic page 2 / search page": ms["kwic page 2"] / page,
+        "api kwic, first request / api search": ms["api kwic, first request"] / api,
+        "trends page / median search page of its terms": ms["trends page"] / trend_search,
+    }
+    return {"cpu_ms": ms, "ratios": {k: round(v, 2) for k, v in ratios.items()}}
 
 
 def _cold(searcher, query: KwicQuery) -> dict:
