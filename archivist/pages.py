@@ -704,18 +704,26 @@ def _cited_block(
     meta, by_n = _blocks_around(searcher, doc_id, n)
     if not v or (n in by_n and by_n[n].fp == v):
         if n not in by_n:
-            raise NotFound(f"报道 {doc_id} 没有第 {n} 段")
+            raise _no_paragraph(searcher, doc_id, n)
         resolution: Resolution | None = Resolution(n, "ok")
     else:  # the cited text moved or changed: every fingerprint is needed
         fingerprints = document_fingerprints(searcher, doc_id)
         resolution = resolve(fingerprints, n, v, document_lineage(searcher, doc_id))
     if resolution is None:
-        raise NotFound(f"报道 {doc_id} 没有第 {n} 段")
+        raise _no_paragraph(searcher, doc_id, n)
     if resolution.status == "moved":
         raise Moved(permalink_url(doc_id, resolution.n, v))
     if resolution.n not in by_n:
         meta, by_n = _blocks_around(searcher, doc_id, resolution.n)
     return meta, by_n, by_n[resolution.n], resolution.status
+
+
+def _no_paragraph(searcher: Searcher, doc_id: str, n: int) -> NotFound:
+    """A permalink to a paragraph the report does not have: how many it has, and the way to
+    the report itself."""
+    blocks = len(block_numbers(searcher, doc_id))
+    message = f"报道 {doc_id} 没有第 {n} 段：全文共 {blocks} 段"
+    return NotFound(message, back=(document_url(doc_id), "打开这篇报道"))
 
 
 def _blocks_around(searcher: Searcher, doc_id: str, n: int) -> tuple[dict, dict[int, BlockView]]:
