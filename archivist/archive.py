@@ -63,7 +63,7 @@ class Report:
     file: str = ""  # the original's path under the archive
     media_type: str = "text/plain"
     analysed: list[tuple[str, list[str]]] = field(default_factory=list)  # per block: folded, words
-    signed: object = None  # its reprint rows (``reprints.Rows``), signed by the reading process
+    signed: bytes | None = None  # its reprint rows (``reprints.sign``), from the reading process
 
 
 def doc_id_for(archive_dir: Path, path: Path) -> str:

@@ -225,9 +225,9 @@ class TableInputs:
         self.vocabulary: dict[str, int] = {}
         self.rows: dict[tuple[str, int], tuple[str, np.ndarray]] = {}
         # for the reprint pass: each report's paragraph numbers, folded texts and kinds in
-        # order, and its rows as the reading processes signed them (``reprints.Rows``)
+        # order, and its rows as the reading processes signed them (``reprints.sign``: bytes)
         self.reports: dict[str, tuple[list[int], list[str], list[str]]] = {}
-        self.signed: dict[str, object] = {}
+        self.signed: dict[str, bytes] = {}
 
     def ids(self, words: list[str]) -> np.ndarray:
         vocabulary = self.vocabulary

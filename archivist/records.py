@@ -192,7 +192,7 @@ def write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
         out.write(len(head).to_bytes(8, "little") + head)
         for key, array in arrays.items():
             out.seek(_ALIGN * (base + header[key][2]))
-            out.write(array.tobytes())
+            out.write(array.reshape(-1).view(np.uint8))  # the array's bytes, not a copy
         out.truncate(_ALIGN * (base + blocks))
         out.flush()
         os.fsync(out.fileno())

@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import sys
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -175,12 +176,27 @@ def low_bits(signatures: np.ndarray) -> np.ndarray:
     return signatures.astype(np.uint8)
 
 
+_BYTES, _TOP_BYTE = np.uint64(0x0101010101010101), np.uint64(56)
+_SHIFT = np.uint64(32)
+
+
 def _agree(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Whether each pair of signatures (``low_bits``) agrees on at least AGREEING values."""
-    return (first == second).sum(axis=1) >= AGREEING
+    """Whether each pair of signatures (``low_bits``, rows of PERMUTATIONS bytes) agrees on at
+    least AGREEING values: the bytes' equalities (0 or 1) added 8 at a time as 64-bit words,
+    then the 8 bytes of the sum added by one multiplication (a sum of at most 64 fits)."""
+    equal = np.ascontiguousarray(first == second).view(np.uint64)
+    sums = equal[:, 0].copy()
+    for word in range(1, PERMUTATIONS // 8):
+        sums += equal[:, word]
+    return (sums * _BYTES) >> _TOP_BYTE >= AGREEING
 
 
 # Signed rows ---------------------------------------------------------------------------------
+
+# A row as the reading processes hand it over: the fields of ``Rows``, 140 bytes, packed.
+ROW = np.dtype(
+    [("n", "<i4"), ("digest", "<i8"), ("low", "u1", (PERMUTATIONS,)), ("keys", "<u4", (BANDS,))]
+)
 
 
 @dataclass
@@ -205,9 +221,25 @@ class Rows:
 
     @classmethod
     def joined(cls, pieces: list[Rows]) -> Rows:
-        if not pieces:
-            return cls()
+        pieces = [piece for piece in pieces if len(piece)]
+        if len(pieces) <= 1:
+            return pieces[0] if pieces else cls()
         return cls(*(np.concatenate([getattr(p, f.name) for p in pieces]) for f in fields_of(cls)))
+
+    def to_bytes(self) -> bytes:
+        """The rows as ``ROW`` records, one after another (what the reading processes hand
+        back: the records of many reports are joined as bytes, at the speed of a copy)."""
+        records = np.empty(len(self), dtype=ROW)
+        for name in ROW.names:
+            records[name] = getattr(self, name)
+        return records.tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Rows:
+        """The rows of ``ROW`` records (``to_bytes``, or several of them joined): views of the
+        records' fields, not copies."""
+        records = np.frombuffer(data, dtype=ROW)
+        return cls(*(records[name] for name in ROW.names))
 
     def __len__(self) -> int:
         return len(self.n)
@@ -226,10 +258,11 @@ def counted(folded: str, kind: str) -> str | None:
     return text if len(text) >= MIN_CHARS else None
 
 
-def sign(paragraphs: Iterable[tuple[int, str, str]]) -> Rows:
-    """The rows of a report's paragraphs given as (number, folded text, kind): what the ingest's
-    reading processes compute for each report as they read it."""
-    return _signed(("", n, folded, kind) for n, folded, kind in paragraphs)[1]
+def sign(paragraphs: Iterable[tuple[int, str, str]]) -> bytes:
+    """The rows of a report's paragraphs given as (number, folded text, kind), as ``ROW``
+    records (``Rows.to_bytes``): what the ingest's reading processes compute for each report
+    as they read it."""
+    return _signed(("", n, folded, kind) for n, folded, kind in paragraphs)[1].to_bytes()
 
 
 def _signed(paragraphs: Iterable[tuple[str, int, str, str]]) -> tuple[list[str], Rows]:
@@ -257,21 +290,59 @@ def _signed(paragraphs: Iterable[tuple[str, int, str, str]]) -> tuple[list[str],
 PAIRS_AT_ONCE = 1 << 16  # candidate pairs whose signatures are compared at once
 
 
-def near_pairs(rows: Rows, band_order: np.ndarray | None = None) -> np.ndarray:
+def near_pairs(rows: Rows, index: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """Every pair of distinct texts among these rows (digests, ascending in each pair);
-    ``band_order``: the rows in the order of each band's keys, when already sorted."""
-    first = np.zeros(len(rows), dtype=bool)  # the first row of each text
-    first[sort_distinct(rows.digest)[1]] = True
-    found = [np.zeros((0, 2), dtype=np.int64)]
-    for band in range(BANDS):
-        keys = rows.keys[:, band]
-        order = np.argsort(keys) if band_order is None else band_order[band]
-        order = order[first[order]]
-        for one, other in _class_pairs(keys[order]):
-            one, other = order[one], order[other]
-            agree = _agree(rows.low[one], rows.low[other])
-            found.append(np.stack((rows.digest[one[agree]], rows.digest[other[agree]]), axis=1))
-    return _distinct_pairs(np.vstack(found))
+    ``index``: the rows' band index (``_band_index``), when already made. All bands are read
+    at once, and only the places whose key is also a neighbour's beyond one comparison; the
+    pairs of each run of equal keys are checked, one row of each text."""
+    if index is None:
+        index = _band_index(np.ascontiguousarray(rows.keys.T))
+    ordered, order = index["band_prefix"].reshape(-1), index["band_order"].reshape(-1)
+    count = len(rows)
+    if not count:
+        return np.zeros((0, 2), dtype=np.int64)
+    same = ordered[1:] == ordered[:-1]
+    same[count - 1 :: count] = False  # the last key of a band and the first of the next
+    at = np.flatnonzero(same)  # places whose key is the next place's
+    places = np.sort(np.concatenate((at, at + 1)))
+    places = places[_heads(places)]  # each place in a run of equal keys, once
+    row = order[places].astype(np.int64)
+    copy = _later_copies(rows.digest, row[places < count], ordered[places[places < count]])
+    chosen = ~copy[row]
+    places, row = places[chosen], row[chosen]
+    starts = _heads(ordered[places]) | _heads(places // count)  # a run: one key in one band
+    found = [np.zeros(0, dtype=np.int64)]
+    low = rows.low
+    for one, other in _class_pairs(np.cumsum(starts)):
+        one, other = row[one], row[other]
+        agree = _agree(low[one], low[other])
+        one, other = one[agree], other[agree]
+        found.append(np.minimum(one, other) << 32 | np.maximum(one, other))
+    pairs = np.sort(np.concatenate(found))  # a pair sharing several bands is found in each
+    pairs = pairs[_heads(pairs)]
+    return _distinct_pairs(rows.digest[np.stack((pairs >> 32, pairs & 0xFFFFFFFF), axis=1)])
+
+
+def _heads(ordered: np.ndarray) -> np.ndarray:
+    """Whether each value of an ordered array differs from the one before (the first does)."""
+    head = np.ones(len(ordered), dtype=bool)
+    head[1:] = ordered[1:] != ordered[:-1]
+    return head
+
+
+def _later_copies(digests: np.ndarray, rows: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Whether each row repeats the text (digest) of a row before it, given the rows standing
+    in runs of equal keys of the first band (``keys``, ascending, the rows ascending within
+    a run): the copies of a text share every band key, so they stand in one such run."""
+    copy = np.zeros(len(digests), dtype=bool)
+    run = np.cumsum(_heads(keys))
+    order = np.lexsort((rows, digests[rows], run))
+    same = np.zeros(len(order), dtype=bool)
+    same[1:] = (run[order][1:] == run[order][:-1]) & (
+        digests[rows[order]][1:] == digests[rows[order]][:-1]
+    )
+    copy[rows[order][same]] = True
+    return copy
 
 
 def _class_pairs(ordered: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -379,9 +450,18 @@ def _loaded(store: PartStore) -> tuple[dict | None, list[dict]]:
 
 def _band_index(keys: np.ndarray) -> dict[str, np.ndarray]:
     """Each band's keys (``band_keys``: bands x rows) ascending, and the rows in that order
-    (rows of equal keys in any order: such a run is always read whole)."""
-    order = np.argsort(keys, axis=1).astype(np.int32)  # not stable: three times faster
-    return {"band_prefix": np.take_along_axis(keys, order, axis=1), "band_order": order}
+    (rows of equal keys by row): one sort of each key and its row packed in 64 bits, which
+    numpy sorts several times faster than it argsorts the keys."""
+    packed = keys.astype(np.uint64)
+    packed <<= _SHIFT
+    packed |= np.arange(keys.shape[1], dtype=np.uint64)
+    packed.sort(axis=1)
+    halves = packed.view(np.uint32).reshape(*keys.shape, 2)  # (low, high) or (high, low)
+    high = 1 if sys.byteorder == "little" else 0
+    return {
+        "band_prefix": np.ascontiguousarray(halves[..., high]),
+        "band_order": np.ascontiguousarray(halves[..., 1 - high]).view(np.int32),
+    }
 
 
 def _row_keys(part: dict[str, np.ndarray]) -> np.ndarray:
@@ -400,8 +480,8 @@ def _part(reports: Reports, row_report: np.ndarray, rows: Rows, pairs: np.ndarra
         "report_doc": reports.doc,
         "report_rows": np.bincount(row_report, minlength=len(reports)).astype(np.int64),
         "row_report": row_report,
-        "row_n": rows.n.astype(np.int32),
-        "row_digest": rows.digest.astype(np.int64),
+        "row_n": np.asarray(rows.n, dtype=np.int32),
+        "row_digest": np.asarray(rows.digest, dtype=np.int64),
         "row_signature": rows.low,
         "pairs": pairs.reshape(-1, 2).astype(np.int64),
         **_band_index(np.ascontiguousarray(rows.keys.T)),
@@ -503,7 +583,7 @@ def update(generation: Path, searcher: Searcher, inputs=None) -> UpdateResult:
         store.remove_unnamed(manifest)  # what a pass cut short may have left
         return UpdateResult(0, 0, held)
     part = _part(new, row_report, rows, np.zeros((0, 2)))
-    found = [near_pairs(rows, part["band_order"]), pairs_with_stored(rows, parts)]
+    found = [near_pairs(rows, part), pairs_with_stored(rows, parts)]
     part["pairs"] = _distinct_pairs(np.vstack(found))
     listed = [*(manifest or {}).get("parts", []), {"name": "", "size": len(rows) + len(new)}]
     loaded = [*parts, part]
@@ -567,17 +647,13 @@ def _blocks(searcher: Searcher, doc_ids: set[str]) -> Iterator[dict]:
             yield fields
 
 
-def _reports(
-    searcher: Searcher, doc_ids: set[str], inputs
+def _read_reports(
+    searcher: Searcher, doc_ids: set[str]
 ) -> Iterator[tuple[str, list[int], list[str], list[str]]]:
-    """(doc_id, paragraph numbers, folded texts, kinds) of each report of ``doc_ids``: from
-    what the ingest analysed for those it wrote (``inputs``), else read from the index."""
-    held = inputs.reports if inputs is not None else {}
-    for doc_id, paragraphs in held.items():
-        if doc_id in doc_ids:
-            yield doc_id, *paragraphs
+    """(doc_id, paragraph numbers, folded texts, kinds) of each report of ``doc_ids``, read
+    from the index."""
     read: dict[str, tuple[list[int], list[str], list[str]]] = {}
-    for fields in _blocks(searcher, doc_ids - held.keys()):
+    for fields in _blocks(searcher, doc_ids):
         numbers, texts, kinds = read.setdefault(fields["doc_id"], ([], [], []))
         numbers.append(fields["n"])
         texts.append(fold(fields.get("text", "")))
@@ -596,9 +672,19 @@ def _sign(
     code = {doc_id: i for i, doc_id in enumerate(new.doc.tolist())}
     signed = inputs.signed if inputs is not None else {}
     ready = [(i, signed[doc_id]) for doc_id, i in code.items() if doc_id in signed]
+    records = [found for _i, found in ready]
+    per_report = np.fromiter(map(len, records), np.int64, len(records)) // ROW.itemsize
     unsigned = code.keys() - signed.keys()
+    held = inputs.reports if inputs is not None else {}  # what the ingest analysed
+    texts.take(held)
     pending = []
-    for doc_id, numbers, folded, kinds in _reports(searcher, unsigned | texts.todo, inputs):
+    if unsigned:
+        for doc_id, (numbers, folded, kinds) in held.items():
+            if doc_id in unsigned:
+                pending.extend(zip(repeat(doc_id), numbers, folded, kinds))
+    for doc_id, numbers, folded, kinds in _read_reports(
+        searcher, (unsigned | texts.todo) - held.keys()
+    ):
         if doc_id in texts.todo:
             texts.add(doc_id, numbers, folded)
         if doc_id in unsigned:
@@ -606,11 +692,11 @@ def _sign(
     docs, rows = _signed(pending)
     row_report = np.concatenate(
         [
-            np.repeat([i for i, _rows in ready], [len(found) for _i, found in ready]),
+            np.repeat(np.fromiter((i for i, _found in ready), np.int64, len(ready)), per_report),
             np.fromiter(map(code.__getitem__, docs), np.int64, len(docs)),
         ]
     ).astype(np.int32)
-    return row_report, Rows.joined([*(found for _i, found in ready), rows]), len(rows)
+    return row_report, Rows.joined([Rows.from_bytes(b"".join(records)), rows]), len(rows)
 
 
 # Reading -------------------------------------------------------------------------------------

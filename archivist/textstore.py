@@ -110,6 +110,14 @@ class TextWriter:
         """The paragraphs of a report in ``todo``: their numbers and folded texts."""
         self.reports.append((doc_id, numbers, folded))
 
+    def take(self, reports: dict[str, tuple[list[int], list[str], list[str]]]) -> None:
+        """The paragraphs of those ``reports`` (numbers, folded texts and kinds by doc_id, as
+        ``ngrams.TableInputs`` keeps them) that are in ``todo``, in their order."""
+        todo = self.todo
+        self.reports.extend(
+            (d, n, folded) for d, (n, folded, _kinds) in reports.items() if d in todo
+        )
+
     def finish(self) -> None:
         """Append the new texts to the blob (or a compacted copy), write their part, then the
         manifest."""
@@ -124,31 +132,32 @@ class TextWriter:
         size = manifest["size"]
         reports = self.reports
         texts = list(chain.from_iterable(folded for _doc, _numbers, folded in reports))
-        lengths = np.fromiter(map(len, texts), np.int64, len(texts)) * len(NUL)
         with open(blob, "r+b") as out:
             out.seek(size)
             out.truncate()  # what a pass that did not finish may have left
-            out.write("".join(texts).encode(ENCODING))  # len(NUL) bytes a character
+            lengths = _write_encoded(out, texts)
             out.flush()
             os.fsync(out.fileno())
         code = {d: i for i, d in enumerate(self.new.doc.tolist())}
+        codes = np.fromiter((code[doc] for doc, _n, _f in reports), np.int64, len(reports))
+        counts = np.fromiter((len(n) for _doc, n, _f in reports), np.int64, len(reports))
+        ends = np.cumsum(lengths)
+        bounds = np.concatenate(([0], ends))[np.concatenate(([0], np.cumsum(counts)))]
+        report_chars = np.zeros(len(self.new), dtype=np.int64)  # a report's rows lie together
+        np.add.at(report_chars, codes, np.diff(bounds))
         part = {
             "report_key": self.new.key,
             "report_doc": self.new.doc,
-            "report_chars": np.zeros(len(self.new), dtype=np.int64),
-            "row_report": np.repeat(
-                np.array([code[doc] for doc, _numbers, _folded in reports], dtype=np.int32),
-                [len(numbers) for _doc, numbers, _folded in reports],
-            ),
+            "report_chars": report_chars,
+            "row_report": np.repeat(codes.astype(np.int32), counts),
             "row_n": np.fromiter(
                 chain.from_iterable(numbers for _doc, numbers, _folded in reports),
                 np.int32,
                 len(texts),
             ),
-            "row_start": size + np.cumsum(lengths) - lengths,
+            "row_start": size + ends - lengths,
             "row_length": lengths,
         }
-        np.add.at(part["report_chars"], part["row_report"], lengths)
         parts = [*manifest["parts"], {"name": "", "size": len(texts) + len(self.new)}]
         loaded = [*self.parts, part]
         merging = newest_to_merge(parts)
@@ -199,6 +208,20 @@ class TextWriter:
         self.parts = [kept]
         part = {"name": store.write(kept), "size": len(kept["row_n"]) + len(kept["report_key"])}
         return {"blob": name, "size": int(kept["row_length"].sum()), "parts": [part]}
+
+
+TEXTS_AT_ONCE = 4096  # texts joined and encoded at once: a few MB, reused, cache-warm
+
+
+def _write_encoded(out, texts: list[str], at_once: int = TEXTS_AT_ONCE) -> np.ndarray:
+    """Write texts one after another in ``ENCODING`` (``len(NUL)`` bytes a character),
+    ``at_once`` at a time; their lengths in bytes (taken while the batch is at hand)."""
+    lengths = [np.zeros(0, dtype=np.int64)]
+    for first in range(0, len(texts), at_once):
+        batch = texts[first : first + at_once]
+        lengths.append(np.fromiter(map(len, batch), np.int64, len(batch)) * len(NUL))
+        out.write("".join(batch).encode(ENCODING))
+    return np.concatenate(lengths)
 
 
 def _kept_rows(rows: dict[str, np.ndarray], alive: np.ndarray) -> dict[str, np.ndarray]:

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from oracle import oracle_fold
 
-from archivist import reprints
+from archivist import reprints, textstore
 from archivist.indexing import IndexStore, ingest, quiet_progress
+from archivist.ngrams import TableInputs
 from archivist.records import indexed_reports
 from archivist.web import create_app
 
@@ -132,13 +133,65 @@ def test_pairs_found_in_steps_are_those_of_all_texts_at_once():
     docs = np.arange(len(texts)) % 9  # each row's report
     first = reprints.Reports.of([(f"r{i}", "h") for i in range(9)])
     every = reprints._part(first, docs, rows, np.zeros((0, 2)))  # its band index sorted
-    assert {tuple(p) for p in reprints.near_pairs(rows, every["band_order"]).tolist()} == whole
+    assert {tuple(p) for p in reprints.near_pairs(rows, every).tolist()} == whole
     earlier, later = rows.take(slice(0, 90)), rows.take(slice(90, None))
     part = reprints._part(first, docs[:90], earlier, reprints.near_pairs(earlier))
     stored = reprints.pairs_with_stored(later, [part])
     found = np.vstack([part["pairs"], reprints.near_pairs(later), stored])
     found = {tuple(p) for p in found.tolist()}
     assert found == whole
+
+
+def test_signatures_agree_when_45_of_their_64_low_bytes_do():
+    draw = np.random.default_rng(7)
+    first = draw.integers(0, 256, (400, 64), dtype=np.uint8)
+    second = first.copy()
+    agreeing = draw.integers(30, 65, 400)  # how many of the 64 values agree
+    for row, count in enumerate(agreeing.tolist()):
+        differ = draw.choice(64, 64 - count, replace=False)
+        second[row, differ] ^= draw.integers(1, 256, len(differ), dtype=np.uint8)
+    expected = [
+        sum(a == b for a, b in zip(one, other, strict=True)) >= 45
+        for one, other in zip(first.tolist(), second.tolist(), strict=True)
+    ]
+    assert reprints._agree(first, second).tolist() == expected
+    assert {44, 45, 64} <= set(agreeing.tolist()) and 50 < sum(expected) < 350
+
+
+def test_the_band_index_lists_each_bands_rows_by_key_then_row():
+    draw = np.random.default_rng(3)
+    keys = draw.integers(0, 40, (16, 500)).astype(np.uint32)  # many rows share a key
+    keys[3] = draw.integers(0, 2**32, 500, dtype=np.uint64).astype(np.uint32)
+    keys[5] = 2**32 - 1 - keys[5]  # the largest keys
+    index = reprints._band_index(keys)
+    for band in range(16):
+        expected = sorted(range(500), key=lambda row, b=band: (int(keys[b, row]), row))
+        assert index["band_order"][band].tolist() == expected
+        assert index["band_prefix"][band].tolist() == [int(keys[band, r]) for r in expected]
+
+
+def test_runs_of_equal_keys_never_span_two_bands():
+    keys = np.array([[1000 + b, 2000 + b, 3000 + b, 4000 + b] for b in range(16)], dtype=np.uint32)
+    keys[0], keys[1] = [1, 9, 9, 2], [9, 20, 21, 9]  # band 0 ends with key 9, band 1 begins so
+    rows = reprints.Rows(
+        np.arange(4, dtype=np.int32),
+        np.array([11, 22, 33, 44], dtype=np.int64),
+        np.zeros((4, 64), dtype=np.uint8),  # every pair of signatures agrees
+        np.ascontiguousarray(keys.T),
+    )
+    assert reprints.near_pairs(rows).tolist() == [[11, 44], [22, 33]]
+
+
+def test_rows_handed_over_as_bytes_are_the_rows_signed():
+    texts = near_copies(30)
+    reports = [list(enumerate(texts[i : i + 5], start=i)) for i in range(0, 30, 5)]
+    handed = b"".join(
+        reprints.sign((n, text, "") for n, text in paragraphs) for paragraphs in reports
+    )
+    rows, signed = reprints.Rows.from_bytes(handed), reprints.signatures(texts)
+    assert rows.n.tolist() == list(range(30))
+    assert rows.digest.tolist() == [reprints.digest(text) for text in texts]
+    assert (rows.low == signed % 256).all() and (rows.keys == reprints.band_keys(signed).T).all()
 
 
 def test_documents_list_the_reports_sharing_their_paragraphs(built):
@@ -349,6 +402,36 @@ def test_a_full_build_finds_the_groups_the_pass_finds_signing_every_paragraph(bu
     assert result.signed_here == result.signed == len(rows)
     assert len(by_readers[0]) > 3 and len(by_readers[1]) > 3
     assert (grouping(built_by_pool), stored_rows(built_by_pool)) == (by_readers, rows)
+
+
+def table_texts(index) -> dict[tuple[str, int], str]:
+    """The text table's folded texts by (report, paragraph number)."""
+    folder = IndexStore(index).generation_dir()
+    table = textstore.load_texts(folder)
+    blob = (folder / textstore.FOLDER / table.blob).read_bytes()
+    spans = zip(table.start.tolist(), table.length.tolist(), strict=True)
+    texts = [blob[start : start + length].decode("utf-32-le") for start, length in spans]
+    return dict(zip(zip(table.doc.tolist(), table.n.tolist(), strict=True), texts, strict=True))
+
+
+def test_the_pass_signs_what_an_ingest_analysed_but_did_not_sign(built_by_pool):
+    groups, rows, texts = (
+        grouping(built_by_pool),
+        stored_rows(built_by_pool),
+        table_texts(built_by_pool),
+    )
+    store = IndexStore(built_by_pool)
+    inputs = TableInputs()
+    with store.open().searcher() as searcher:
+        blocks = sorted(searcher.documents(rec="block"), key=lambda f: (f["doc_id"], f["n"]))
+    for f in blocks:
+        inputs.add(f["doc_id"], f["n"], oracle_fold(f["text"]), [], f.get("kind", ""))
+    for name in (reprints.FOLDER, textstore.FOLDER):
+        shutil.rmtree(store.generation_dir() / name)
+    result = reprints.update_generation(store.generation_dir(), store.open(), inputs)
+    assert result.signed_here == result.signed == len(rows) > 20
+    assert (grouping(built_by_pool), stored_rows(built_by_pool)) == (groups, rows)
+    assert table_texts(built_by_pool) == texts and len(texts) == len(blocks)
 
 
 def test_a_report_kept_unread_by_a_full_build_is_signed_by_the_pass(built):

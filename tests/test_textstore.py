@@ -96,3 +96,30 @@ def test_a_stale_table_gives_no_stale_text(built):
     assert set(table) < set(expected)  # the changed report's paragraphs are not served
     assert all(expected[d] == t for d, t in table.items())
     assert kwic_total(client, '"两番"') == 2  # read from the index instead
+
+
+def test_each_report_counts_the_bytes_of_its_texts(make_archive, tmp_path):
+    archive = make_archive(
+        {
+            "a.txt": report("甲报道", FIRST, SECOND),
+            "b.txt": report("乙报道", SECOND),
+            "c.txt": report("丙报道", EDITED, FIRST, "第三段。"),
+        }
+    )
+    index = tmp_path / "index"
+    ingest(archive, index, rebuild=True, jobs=1, progress=quiet_progress)
+    store = textstore.store_of(IndexStore(index).generation_dir())
+    for entry in store.manifest()["parts"]:
+        part = store.load(entry["name"])
+        rows, lengths = part["row_report"].tolist(), part["row_length"].tolist()
+        for report_at, chars in enumerate(part["report_chars"].tolist()):
+            assert chars == sum(n for r, n in zip(rows, lengths, strict=True) if r == report_at) > 0
+
+
+def test_texts_are_written_a_batch_at_a_time_as_one_encoding_of_them_all(tmp_path):
+    texts = ["", "县公安局", "\U00020000\U0002a6a5x", "民警" * 50, "", "a"] * 7  # beyond the BMP
+    path = tmp_path / "blob"
+    with open(path, "wb") as out:
+        lengths = textstore._write_encoded(out, texts, at_once=4)
+    assert path.read_bytes() == "".join(texts).encode("utf-32-le")
+    assert lengths.tolist() == [4 * len(text) for text in texts]
