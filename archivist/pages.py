@@ -271,15 +271,16 @@ def _sorts(query: SearchQuery) -> list[dict]:
 def _hit(hit: dict, query: SearchQuery) -> dict:
     """A hit with its kind's label and, when grouped, the link to the rest of its document."""
     more = hit.get("group_more") or 0
+    url = doc_link(hit["doc_id"], query, hit["n"])
     return hit | {
         "when": when(hit),
         "kind_label": KIND_LABELS.get(hit["kind"], hit["kind"]),
         "story_differs": bool(hit["story"]) and hit["story"] != hit["title"],
-        "url": doc_link(hit["doc_id"], query, hit["n"]),
+        "url": url,
         "permalink": permalink_url(hit["doc_id"], hit["n"], hit["fp"]),
         "cite_url": cite_link(hit["doc_id"], hit["n"], hit["fp"], query),
         "more_url": doc_link(hit["doc_id"], query) if more else "",
-        "also_in_url": document_url(hit["doc_id"]) + "#reprints" if hit.get("also_in") else "",
+        "also_in_url": url if hit.get("also_in") else "",  # the paragraph names the others
     }
 
 

@@ -257,6 +257,11 @@ def test_search_notes_reprints_and_can_show_one_of_each(built):
     assert one["hits"][0]["also_in"] == 2
     html = client.get("/?" + urlencode({"q": PHRASE})).get_data(as_text=True)
     assert "另见 2 篇报道" in html and "reprints=one" in html
+    hit = one["hits"][0]  # its note leads to the paragraph, where the others are named
+    assert hit["also_in_url"] == hit["url"] and f"#p{hit['n']}" in hit["url"]
+    page = client.get(hit["also_in_url"]).get_data(as_text=True)
+    target = re.search(r'aria-current="location">(.*?)</p>', page, re.S).group(1)
+    assert '<a href="/doc/b">乙报道</a>' in target and '<a href="/doc/c">丙报道</a>' in target
     unique_hit = client.get("/api/search?" + urlencode({"q": "青石板路"})).get_json()
     assert unique_hit["total"] == 1 and unique_hit["hits"][0]["also_in"] == 0
 
