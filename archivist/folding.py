@@ -75,6 +75,7 @@ class _FoldTable(dict):
         irregular = len(folded) != 1 or folded == " "
         if irregular:
             _IRREGULAR.add(chr(codepoint))
+            _LENGTH[codepoint], _SPACE[codepoint] = len(folded), folded == " "
         _KIND[codepoint] = 2 if irregular else 1  # before the entry: see the comment on _KIND
         self[codepoint] = folded
         return folded
@@ -85,6 +86,10 @@ _IRREGULAR: set[str] = set()  # characters that vanish, become several, or are w
 # 2 irregular (in _IRREGULAR); set once per character, before its entry in the table, so a
 # character the table holds has its kind.
 _KIND = np.zeros(0x110000, dtype=np.uint8)
+# What each code point folds to, for ``_offsets``: how many characters, and whether a space
+# (set before its kind)
+_LENGTH = np.ones(0x110000, dtype=np.uint8)
+_SPACE = np.zeros(0x110000, dtype=bool)
 _TABLE = _FoldTable()
 
 
@@ -123,16 +128,12 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
 
 def original_span(text: str, start: int, end: int) -> tuple[int, int]:
     """The span of ``text`` that the span ``[start, end)`` of its fold came from (only the
-    text up to the span is folded when every character there folds to exactly one)."""
-    head = text[:end]
-    codes = _code_points(head)
-    kinds = _KIND[codes]
-    if not kinds.all():  # characters not folded yet: fold them, which notes their kind
-        head.translate(_TABLE)
-        kinds = _KIND[codes]
-    if not (kinds == 2).any():
+    text up to the span is folded, and mapped only when a character there does not fold to
+    exactly one)."""
+    codes = _known(_code_points(text[:end]))
+    if not (_KIND[codes] == 2).any():
         return start, end
-    offsets = _offsets(text)
+    offsets = _offsets(_known(_code_points(text)))  # the text's fold may end past ``end``
     return int(offsets[start]), int(offsets[end - 1]) + 1
 
 
@@ -140,33 +141,33 @@ def original_spans(texts: list[str], starts: list[int], ends: list[int]) -> list
     """``original_span`` of many spans at once: the texts up to their spans are checked
     together, and only those with a character that does not fold to exactly one are mapped."""
     heads = [text[:end] for text, end in zip(texts, ends, strict=True)]
-    joined = "".join(heads)
-    codes = _code_points(joined)
-    kinds = _KIND[codes]
-    if not kinds.all():  # characters not folded yet: fold them, which notes their kind
-        joined.translate(_TABLE)
-        kinds = _KIND[codes]
-    bounds = np.cumsum([len(head) for head in heads])
-    irregular = set(np.searchsorted(bounds, np.flatnonzero(kinds == 2), side="right").tolist())
+    codes = _known(_code_points("".join(heads)))
+    bounds = np.r_[0, np.cumsum([len(head) for head in heads])]
+    irregular = set(
+        (np.searchsorted(bounds, np.flatnonzero(_KIND[codes] == 2), "right") - 1).tolist()
+    )
     return [
         original_span(text, start, end) if i in irregular else (start, end)
         for i, (text, start, end) in enumerate(zip(texts, starts, ends, strict=True))
     ]
 
 
-def _offsets(text: str) -> np.ndarray:
-    """``fold_with_offsets(text)[1]`` without its last entry, with numpy: each character
-    stands for as many folded ones as it folds to, a space after a space (characters that
-    vanish between them aside) for none."""
-    text.translate(_TABLE)  # every character of the text known to the table
-    codes = _code_points(text)
+def _known(codes: np.ndarray) -> np.ndarray:
+    """The code points, each one's kind noted (folding those not folded yet notes it)."""
+    if not _KIND[codes].all():
+        codes.tobytes().decode("utf-32-le", "surrogatepass").translate(_TABLE)
+    return codes
+
+
+def _offsets(codes: np.ndarray) -> np.ndarray:
+    """``fold_with_offsets(text)[1]`` without its last entry, for the text's code points (each
+    known to the table), with numpy: each character stands for as many folded ones as it
+    folds to, a space after a space (characters that vanish between them aside) for none."""
+    irregular = _KIND[codes] == 2
     lengths = np.ones(len(codes), dtype=np.int64)
+    lengths[irregular] = _LENGTH[codes[irregular]]
     spaces = np.zeros(len(codes), dtype=bool)
-    for char in _IRREGULAR.intersection(text):
-        folded = _TABLE[ord(char)]
-        where = codes == ord(char)
-        lengths[where] = len(folded)
-        spaces[where] = folded == " "
+    spaces[irregular] = _SPACE[codes[irregular]]
     kept = np.flatnonzero(lengths)
     repeated = np.zeros(len(codes), dtype=bool)
     repeated[kept[1:]] = spaces[kept[1:]] & spaces[kept[:-1]]
