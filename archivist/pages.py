@@ -43,6 +43,7 @@ from .suggest import suggestions
 
 DOC_PAGE_BLOCKS = 500  # a longer document is shown in parts of this many blocks
 REPRINTS_LISTED = 100  # reports sharing a document's paragraphs listed, most shared first
+ALSO_IN_LISTED = 3  # reports named beside one paragraph carried by others
 SORT_LABELS = {"relevance": "相关度", "date_desc": "最新", "date_asc": "最早"}
 HISTOGRAM_FILL_SPAN = 80  # missing years get an empty bar when the years span at most this
 HISTOGRAM_LABELS = 8  # about this many year labels under the histogram
@@ -270,15 +271,16 @@ def _sorts(query: SearchQuery) -> list[dict]:
 def _hit(hit: dict, query: SearchQuery) -> dict:
     """A hit with its kind's label and, when grouped, the link to the rest of its document."""
     more = hit.get("group_more") or 0
+    url = doc_link(hit["doc_id"], query, hit["n"])
     return hit | {
         "when": when(hit),
         "kind_label": KIND_LABELS.get(hit["kind"], hit["kind"]),
         "story_differs": bool(hit["story"]) and hit["story"] != hit["title"],
-        "url": doc_link(hit["doc_id"], query, hit["n"]),
+        "url": url,
         "permalink": permalink_url(hit["doc_id"], hit["n"], hit["fp"]),
         "cite_url": cite_link(hit["doc_id"], hit["n"], hit["fp"], query),
         "more_url": doc_link(hit["doc_id"], query) if more else "",
-        "also_in_url": document_url(hit["doc_id"]) + "#reprints" if hit.get("also_in") else "",
+        "also_in_url": url if hit.get("also_in") else "",  # the paragraph names the others
     }
 
 
@@ -513,8 +515,10 @@ def document_page(
     q = state.q
     numbers = block_numbers(searcher, doc_id)
     parts = max(1, -(-len(numbers) // DOC_PAGE_BLOCKS))
+    at = int(np.searchsorted(numbers, min(hit, 2**62))) if hit is not None else 0
+    target_missing = hit is not None and not (at < len(numbers) and numbers[at] == hit)
+    part_missing = part if part is not None and part > parts else None  # past the last part
     if part is None:
-        at = int(np.searchsorted(numbers, min(hit, 2**62))) if hit is not None else 0
         part = at // DOC_PAGE_BLOCKS + 1
     part = min(part, parts)
     if parts == 1:
@@ -526,6 +530,8 @@ def document_page(
         hit_blocks = matching_block_numbers(searcher, doc_id, q).tolist()
     found = reprints_for(searcher)
     shared = found.for_document(doc_id) if found else []
+    reprints = _reprints(searcher, shared[:REPRINTS_LISTED])
+    also_in = _AlsoIn(searcher, {r["doc_id"]: r["title"] for r in reprints})
     raw = raw_link(doc_id, view.meta)
     blocks = [
         b.to_dict()
@@ -535,7 +541,7 @@ def document_page(
             "permalink": cite_link(doc_id, b.n, b.fp, state),
             "story_starts": b.story != (view.blocks[i - 1].story if i else view.meta["title"]),
             "story_line": story_line(b.facts),
-            "also_in": len(found.others(doc_id, b.n)) if found else 0,
+            **also_in(found.others(doc_id, b.n) if found else []),
             "page_url": page_link(raw, b.page),
             "page_starts": bool(b.page) and b.page != (view.blocks[i - 1].page if i else None),
         }
@@ -547,13 +553,15 @@ def document_page(
         "metadata": _provenance(view.meta),
         "q": q,
         "target": hit,
+        "target_missing": target_missing,  # ``hit`` names no paragraph of the report
+        "part_missing": part_missing,
         "hit_count": view.hit_count,
         "hit_blocks": hit_blocks,
         "pages": _document_parts(doc_id, state, part, parts, len(numbers), hit_blocks),
         "hit_nav": _hit_nav(doc_id, state, hit_blocks, hit),
         "blocks": blocks,
         "head": _head_blocks(blocks, view.meta),
-        "reprints": _reprints(searcher, shared[:REPRINTS_LISTED]),
+        "reprints": reprints,
         "reprints_more": max(0, len(shared) - REPRINTS_LISTED),
         "raw_url": raw["url"],
         "raw_label": raw["label"],
@@ -564,6 +572,28 @@ def document_page(
         "canonical": canonical,
         "citation_meta": zotero_tags(csl_item(view.meta, canonical, today or date.today())),
     }
+
+
+class _AlsoIn:
+    """A paragraph's reprints: how many other reports carry it and the first few of them,
+    each with its title and document page (titles looked up once per page)."""
+
+    def __init__(self, searcher: Searcher, titles: dict[str, str]) -> None:
+        self.searcher = searcher
+        self.titles = titles
+
+    def __call__(self, others: list[str]) -> dict:
+        listed = [
+            {"doc_id": other, "title": self._title(other), "url": document_url(other)}
+            for other in others[:ALSO_IN_LISTED]
+        ]
+        return {"also_in": len(others), "also_in_docs": listed}
+
+    def _title(self, doc_id: str) -> str:
+        if doc_id not in self.titles:
+            meta = _meta(self.searcher, doc_id)
+            self.titles[doc_id] = (meta or {}).get("title", "")
+        return self.titles[doc_id]
 
 
 def _reprints(searcher: Searcher, shared: list[tuple[str, int]]) -> list[dict]:
@@ -675,18 +705,26 @@ def _cited_block(
     meta, by_n = _blocks_around(searcher, doc_id, n)
     if not v or (n in by_n and by_n[n].fp == v):
         if n not in by_n:
-            raise NotFound(f"报道 {doc_id} 没有第 {n} 段")
+            raise _no_paragraph(searcher, doc_id, n)
         resolution: Resolution | None = Resolution(n, "ok")
     else:  # the cited text moved or changed: every fingerprint is needed
         fingerprints = document_fingerprints(searcher, doc_id)
         resolution = resolve(fingerprints, n, v, document_lineage(searcher, doc_id))
     if resolution is None:
-        raise NotFound(f"报道 {doc_id} 没有第 {n} 段")
+        raise _no_paragraph(searcher, doc_id, n)
     if resolution.status == "moved":
         raise Moved(permalink_url(doc_id, resolution.n, v))
     if resolution.n not in by_n:
         meta, by_n = _blocks_around(searcher, doc_id, resolution.n)
     return meta, by_n, by_n[resolution.n], resolution.status
+
+
+def _no_paragraph(searcher: Searcher, doc_id: str, n: int) -> NotFound:
+    """A permalink to a paragraph the report does not have: how many it has, and the way to
+    the report itself."""
+    blocks = len(block_numbers(searcher, doc_id))
+    message = f"报道 {doc_id} 没有第 {n} 段：全文共 {blocks} 段"
+    return NotFound(message, back=(document_url(doc_id), "打开这篇报道"))
 
 
 def _blocks_around(searcher: Searcher, doc_id: str, n: int) -> tuple[dict, dict[int, BlockView]]:
@@ -831,16 +869,25 @@ def documents_page(searcher: Searcher, query: DocsQuery | None = None) -> dict:
 
 
 def document_api(
-    searcher: Searcher, doc_id: str, part: int | None = None, base_url: str = ""
+    searcher: Searcher,
+    doc_id: str,
+    part: int | None = None,
+    base_url: str = "",
+    hit: int | None = None,
 ) -> dict:
-    """A document's metadata with its blocks (a part of them for a long document) and the other
-    reports that carry some of its paragraphs."""
-    data = document_page(searcher, doc_id, part=part, base_url=base_url)
+    """A document's metadata with its blocks (a part of them for a long document: the one
+    holding paragraph ``hit`` unless ``part`` says) and the other reports that carry some of
+    its paragraphs; ``target_missing`` and ``part_missing`` say a ``hit`` or ``part`` asked for
+    is not in the report, as the page does."""
+    data = document_page(searcher, doc_id, hit=hit, part=part, base_url=base_url)
     reprints = [{"doc_id": r["doc_id"], "shared": r["shared"]} for r in data["reprints"]]
     return {
         "doc_id": doc_id,
         "meta": data["meta"],
         "pages": data["pages"],
+        "target": hit,
+        "target_missing": data["target_missing"],
+        "part_missing": data["part_missing"],
         "blocks": data["blocks"],
         "reprints": reprints,
         "reprints_more": data["reprints_more"],

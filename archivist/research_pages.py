@@ -16,8 +16,8 @@ from .citations import document_url, permalink_url
 from .kwic import TOP_COLLOCATES, Line, concordance, lines
 from .pages import _pager as page_links
 from .pages import filter_chips, search_url, search_urls
-from .query import SearchQuery
-from .research_query import KwicQuery, TrendsQuery
+from .query import ParamError, SearchQuery
+from .research_query import MAX_TREND_TERMS, KwicQuery, TrendsQuery
 from .trends import Trends, trends
 
 MEASURE_LABELS = {"per_10k": "每万段", "count": "段数"}
@@ -41,7 +41,7 @@ def trends_page(searcher: Searcher, query: TrendsQuery) -> dict:
         "query": query.echo(),
         "measure": query.measure,
         "measures": _options(MEASURE_LABELS, query.measure, lambda m: trends_url(query, measure=m)),
-        "years": result.years,
+        "years": [int(y) for y in result.years],  # numbers, as each point's "year"
         "series": series,
         "places": _places(query, result),
         "base": {
@@ -59,7 +59,7 @@ def trends_page(searcher: Searcher, query: TrendsQuery) -> dict:
         ),
         "took_ms": round(result.took_ms, 1),
         "form": {
-            "terms": [*query.terms, *[""] * (6 - len(query.terms))][:6],
+            "terms": [*query.terms, *[""] * (MAX_TREND_TERMS - len(query.terms))],
             "filters": _hidden(query),
         },
         "exports": {
@@ -67,6 +67,29 @@ def trends_page(searcher: Searcher, query: TrendsQuery) -> dict:
             "json": trends_url(query, "/api/trends"),
         },
     }
+
+
+def trends_refused(query: TrendsQuery, typed: list[str], problems: list[ParamError]) -> dict:
+    """The trends form of a refused request: the terms as typed, the filters that were good
+    (``query``), and each problem naming its parameter; no numbers."""
+    shown = replace(query, terms=tuple(typed))  # the chips' links keep what was typed
+    return {
+        "query": query.echo() | {"q": typed},
+        "errors": _problems(problems),
+        "series": [],
+        "chips": filter_chips(query.filters, lambda f: trends_url(replace(shown, filters=f))),
+        "clear_url": trends_url(
+            replace(shown, filters=SearchQuery(facet_size=query.filters.facet_size))
+        ),
+        "form": {
+            "terms": [*typed, *[""] * (MAX_TREND_TERMS - len(typed))],
+            "filters": _hidden(query),
+        },
+    }
+
+
+def _problems(problems: list[ParamError]) -> list[dict]:
+    return [{"param": p.param, "message": p.message} for p in problems]
 
 
 def _hidden(query: TrendsQuery) -> list[dict]:
@@ -259,7 +282,7 @@ def kwic_page(searcher: Searcher, query: KwicQuery, export_limit: int = KWIC_EXP
         "trends_url": trends_url(TrendsQuery((query.search.q,), replace(query.search, q="")))
         if query.search.q
         else "",
-        "form": {"filters": [{"name": k, "value": v} for k, v in query.params(page=1) if k != "q"]},
+        "form": {"filters": _kwic_hidden(query)},
         "exports": {
             "csv": kwic_url(query, "/kwic.csv", page=1),
             "json": kwic_url(query, "/api/kwic"),
@@ -267,6 +290,26 @@ def kwic_page(searcher: Searcher, query: KwicQuery, export_limit: int = KWIC_EXP
             "cut": total > export_limit,
         },
     }
+
+
+def kwic_refused(query: KwicQuery, typed: str, problems: list[ParamError]) -> dict:
+    """The concordance form of a refused request: the query as typed, the filters that were
+    good (``query``), and each problem naming its parameter; no lines."""
+    shown = replace(query, search=replace(query.search, q=typed), page=1)
+    return {
+        "query": query.echo() | {"q": typed},
+        "errors": _problems(problems),
+        "chips": filter_chips(shown.search, lambda s: kwic_url(replace(shown, search=s))),
+        "clear_url": kwic_url(
+            shown, search=SearchQuery(q=typed, facet_size=query.search.facet_size)
+        ),
+        "form": {"filters": _kwic_hidden(query)},
+    }
+
+
+def _kwic_hidden(query: KwicQuery) -> list[dict]:
+    """The filters and options a new concordance keeps (hidden fields of the form)."""
+    return [{"name": k, "value": v} for k, v in query.params(page=1) if k != "q"]
 
 
 def _options(labels: dict[str, str], current: str, url) -> list[dict]:

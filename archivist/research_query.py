@@ -7,13 +7,14 @@ raises ``ParamError`` naming the parameter.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from werkzeug.datastructures import MultiDict
 
 from .query import ParamError, SearchQuery, _int, _many, _one, parse_search_args
-from .querylang import QuerySyntaxError, parse
+from .querylang import MAX_QUERY_CHARS, QuerySyntaxError, parse
 
 MAX_TREND_TERMS = 6
 TREND_MEASURES = ("per_10k", "count")
@@ -23,6 +24,8 @@ KWIC_DEFAULT_PER_PAGE = 100
 KWIC_MAX_PER_PAGE = 1000
 KWIC_DEFAULT_WIDTH = 24
 KWIC_MAX_PAGE = 10_000
+MAX_TYPED_TERMS = 20  # terms a refused request's form gives back
+Q = TypeVar("Q")
 
 
 def _without(args: Mapping, *names: str) -> MultiDict:
@@ -146,3 +149,29 @@ def parse_kwic_args(args: Mapping) -> KwicQuery:
         page=_int(args, "page", 1, 1, KWIC_MAX_PAGE),
         per_page=_int(args, "per_page", KWIC_DEFAULT_PER_PAGE, 1, KWIC_MAX_PER_PAGE),
     )
+
+
+# A refused request: what its form gives back ----------------------------------------------
+
+
+def typed_terms(args: Mapping) -> list[str]:
+    """The non-blank ``q`` values as typed (at most 20, each cut to the box's length), for the
+    form of a request that was refused."""
+    return [term[:MAX_QUERY_CHARS] for term in _many(args, "q")[:MAX_TYPED_TERMS]]
+
+
+def parse_without_bad(
+    args: Mapping, parse_args: Callable[[Mapping], Q], refused: ParamError
+) -> tuple[Q, list[ParamError]]:
+    """The request parsed without ``q``, the refused parameter and any other bad one (the
+    filters a corrected request keeps), and every problem found, the refused one first."""
+    problems = [refused]
+    rest = _without(args, "q", refused.param)
+    while True:
+        try:
+            return parse_args(rest), problems
+        except ParamError as exc:
+            if exc.param not in rest:  # not one of the request's own parameters
+                return parse_args(MultiDict()), problems
+            problems.append(exc)
+            rest = _without(rest, exc.param)

@@ -17,12 +17,19 @@ from .research_pages import (
     KWIC_CSV_COLUMNS,
     for_json,
     kwic_page,
+    kwic_refused,
     kwic_rows,
     trends_page,
+    trends_refused,
     trends_rows,
 )
-from .research_query import parse_kwic_args, parse_trends_args
-from .web import get_searcher, safe_cell
+from .research_query import (
+    parse_kwic_args,
+    parse_trends_args,
+    parse_without_bad,
+    typed_terms,
+)
+from .web import base_url, error_response, get_searcher, safe_cell, wants_json
 
 bp = Blueprint("research", __name__)
 
@@ -40,8 +47,27 @@ def csv_response(columns: tuple[str, ...], rows: list[dict], filename: str) -> R
 
 
 def _absolute(rows: list[dict], key: str) -> list[dict]:
-    base = request.host_url.rstrip("/")
+    """Rows whose ``key`` is a full URL on the archive's address (never the Host header's)."""
+    base = base_url()
     return [row | {key: base + row[key]} if row.get(key) else row for row in rows]
+
+
+@bp.errorhandler(ParamError)
+def refused(exc: ParamError) -> Response:
+    """A bad parameter: the API's JSON error; on a page (or a download from it), the page's
+    form again with what was typed and the problem, as a 400."""
+    if wants_json():
+        return error_response(400, exc.message, exc.param)
+    if request.path.startswith("/trends"):
+        query, problems = parse_without_bad(request.args, parse_trends_args, exc)
+        page = trends_refused(query, typed_terms(request.args), problems)
+        html = render_template("trends.html", page=page)
+    else:
+        query, problems = parse_without_bad(request.args, parse_kwic_args, exc)
+        typed = (typed_terms(request.args) or [""])[0]
+        page = kwic_refused(query, typed, problems)
+        html = render_template("kwic.html", page=page)
+    return Response(html, status=400, mimetype="text/html")
 
 
 @bp.get("/trends")

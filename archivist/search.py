@@ -81,7 +81,11 @@ KIND_WEIGHT = {
 
 
 class NotFound(LookupError):
-    """No such document or paragraph."""
+    """No such document or paragraph; ``back`` is a way on (address, label), if there is one."""
+
+    def __init__(self, message: str, back: tuple[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.back = back
 
 
 # Matching ------------------------------------------------------------------------------------

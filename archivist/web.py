@@ -217,9 +217,11 @@ ERROR_WAYS_BACK = {
 }
 
 
-def error_response(status: int, message: str, param: str | None = None) -> Response:
-    """The JSON error shape for the API, an error page for the rest (leading back to the
-    page the request was for, or to the search)."""
+def error_response(
+    status: int, message: str, param: str | None = None, back: tuple[str, str] | None = None
+) -> Response:
+    """The JSON error shape for the API, an error page for the rest (leading on by ``back``,
+    else back to the page the request was for, or to the search)."""
     if wants_json():
         error: dict[str, Any] = {"status": status, "message": message}
         if param:
@@ -232,7 +234,7 @@ def error_response(status: int, message: str, param: str | None = None) -> Respo
                 status=status,
                 message=message,
                 param=param,
-                back=ERROR_WAYS_BACK.get(request.path, ("/", "返回检索首页")),
+                back=back or ERROR_WAYS_BACK.get(request.path, ("/", "返回检索首页")),
             ),
             mimetype="text/html",
         )
@@ -253,7 +255,7 @@ def _param_error(exc: ParamError) -> Response:
 
 
 def _not_found(exc: NotFound) -> Response:
-    return error_response(404, str(exc.args[0]) if exc.args else "找不到")
+    return error_response(404, str(exc.args[0]) if exc.args else "找不到", back=exc.back)
 
 
 def _unavailable(exc: Unavailable) -> Response:
@@ -407,7 +409,7 @@ def documents_api() -> Response:
 @bp.get("/api/documents/<path:doc_id>")
 def document_json(doc_id: str) -> Response:
     args = parse_document_args(request.args)
-    return jsonify(document_api(get_searcher(), doc_id, args.part, base_url()))
+    return jsonify(document_api(get_searcher(), doc_id, args.part, base_url(), args.hit))
 
 
 def _paragraph(doc_id: str, n: int) -> dict | Response:

@@ -109,6 +109,8 @@ def every_output(client, host: str | None = None) -> dict[str, str]:
         "document api": f"/api/documents/{SEED}",
         "csv": "/export.csv?q=茶陵",
         "json": "/export.json?q=茶陵",
+        "trends csv": "/trends.csv?q=茶陵",
+        "kwic csv": "/kwic.csv?q=茶陵",
         "atom": "/feed.atom?q=茶陵",
         "opensearch": "/opensearch.xml",
         "cite": f"/cite?p={SEED}/5&p={SEED}/6",

@@ -69,6 +69,19 @@ def test_a_long_document_is_shown_a_page_of_blocks_at_a_time(long_client):
     assert api["pages"]["pages"] == 2
 
 
+def test_a_part_or_hit_past_the_end_of_a_long_document_is_named(long_client):
+    last = -(-LONG // DOC_PAGE_BLOCKS)
+    html = long_client.get(f"/doc/law?part={last + 1}").get_data(as_text=True)
+    note = f"本报道没有第 {last + 1} 部分</strong>：全文共 {last} 部分，这里显示第 {last} 部分"
+    assert note in html
+    assert anchors(html)[-1] == LONG
+    html = long_client.get(f"/doc/law?q=罚款&hit={LONG + 1}").get_data(as_text=True)
+    assert f"本报道没有第 {LONG + 1} 段</strong>：全文共 {LONG} 段" in html
+    api = long_client.get(f"/api/documents/law?part={last + 1}").get_json()
+    assert api["part_missing"] == last + 1 and api["pages"]["page"] == last
+    assert long_client.get("/api/documents/law?part=1").get_json()["part_missing"] is None
+
+
 def test_a_hit_opens_the_page_holding_it_and_matches_count_over_the_document(long_client):
     late = LONG - 1 if (LONG - 1) % 7 == 0 else LONG - (LONG % 7)
     html = long_client.get(f"/doc/law?q=罚款&hit={late}").get_data(as_text=True)

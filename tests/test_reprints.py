@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from urllib.parse import urlencode
 
@@ -203,6 +204,21 @@ def test_documents_list_the_reports_sharing_their_paragraphs(built):
     assert "另见 2 篇" in html
 
 
+def test_a_paragraph_names_the_reports_that_carry_it(built):
+    """Beside a shared paragraph, the other reports carrying that paragraph, each linked."""
+    _, _, client = built
+    blocks = client.get("/api/documents/a").get_json()["blocks"]
+    shared = [b for b in blocks if b["also_in"]]
+    assert len(shared) == 1  # the one paragraph b and c carry too
+    named = {o["doc_id"]: (o["title"], o["url"]) for o in shared[0]["also_in_docs"]}
+    assert named == {"b": ("乙报道", "/doc/b"), "c": ("丙报道", "/doc/c")}
+    assert all(not b["also_in_docs"] for b in blocks if not b["also_in"])
+    html = client.get("/doc/a").get_data(as_text=True)
+    note = re.search(r'<span class="reprint-note">(.*?)</span>', html).group(1)
+    assert note.startswith("另见 2 篇：")
+    assert '<a href="/doc/b">乙报道</a>' in note and '<a href="/doc/c">丙报道</a>' in note
+
+
 def test_a_report_carrying_a_text_twice_shares_two_paragraphs(make_archive, tmp_path):
     files = FILES | {"e.txt": report("戊报道", SHARED, unique("戊"), SHARED)}
     archive = make_archive(files)
@@ -225,6 +241,9 @@ def test_a_document_lists_the_100_reports_sharing_most_and_counts_the_rest(make_
     assert data["reprints_more"] == len(others) - 100 == 5
     html = client.get("/doc/a").get_data(as_text=True)
     assert "另有 5 篇报道也含有本篇的段落" in html and 'href="/doc/x101"' not in html
+    shared = [b for b in data["blocks"] if b["also_in"]]
+    assert [(b["also_in"], len(b["also_in_docs"])) for b in shared] == [(len(others), 3)]
+    assert f"另见 {len(others)} 篇：" in html and '等（<a href="#reprints">全部</a>）' in html
 
 
 def test_search_notes_reprints_and_can_show_one_of_each(built):
@@ -238,6 +257,11 @@ def test_search_notes_reprints_and_can_show_one_of_each(built):
     assert one["hits"][0]["also_in"] == 2
     html = client.get("/?" + urlencode({"q": PHRASE})).get_data(as_text=True)
     assert "另见 2 篇报道" in html and "reprints=one" in html
+    hit = one["hits"][0]  # its note leads to the paragraph, where the others are named
+    assert hit["also_in_url"] == hit["url"] and f"#p{hit['n']}" in hit["url"]
+    page = client.get(hit["also_in_url"]).get_data(as_text=True)
+    target = re.search(r'aria-current="location">(.*?)</p>', page, re.S).group(1)
+    assert '<a href="/doc/b">乙报道</a>' in target and '<a href="/doc/c">丙报道</a>' in target
     unique_hit = client.get("/api/search?" + urlencode({"q": "青石板路"})).get_json()
     assert unique_hit["total"] == 1 and unique_hit["hits"][0]["also_in"] == 0
 

@@ -208,3 +208,10 @@ def test_an_empty_chart_says_whether_the_archive_or_the_filters_have_no_dated_pa
         html = client.get("/trends?" + urlencode({"q": '"公安"', **filters})).get_data(as_text=True)
         assert message in html and "档案中的段落都没有标明年份" not in html, filters
         assert "<caption>各年数字</caption>" not in html  # no table of no years
+
+
+def test_years_are_numbers_like_each_points_year(client):
+    data = trends(client, ['"公安"'])
+    assert data["years"] and all(type(y) is int for y in data["years"])
+    assert data["years"] == [p["year"] for p in data["series"][0]["points"]]
+    assert data["years"] == [b["year"] for b in data["base"]["by_year"]]

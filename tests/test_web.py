@@ -25,6 +25,40 @@ def test_document_page_anchors_and_hits(client):
     assert "<mark>茶陵</mark>" in html
 
 
+def test_a_hit_past_the_last_paragraph_says_so_and_how_many_there_are(client, searcher):
+    from oracle import paragraphs
+
+    blocks = sum(p.doc_id == SEED for p in paragraphs(searcher))
+    for hit in (blocks + 1, 10**9):
+        response = client.get(f"/doc/{SEED}?q=茶陵&hit={hit}")
+        assert response.status_code == 200  # the report is there: it is shown
+        html = response.get_data(as_text=True)
+        assert f"本报道没有第 {hit} 段</strong>：全文共 {blocks} 段" in html
+        assert 'class="block' in html and "target" not in html.split('id="text"')[1]
+        api = client.get(f"/api/documents/{SEED}?hit={hit}").get_json()
+        assert api["target"] == hit and api["target_missing"] is True
+    html = client.get(f"/doc/{SEED}?q=茶陵&hit={blocks}").get_data(as_text=True)
+    assert "本报道没有第" not in html and 'aria-current="location"' in html
+    assert client.get(f"/api/documents/{SEED}?hit={blocks}").get_json()["target_missing"] is False
+
+
+def test_a_permalink_past_the_last_paragraph_says_how_many_and_leads_to_the_report(
+    client, searcher
+):
+    from oracle import paragraphs
+
+    blocks = sum(p.doc_id == SEED for p in paragraphs(searcher))
+    response = client.get(f"/p/{SEED}/{blocks + 1}")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert f"没有第 {blocks + 1} 段：全文共 {blocks} 段" in html
+    assert f'<a href="/doc/{SEED}">打开这篇报道</a>' in html
+    api = client.get(f"/api/paragraphs/{SEED}/{blocks + 1}")
+    assert api.status_code == 404
+    assert f"全文共 {blocks} 段" in api.get_json()["error"]["message"]
+    assert client.get(f"/p/{SEED}/{blocks}").status_code == 200
+
+
 def test_permalink_page(client):
     html = client.get(f"/p/{SEED}/1").get_data(as_text=True)
     assert '<link rel="canonical" href="http://localhost/p/' in html

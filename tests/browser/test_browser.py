@@ -239,6 +239,8 @@ def test_ticked_hits_make_one_bibliography_without_javascript(page_without_js: P
         f"/?q={quote(QUERY)}&date_from=2019-01-01",
         f"/trends?q={quote(QUERY)}&q={quote('民警')}&city=株洲市",
         f"/kwic?q={quote(QUERY)}&sort=right&year_from=2019",
+        "/trends?" + "&".join(f"q={k}" for k in "abcdefg") + "&city=株洲市&year=x",
+        f"/doc/{CHALING}?q={quote(QUERY)}&hit=9999#p9999",
     ],
     ids=[
         "search",
@@ -251,6 +253,8 @@ def test_ticked_hits_make_one_bibliography_without_javascript(page_without_js: P
         "advanced",
         "trends",
         "kwic",
+        "trends-refused",
+        "document-missing-hit",
     ],
 )
 @pytest.mark.parametrize("width", ["desktop", "phone"])
@@ -448,6 +452,34 @@ def test_nothing_is_cut_off_or_scrolls_sideways_at_phone_width(page_at, request,
             "links => links.map(a => a.getBoundingClientRect().right)"
         )
         assert rights and max(rights) <= width
+
+
+def test_a_refused_comparison_is_put_right_in_its_own_form(page_at):
+    """Seven terms are refused with the form given back: emptying one box compares the six,
+    in the same city, and the numbers appear (``page_at``: the 400 is logged as a console
+    error, which ``page`` counts as a failure)."""
+    page = page_at("desktop")
+    terms = [QUERY, "民警", "交警", "派出所", "社区", "巡逻", "<b>安全</b>"]
+    response = page.goto("/trends?" + "&".join(f"q={quote(t)}" for t in terms) + "&city=株洲市")
+    assert response.status == 400
+    expect(page).to_have_title(re.compile("^错误 400"))
+    expect(page.locator("#form-error")).to_contain_text("最多比较 6 个检索词，收到 7 个")
+    boxes = page.locator("form.trends-form input[name=q]")
+    assert [boxes.nth(k).input_value() for k in range(boxes.count())] == terms
+    boxes.nth(6).fill("")
+    page.get_by_role("button", name="比较").click()
+    assert params(page) == {"q": terms[:6], "city": ["株洲市"]}
+    expect(page.locator("#form-error")).to_have_count(0)
+    expect(page.locator("svg.chart")).to_be_visible()
+    expect(page.locator(".chips")).to_contain_text("株洲市")
+
+
+def test_a_hit_past_the_end_of_a_report_is_named_at_the_top(page: Page):
+    page.goto(f"/doc/{CHALING}?q={quote(QUERY)}&hit=9999#p9999")
+    note = page.locator("#target-missing")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("本报道没有第 9999 段")
+    assert note.bounding_box()["y"] < page.viewport_size["height"]  # seen without scrolling
 
 
 def test_search_within_and_the_advanced_form(page: Page):
