@@ -17,7 +17,7 @@ from whoosh.reading import MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
 from .caching import RecentCache
-from .columnvalues import column_values, live_documents, stored_fields
+from .columnvalues import DirectStoredFields, column_values, live_documents, stored_fields
 from .ngrams import EMPTY, GramTable, load_or_build
 
 VERSIONS_KEPT = 2
@@ -42,22 +42,34 @@ class MatchIndex:
         self._lengths: np.ndarray | None = None
         self._average: float | None = None
         self._opener = opener  # opens a reader of this version's segments (None: none)
-        self._reader = None
+        self._kept: DirectStoredFields | None = None  # the stored fields of one kept reader
         self._lock = threading.Lock()
 
     def stored_fields(self, docnum: int, searcher: Searcher) -> dict:
         """A document's stored fields, read through one reader kept for this version (a new
         searcher reads the offsets of every document's stored fields first: O(size) per
-        request); without one, through the searcher."""
+        request), straight from its segment files; without one, through the
+        searcher."""
+        stored = self._stored()
+        if stored is None:
+            return searcher.stored_fields(docnum)
+        fields = stored.get(docnum)  # positioned reads: no lock
+        if fields is not None:
+            return fields
         with self._lock:  # Whoosh's readers seek and read: one thread at a time
-            if self._reader is None and self._opener is not None:
+            return stored_fields(stored.reader, docnum)
+
+    def _stored(self) -> DirectStoredFields | None:
+        """The kept reader's stored fields (opened on first use; None without one)."""
+        if self._kept is not None:
+            return self._kept
+        with self._lock:
+            if self._kept is None and self._opener is not None:
                 try:
-                    self._reader = self._opener()
+                    self._kept = DirectStoredFields(self._opener())
                 except OSError:  # its generation was removed: only open searchers read it
                     self._opener = None
-            if self._reader is not None:
-                return stored_fields(self._reader, docnum)
-        return searcher.stored_fields(docnum)
+            return self._kept
 
     def _gather(self, lookup) -> np.ndarray:
         parts = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from archivist.columnvalues import column_values, live_documents
+from archivist.columnvalues import DirectStoredFields, column_values, live_documents
 from archivist.indexing import IndexStore, ingest, make_schema
 from archivist.search import _field_lengths
 
@@ -51,3 +51,21 @@ def test_documents_past_a_columns_end_get_its_default(tmp_path):
         for name in ("n", "kind", "city"):
             assert column_values(reader, name) == list(reader.column_reader(name)), name
         assert column_values(reader, "n")[0] == 3
+
+
+def test_stored_fields_read_straight_from_the_segments_equal_whooshs(make_archive, tmp_path):
+    archive = make_archive(REPORTS)
+    index = tmp_path / "index"
+    ingest(archive, index, jobs=1)
+    (archive / "d.txt").write_text("新增报道\n\n湘潭市民警巡逻。\n", encoding="utf-8")
+    ingest(archive, index, jobs=1)  # a second segment
+    with IndexStore(index).open().searcher() as searcher:
+        reader = searcher.reader()
+        assert len(reader.leaf_readers()) == 2
+        direct = DirectStoredFields(reader)
+        try:
+            every = [direct.get(d) for d in range(reader.doc_count_all())]
+        finally:
+            direct.close()
+        assert every == [reader.stored_fields(d) for d in range(reader.doc_count_all())]
+        assert all(fields for fields in every)  # none left to Whoosh: every segment read here
